@@ -1,0 +1,75 @@
+/**
+ * @packageDocumentation
+ * The shared foundation of sd: {@link RecordBatch}, {@link StreamingDataset}, the
+ * {@link StreamingDataLoader} base, {@link PrefetchingQueue}, {@link StreamingCache},
+ * {@link StreamingStats} and the {@link SdError} family.
+ *
+ * @example
+ * ```ts
+ * import { StreamingDataset } from '@sd/core'
+ *
+ * const rows = Array.from({ length: 1000 }, (_, id) => ({ id }))
+ * const ds = StreamingDataset.from(rows, { batchSize: 100 }).filter((r) => r.id % 2 === 0, { batched: false })
+ * console.log((await ds.toArray()).length) // 500
+ * ```
+ */
+
+export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
+export {
+  columnFromValues,
+  concatColumns,
+  estimateColumnBytes,
+  filterColumn,
+  sliceColumn,
+} from './column.js'
+export {
+  type BatchMapFn,
+  type BatchPredicate,
+  type DatasetSource,
+  type DatasetStats,
+  type IterOptions,
+  type RowMapFn,
+  type RowPredicate,
+  StreamingDataset,
+} from './dataset.js'
+export {
+  AbortError,
+  AuthError,
+  abortErrorFrom,
+  type ErrorLocation,
+  FormatError,
+  fileSystemError,
+  formatLocation,
+  IoError,
+  isSdError,
+  NetworkError,
+  NotFoundError,
+  SdError,
+  type SdErrorOptions,
+  StateError,
+  systemErrorCode,
+  throwIfAborted,
+  UnsupportedError,
+  ValidationError,
+} from './errors.js'
+export { StreamingDataLoader } from './loader.js'
+export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
+export type { ReadBatches, ReadContext } from './pass.js'
+export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
+export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
+export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
+export {
+  type Column,
+  type DataType,
+  type Field,
+  inferField,
+  inferSchemaFromRows,
+  isTypedColumn,
+  schemasEqual,
+  type TypedColumn,
+  typedArrayType,
+  valueType,
+  widenType,
+} from './schema.js'
+export { sizeOf } from './size-of.js'
+export { StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'

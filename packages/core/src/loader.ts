@@ -1,0 +1,109 @@
+import { StreamingCache } from './cache.js'
+import type { DatasetStats } from './dataset.js'
+import { StreamingDataset } from './dataset.js'
+import { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
+import { type ReadContext, runPass } from './pass.js'
+import type { RecordBatch, Row } from './record-batch.js'
+import type { Field } from './schema.js'
+import { StreamingStats } from './stats.js'
+
+/**
+ * The base of every loader. A subclass implements {@link StreamingDataLoader.readBatches}, yielding
+ * its source's batches; the base adds read-ahead, statistics, the batch cache, cancellation and,
+ * through {@link StreamingDataLoader.toDataset}, the whole {@link StreamingDataset} API.
+ *
+ * @example
+ * ```ts
+ * class RangeLoader extends StreamingDataLoader {
+ *   constructor(private readonly n: number, options?: LoaderOptions) { super(options) }
+ *   protected async *readBatches(ctx: ReadContext) {
+ *     for (let start = 0; start < this.n; start += ctx.batchSize) {
+ *       const end = Math.min(this.n, start + ctx.batchSize)
+ *       yield RecordBatch.fromColumns({ id: Int32Array.from({ length: end - start }, (_, i) => start + i) })
+ *     }
+ *   }
+ * }
+ * const rows = await new RangeLoader(25, { batchSize: 10 }).toDataset().toArray()
+ * ```
+ */
+export abstract class StreamingDataLoader<R extends Row = Row> {
+  /** The options with defaults applied. */
+  readonly options: ResolvedLoaderOptions
+  /** Counts and times of every pass (absent with `collectStats: false`). */
+  readonly stats: StreamingStats | undefined
+  /** The loader's cache (absent with `cacheEnabled: false`). */
+  readonly cache: StreamingCache | undefined
+
+  constructor(options: LoaderOptions = {}) {
+    this.options = resolveLoaderOptions(options)
+    this.stats = this.options.collectStats ? new StreamingStats() : undefined
+    this.cache = this.options.cacheEnabled
+      ? (options.cache ??
+        new StreamingCache({ maxSizeMb: this.options.cacheSizeMb, ttlSeconds: this.options.cacheTtlSeconds }))
+      : undefined
+  }
+
+  /**
+   * Yields the source's batches for one pass, ideally `ctx.batchSize` rows each. Close files in a
+   * `finally`: it runs when the consumer stops early, fails, or `ctx.signal` aborts.
+   */
+  protected abstract readBatches(ctx: ReadContext): AsyncIterable<RecordBatch<R>> | Iterable<RecordBatch<R>>
+
+  /**
+   * The schema when the format knows it without reading data (a footer, a header), else
+   * `undefined` and the dataset reads the first batch to learn it.
+   */
+  async getSchema(): Promise<Field[] | undefined> {
+    return undefined
+  }
+
+  /**
+   * A key naming this source's data for the batch cache (include what makes it change: path,
+   * size, modification time, options). `undefined`, the default, caches no batches.
+   */
+  protected cacheKey(): string | undefined {
+    return undefined
+  }
+
+  /** True when {@link StreamingDataLoader.readBatches} honours `ctx.startBatch`. Default false. */
+  protected get seekable(): boolean {
+    return false
+  }
+
+  /** Name used in error messages; the class name by default. */
+  protected get sourceName(): string {
+    return this.constructor.name
+  }
+
+  /** One pass over the source with read-ahead, stats and the cache. Each call starts a fresh pass. */
+  iterBatches(options: { signal?: AbortSignal } = {}): AsyncIterable<RecordBatch<R>> {
+    return {
+      [Symbol.asyncIterator]: () =>
+        runPass<R>(
+          {
+            read: (ctx) => this.readBatches(ctx),
+            options: this.options,
+            stats: this.stats,
+            cache: this.cache,
+            cacheKey: this.options.cacheEnabled ? this.cacheKey() : undefined,
+            seekable: this.seekable,
+            name: this.sourceName,
+          },
+          options.signal,
+        ),
+    }
+  }
+
+  /** `{ throughput, cache }` of this loader. */
+  getStats(): DatasetStats {
+    const out: DatasetStats = {}
+    if (this.stats) out.throughput = this.stats.getThroughput()
+    if (this.cache) out.cache = this.cache.getStats()
+    return out
+  }
+
+  /** The dataset API over this loader. */
+  toDataset(): StreamingDataset<R> {
+    return StreamingDataset.fromLoader(this)
+  }
+}
