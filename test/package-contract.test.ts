@@ -18,7 +18,10 @@ interface Manifest {
 const root = join(import.meta.dirname, '..')
 const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .map((d) => ({ dir: d.name, manifest: JSON.parse(readFileSync(join(root, 'packages', d.name, 'package.json'), 'utf8')) as Manifest }))
+  .map((d) => ({
+    dir: d.name,
+    manifest: JSON.parse(readFileSync(join(root, 'packages', d.name, 'package.json'), 'utf8')) as Manifest,
+  }))
 
 function sdDeps(m: Manifest): string[] {
   const all = { ...m.dependencies, ...m.devDependencies, ...m.peerDependencies }

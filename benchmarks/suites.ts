@@ -1,0 +1,4 @@
+import type { Suite } from './lib/suite.ts'
+
+/** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
+export const suites: Record<string, Suite> = {}
