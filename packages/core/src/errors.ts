@@ -146,7 +146,7 @@ export class IoError extends SdError {
 export class NetworkError extends SdError {
   /** HTTP status code, when the server answered. */
   readonly status: number | undefined
-  constructor(message: string, options: SdErrorOptions & { status?: number } = {}) {
+  constructor(message: string, options: SdErrorOptions & { status?: number | undefined } = {}) {
     super(message, options, 'NETWORK')
     this.status = options.status
   }
@@ -156,7 +156,7 @@ export class NetworkError extends SdError {
 export class AuthError extends SdError {
   /** HTTP status code (401 or 403). */
   readonly status: number | undefined
-  constructor(message: string, options: SdErrorOptions & { status?: number } = {}) {
+  constructor(message: string, options: SdErrorOptions & { status?: number | undefined } = {}) {
     super(message, options, 'AUTH')
     this.status = options.status
   }

@@ -52,6 +52,10 @@ export {
   UnsupportedError,
   ValidationError,
 } from './errors.js'
+export { FileRangeReader } from './io/file-range.js'
+export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
+export { isHttpUrl, openRange } from './io/open-range.js'
+export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
 export { StreamingDataLoader } from './loader.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
