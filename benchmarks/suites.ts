@@ -1,4 +1,7 @@
+import { coreSuite } from './core/suite.ts'
 import type { Suite } from './lib/suite.ts'
 
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
-export const suites: Record<string, Suite> = {}
+export const suites: Record<string, Suite> = {
+  core: coreSuite,
+}

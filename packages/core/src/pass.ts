@@ -4,6 +4,7 @@ import type { ResolvedLoaderOptions } from './options.js'
 import { PrefetchingQueue } from './prefetch.js'
 import { RecordBatch, type Row } from './record-batch.js'
 import type { StreamingStats } from './stats.js'
+import { isThenable } from './thenable.js'
 
 /** What a loader's `readBatches` receives for one pass over its source. */
 export interface ReadContext {
@@ -55,10 +56,14 @@ export async function* runPass<R extends Row>(
   spec: PassSpec<R>,
   signal?: AbortSignal,
 ): AsyncGenerator<RecordBatch<R>, void, undefined> {
-  const controller = new AbortController()
   const userSignals = [spec.options.signal, signal].filter((s): s is AbortSignal => s !== undefined)
   for (const s of userSignals) throwIfAborted(s)
-  const combined = AbortSignal.any([controller.signal, ...userSignals])
+  // one controller for the pass, aborted by the user's signals or when the pass ends early
+  // (cheaper than AbortSignal.any, which costs tens of microseconds per pass)
+  const controller = new AbortController()
+  const onAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason)
+  for (const s of userSignals) s.addEventListener('abort', onAbort, { once: true })
+  const combined = controller.signal
   spec.stats?.beginStream()
   const producer = produce(spec, combined)
   const { prefetchBatches, prefetchBytes } = spec.options
@@ -86,6 +91,7 @@ export async function* runPass<R extends Row>(
       for (const s of userSignals) throwIfAborted(s)
     }
   } finally {
+    for (const s of userSignals) s.removeEventListener('abort', onAbort)
     controller.abort()
     await it.return?.()
     spec.stats?.endStream()
@@ -139,8 +145,10 @@ async function* produce<R extends Row>(
     for (;;) {
       throwIfAborted(signal)
       const t0 = performance.now()
-      const result = await it.next()
-      const seconds = (performance.now() - t0) / 1000
+      const next = it.next()
+      // a synchronous source needs no await (saves a microtask per batch)
+      const result = isThenable(next) ? await next : next
+      const t1 = performance.now()
       if (result.done) break
       const batch = result.value
       if (!RecordBatch.isRecordBatch(batch)) {
@@ -155,7 +163,7 @@ async function* produce<R extends Row>(
         pendingBytes = 0
         continue
       }
-      stats?.recordBatch(seconds, batch.numRows, bytesCounted ? pendingBytes : batch.byteSize)
+      stats?.recordBatch((t1 - t0) / 1000, batch.numRows, bytesCounted ? pendingBytes : batch.byteSize, t1)
       pendingBytes = 0
       if (caching && cache) {
         cachedBytes += batch.byteSize

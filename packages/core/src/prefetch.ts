@@ -69,6 +69,7 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
   #head = 0
   #bytes = 0
   #pumping: Promise<void> | undefined
+  #running = false
   #sourceDone = false
   #failed = false
   #error: unknown
@@ -164,10 +165,9 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
   }
 
   #pump(): void {
-    if (this.#pumping || !this.#canRead()) return
-    this.#pumping = this.#run().finally(() => {
-      this.#pumping = undefined
-    })
+    if (this.#running || !this.#canRead()) return
+    this.#running = true
+    this.#pumping = this.#run()
   }
 
   async #run(): Promise<void> {
@@ -188,6 +188,8 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
     } catch (err) {
       this.#failed = true
       this.#error = err
+    } finally {
+      this.#running = false
     }
     this.#wake()
   }
@@ -206,7 +208,7 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
     this.#head = 0
     this.#bytes = 0
     // an iterator must not be asked to return while a next() is under way
-    if (this.#pumping) await this.#pumping
+    if (this.#running) await this.#pumping
     this.#release()
     if (!this.#sourceDone) {
       this.#sourceDone = true

@@ -108,15 +108,17 @@ export class StreamingStats {
     if (this.#pendingStart === undefined) return
     const start = this.#pendingStart
     this.#pendingStart = undefined
-    this.recordBatch((this.#now() - start) / 1000, records, bytes)
+    const now = this.#now()
+    this.recordBatch((now - start) / 1000, records, bytes, now)
   }
 
   /**
    * Records a batch whose production took `seconds` (for loaders that time batches themselves,
-   * several passes at once among them). `endBatch` calls it.
+   * several passes at once among them). `endedAt` is the clock reading at its end, when the caller
+   * has one (it saves a clock read). `endBatch` calls it.
    */
-  recordBatch(seconds: number, records: number, bytes?: number): void {
-    const now = this.#now()
+  recordBatch(seconds: number, records: number, bytes?: number, endedAt?: number): void {
+    const now = endedAt ?? this.#now()
     if (this.#segmentStart === undefined) {
       this.#segmentStart = now - seconds * 1000
       this.#firstSegmentStart ??= this.#segmentStart
