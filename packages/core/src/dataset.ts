@@ -1,21 +1,12 @@
-import { type CacheStats, StreamingCache } from './cache.js'
 import { SdError, ValidationError } from './errors.js'
+import { createInstruments, type DatasetStats, reportStats } from './instruments.js'
 import type { StreamingDataLoader } from './loader.js'
 import { type LoaderOptions, resolveLoaderOptions } from './options.js'
 import { runPass } from './pass.js'
 import { assertBatchSize, rebatchStream } from './rebatch.js'
 import { RecordBatch, type Row } from './record-batch.js'
 import type { Field } from './schema.js'
-import { StreamingStats, type Throughput } from './stats.js'
 import { isThenable } from './thenable.js'
-
-/** What {@link StreamingDataset.getStats} reports. */
-export interface DatasetStats {
-  /** Absent with `collectStats: false`. */
-  throughput?: Throughput
-  /** Absent with `cacheEnabled: false`. */
-  cache?: CacheStats
-}
 
 /** Options of one pass. */
 export interface IterOptions {
@@ -84,11 +75,8 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
     options: LoaderOptions = {},
   ): StreamingDataset<R> {
     const resolved = resolveLoaderOptions(options)
-    const stats = resolved.collectStats ? new StreamingStats() : undefined
-    const cache = resolved.cacheEnabled
-      ? (options.cache ??
-        new StreamingCache({ maxSizeMb: resolved.cacheSizeMb, ttlSeconds: resolved.cacheTtlSeconds }))
-      : undefined
+    const instruments = createInstruments(resolved, options)
+    const { stats, cache } = instruments
     let opened = false
     const read = () => {
       if (typeof source === 'function') return readItems(source(), resolved.batchSize)
@@ -120,12 +108,7 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
           ),
       }),
       schema: async () => undefined,
-      stats: () => {
-        const out: DatasetStats = {}
-        if (stats) out.throughput = stats.getThroughput()
-        if (cache) out.cache = cache.getStats()
-        return out
-      },
+      stats: () => reportStats(instruments),
     })
   }
 

@@ -26,7 +26,6 @@ export {
   type BatchMapFn,
   type BatchPredicate,
   type DatasetSource,
-  type DatasetStats,
   type IterOptions,
   type RowMapFn,
   type RowPredicate,
@@ -52,6 +51,7 @@ export {
   UnsupportedError,
   ValidationError,
 } from './errors.js'
+export type { DatasetStats, Instruments } from './instruments.js'
 export { FileRangeReader } from './io/file-range.js'
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, openRange } from './io/open-range.js'

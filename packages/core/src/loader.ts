@@ -1,11 +1,11 @@
-import { StreamingCache } from './cache.js'
-import type { DatasetStats } from './dataset.js'
+import type { StreamingCache } from './cache.js'
 import { StreamingDataset } from './dataset.js'
+import { createInstruments, type DatasetStats, reportStats } from './instruments.js'
 import { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 import { type ReadContext, runPass } from './pass.js'
 import type { RecordBatch, Row } from './record-batch.js'
 import type { Field } from './schema.js'
-import { StreamingStats } from './stats.js'
+import type { StreamingStats } from './stats.js'
 
 /**
  * The base of every loader. A subclass implements {@link StreamingDataLoader.readBatches}, yielding
@@ -36,11 +36,9 @@ export abstract class StreamingDataLoader<R extends Row = Row> {
 
   constructor(options: LoaderOptions = {}) {
     this.options = resolveLoaderOptions(options)
-    this.stats = this.options.collectStats ? new StreamingStats() : undefined
-    this.cache = this.options.cacheEnabled
-      ? (options.cache ??
-        new StreamingCache({ maxSizeMb: this.options.cacheSizeMb, ttlSeconds: this.options.cacheTtlSeconds }))
-      : undefined
+    const { stats, cache } = createInstruments(this.options, options)
+    this.stats = stats
+    this.cache = cache
   }
 
   /**
@@ -96,10 +94,7 @@ export abstract class StreamingDataLoader<R extends Row = Row> {
 
   /** `{ throughput, cache }` of this loader. */
   getStats(): DatasetStats {
-    const out: DatasetStats = {}
-    if (this.stats) out.throughput = this.stats.getThroughput()
-    if (this.cache) out.cache = this.cache.getStats()
-    return out
+    return reportStats(this)
   }
 
   /** The dataset API over this loader. */
