@@ -1,0 +1,70 @@
+import type { LoaderOptions, StreamingDataset } from '@sd/core'
+import type { CreateVectorsOptions, OpenVectorsOptions } from './options.js'
+import { type VectorRow, vectorDataset } from './vector-loader.js'
+import { MemoryMappedVectors } from './vectors.js'
+
+/**
+ * Creates (mode `'w+'`, the default: truncating an existing file) or opens for appending
+ * (mode `'r+'`) a vector file, and appends `initialVectors`. `.npy` paths get a NumPy v1.0 header.
+ *
+ * @example
+ * ```ts
+ * const vectors = createMemoryMappedVectors('embeddings.npy', { dimension: 3, initialVectors: [[1, 2, 3]] })
+ * vectors.append(new Float32Array([4, 5, 6, 7, 8, 9]))
+ * vectors.length // 3
+ * vectors.close()
+ * ```
+ */
+export function createMemoryMappedVectors(path: string, options: CreateVectorsOptions): MemoryMappedVectors {
+  const { initialVectors, ...rest } = options
+  const vectors = new MemoryMappedVectors(path, { ...rest, mode: options.mode ?? 'w+' })
+  if (initialVectors !== undefined) {
+    try {
+      vectors.append(initialVectors)
+    } catch (err) {
+      vectors.close()
+      throw err
+    }
+  }
+  return vectors
+}
+
+/**
+ * Opens a vector file, read-only by default (mode `'r'`). Raw files need `dimension`; `.npy`
+ * files carry it (and it is checked when given).
+ *
+ * @example
+ * ```ts
+ * const vectors = loadMemoryMappedVectors('embeddings.npy')
+ * vectors.get(0) // Float32Array(3) [1, 2, 3]
+ * vectors.close()
+ * ```
+ */
+export function loadMemoryMappedVectors(path: string, options: OpenVectorsOptions = {}): MemoryMappedVectors {
+  return new MemoryMappedVectors(path, { ...options, mode: options.mode ?? 'r' })
+}
+
+/** Options of {@link loadVectors}: how to open the file, and the shared loader options. */
+export type LoadVectorsOptions = Omit<OpenVectorsOptions, 'mode' | 'syncAppends'> & LoaderOptions
+
+/**
+ * A {@link StreamingDataset} over a vector file with an `index` and a `vector` column. Each pass
+ * opens the file read-only and closes it when the pass ends (also on `break`, errors and aborts).
+ *
+ * @example
+ * ```ts
+ * const ds = loadVectors('embeddings.npy', { batchSize: 1024 })
+ * for await (const batch of ds) console.log(batch.numRows, batch.column('vector')[0]) // 1024 Float32Array(3)
+ * ```
+ */
+export function loadVectors(path: string, options: LoadVectorsOptions = {}): StreamingDataset<VectorRow> {
+  const { dimension, format, offset, backend, cacheSizeMb, pageSize, ...loaderOptions } = options
+  const open: OpenVectorsOptions = { mode: 'r' }
+  if (dimension !== undefined) open.dimension = dimension
+  if (format !== undefined) open.format = format
+  if (offset !== undefined) open.offset = offset
+  if (backend !== undefined) open.backend = backend
+  if (cacheSizeMb !== undefined) open.cacheSizeMb = cacheSizeMb
+  if (pageSize !== undefined) open.pageSize = pageSize
+  return vectorDataset(() => ({ vectors: new MemoryMappedVectors(path, open), owned: true }), loaderOptions)
+}

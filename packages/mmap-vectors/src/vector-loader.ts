@@ -1,0 +1,84 @@
+import {
+  type Field,
+  type LoaderOptions,
+  type ReadContext,
+  RecordBatch,
+  StreamingDataLoader,
+  type StreamingDataset,
+} from '@sd/core'
+import type { MemoryMappedVectors } from './vectors.js'
+
+/** A row of a vector dataset: the vector's position in the file and the vector itself. */
+export interface VectorRow extends Record<string, unknown> {
+  index: number
+  vector: Float32Array
+}
+
+/** Opens the vectors for one pass; `owned` vectors are closed when the pass ends. */
+export type VectorOpener = () => { vectors: MemoryMappedVectors; owned: boolean }
+
+/** Rows past this do not fit an `Int32Array` index column. */
+const INT32_ROWS = 2 ** 31 - 1
+
+/**
+ * A loader over a vector file: batches with an `index` column (`Int32Array`, or `Float64Array`
+ * past 2^31 rows) and a `vector` column of `Float32Array`s, one per row (views of the batch).
+ */
+export class VectorLoader extends StreamingDataLoader<VectorRow> {
+  readonly #open: VectorOpener
+
+  constructor(open: VectorOpener, options: LoaderOptions = {}) {
+    super(options)
+    this.#open = open
+  }
+
+  protected override get seekable(): boolean {
+    return true
+  }
+
+  override async getSchema(): Promise<Field[]> {
+    const { vectors, owned } = this.#open()
+    try {
+      return schemaOf(vectors)
+    } finally {
+      if (owned) vectors.close()
+    }
+  }
+
+  protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch<VectorRow>> {
+    const { vectors, owned } = this.#open()
+    try {
+      const schema = schemaOf(vectors)
+      const wide = vectors.length > INT32_ROWS
+      const dim = vectors.dimension
+      let index = ctx.startBatch * ctx.batchSize
+      // the loader's own queue reads whole batches ahead; one read in flight keeps the disk busy
+      // while this loop cuts the previous batch into rows
+      const batches = vectors.iterBatches(ctx.batchSize, { start: index, prefetch: 1, signal: ctx.signal })
+      for await (const block of batches) {
+        const rows = block.length / dim
+        const column: Float32Array[] = new Array(rows)
+        for (let k = 0; k < rows; k++) column[k] = block.subarray(k * dim, (k + 1) * dim)
+        const ids = wide ? new Float64Array(rows) : new Int32Array(rows)
+        for (let k = 0; k < rows; k++) ids[k] = index + k
+        index += rows
+        ctx.countBytes(block.byteLength)
+        yield RecordBatch.fromColumns<VectorRow>({ index: ids, vector: column }, schema)
+      }
+    } finally {
+      if (owned) vectors.close()
+    }
+  }
+}
+
+function schemaOf(vectors: MemoryMappedVectors): Field[] {
+  return [
+    { name: 'index', type: vectors.length > INT32_ROWS ? 'float64' : 'int32', nullable: false },
+    { name: 'vector', type: 'vector', nullable: false, dimension: vectors.dimension },
+  ]
+}
+
+/** Creates the dataset for {@link VectorLoader}. */
+export function vectorDataset(open: VectorOpener, options: LoaderOptions): StreamingDataset<VectorRow> {
+  return new VectorLoader(open, options).toDataset()
+}

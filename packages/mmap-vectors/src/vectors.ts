@@ -1,0 +1,410 @@
+import { fdatasyncSync, fsyncSync, ftruncateSync } from 'node:fs'
+import {
+  assertBatchSize,
+  type CacheStats,
+  fileSystemError,
+  type LoaderOptions,
+  StateError,
+  type StreamingDataset,
+  throwIfAborted,
+  UnsupportedError,
+  ValidationError,
+} from '@sd/core'
+import { toFlatVectors } from './coerce.js'
+import { bytesOf, type SharedFd } from './file-io.js'
+import { MmapRows } from './mmap-rows.js'
+import { mmapUnavailableReason, nativeMmap } from './native.js'
+import { formatNpyHeader } from './npy-header.js'
+import { openVectorFile } from './open-file.js'
+import {
+  type OpenVectorsOptions,
+  resolveOpenOptions,
+  type VectorFileMode,
+  type VectorFormat,
+  type VectorsInput,
+} from './options.js'
+import { PreadRows } from './pread-rows.js'
+import type { RowSource } from './row-source.js'
+import { VectorLoader, type VectorRow } from './vector-loader.js'
+
+/** Options of {@link MemoryMappedVectors.iterBatches}. */
+export interface IterVectorsOptions {
+  /** First row (negative counts from the end). Default 0. */
+  start?: number
+  /** End row, exclusive (negative counts from the end). Default the length when iteration starts. */
+  end?: number
+  /**
+   * Batches read ahead: asynchronous reads in flight (`'pread'`) or pages the kernel is asked to
+   * load (`'mmap'`). Default 2.
+   */
+  prefetch?: number
+  /** Cancels the iteration with an `AbortError`. */
+  signal?: AbortSignal
+}
+
+/**
+ * Batches of vectors, each a `Float32Array` of `rows × dimension` values: iterate with `for` (reads
+ * on the calling thread) or `for await` (the `'pread'` backend reads the next batches on the
+ * thread pool meanwhile).
+ */
+export interface VectorBatches extends Iterable<Float32Array>, AsyncIterable<Float32Array> {}
+
+/**
+ * A file of float32 vectors (raw rows or NumPy `.npy`), read without loading it: by memory mapping
+ * (`backend: 'mmap'`, zero-copy views) or by positional reads through a bounded page cache
+ * (`backend: 'pread'`, copies). Appends are durable: data first, then the new count.
+ *
+ * @example
+ * ```ts
+ * const vectors = new MemoryMappedVectors('embeddings.npy', { mode: 'r' })
+ * vectors.length          // 1000000
+ * vectors.get(-1)         // Float32Array(768) [...] (the last vector)
+ * for (const batch of vectors.iterBatches(10_000)) consume(batch) // 10,000 × 768 floats each
+ * vectors.close()
+ * ```
+ */
+export class MemoryMappedVectors {
+  /** The file. */
+  readonly path: string
+  /** `'npy'` or `'raw'`. */
+  readonly format: VectorFormat
+  /** The mode it was opened in. */
+  readonly mode: VectorFileMode
+  /** Components per vector. */
+  readonly dimension: number
+  /** The backend in use (what `'auto'` resolved to). */
+  readonly backend: 'mmap' | 'pread'
+  /** Byte offset of the first vector in the file. */
+  readonly dataOffset: number
+  readonly #file: SharedFd
+  readonly #rows: RowSource
+  readonly #rowBytes: number
+  readonly #npyVersion: [number, number]
+  readonly #syncAppends: boolean
+  #length: number
+  #closed = false
+
+  /**
+   * Opens `path` (mode `'r'` unless `options.mode` says otherwise). Prefer
+   * {@link loadMemoryMappedVectors} and {@link createMemoryMappedVectors}.
+   */
+  constructor(path: string, options: OpenVectorsOptions = {}) {
+    const resolved = resolveOpenOptions(path, options, 'r')
+    const addon = nativeMmap()
+    // checked before the file is opened: a refused backend must not truncate anything
+    if (resolved.backend === 'mmap' && addon === undefined) {
+      throw new UnsupportedError(
+        `backend 'mmap' needs the native addon, which is not available (${mmapUnavailableReason()}); rebuild it with \`npm rebuild @sd/mmap-vectors\` (needs a C++ toolchain) or use backend 'pread'`,
+        { code: 'MMAP_UNAVAILABLE', location: { file: path } },
+      )
+    }
+    if (resolved.backend === 'mmap' && resolved.offset % 4 !== 0) throw unaligned(path, resolved.offset)
+    const { file, layout } = openVectorFile(path, resolved)
+    const useMmap = addon !== undefined && layout.dataOffset % 4 === 0 && resolved.backend !== 'pread'
+    if (resolved.backend === 'mmap' && !useMmap) {
+      file.close()
+      throw unaligned(path, layout.dataOffset)
+    }
+    this.path = path
+    this.format = layout.format
+    this.mode = layout.mode
+    this.dimension = layout.dimension
+    this.dataOffset = layout.dataOffset
+    this.#file = file
+    this.#rowBytes = layout.rowBytes
+    this.#npyVersion = layout.npyVersion
+    this.#syncAppends = resolved.syncAppends
+    this.#length = layout.length
+    const length = () => this.#length
+    this.#rows =
+      useMmap && addon
+        ? new MmapRows(addon, file, layout, length, layout.mode !== 'r')
+        : new PreadRows(file, layout, length, resolved.cacheBytes, resolved.pageSize)
+    this.backend = this.#rows.kind
+  }
+
+  /** Number of vectors. */
+  get length(): number {
+    return this.#length
+  }
+
+  /**
+   * True when {@link MemoryMappedVectors.get}, {@link MemoryMappedVectors.slice} and batches are
+   * views of the mapped file (`'mmap'`) rather than copies (`'pread'`).
+   */
+  get zeroCopy(): boolean {
+    return this.#rows.zeroCopy
+  }
+
+  /** True after {@link MemoryMappedVectors.close}. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /**
+   * Vector `i` (negative counts from the end). With `'mmap'` a view of the mapping, valid until
+   * `close()` (then it is empty); with `'pread'` a copy. Writing into it never changes the file.
+   */
+  get(i: number): Float32Array {
+    if (this.#closed) throw this.#closedError('get')
+    const k = i < 0 ? i + this.#length : i
+    if (!(k >= 0 && k < this.#length && Number.isInteger(k))) throw this.#badIndex(i)
+    return this.#rows.row(k)
+  }
+
+  /**
+   * Copies vector `i` into `out` at `outOffset` and returns `out`: no allocation, for hot loops.
+   */
+  readInto(i: number, out: Float32Array, outOffset = 0): Float32Array {
+    if (this.#closed) throw this.#closedError('readInto')
+    const k = i < 0 ? i + this.#length : i
+    if (!(k >= 0 && k < this.#length && Number.isInteger(k))) throw this.#badIndex(i)
+    if (!(out instanceof Float32Array) || !(outOffset >= 0 && outOffset + this.dimension <= out.length)) {
+      throw new ValidationError(
+        `Expected a Float32Array with room for ${this.dimension} values at offset ${outOffset}, got ${out instanceof Float32Array ? `length ${out.length}` : typeof out}`,
+        { code: 'INVALID_OUTPUT', location: { file: this.path } },
+      )
+    }
+    this.#rows.readInto(k, out, outOffset)
+    return out
+  }
+
+  /**
+   * Vectors `[start, end)` as one array of `(end - start) × dimension` values, with `Array.slice`
+   * rules (negative counts from the end, clipped to the length). A view with `'mmap'`, a copy
+   * with `'pread'`.
+   */
+  slice(start = 0, end = this.#length): Float32Array {
+    if (this.#closed) throw this.#closedError('slice')
+    const from = this.#clip(start, 'start')
+    const to = this.#clip(end, 'end')
+    return to > from ? this.#rows.rows(from, to - from) : new Float32Array(0)
+  }
+
+  /**
+   * Appends vectors (a flat `Float32Array` of whole vectors, or one array per vector) and returns
+   * the new length. Every vector is checked before anything is written; the data is written (and
+   * with `syncAppends`, synced) before the new count is published in the `.npy` header, so a crash
+   * in between leaves the file valid with the old count.
+   */
+  append(vectors: VectorsInput): number {
+    if (this.#closed) throw this.#closedError('append')
+    if (this.mode === 'r') {
+      throw new StateError(
+        `Cannot append: the file was opened read-only (mode 'r'); open it with mode 'r+'`,
+        {
+          code: 'READ_ONLY',
+          location: { file: this.path },
+        },
+      )
+    }
+    const data = toFlatVectors(vectors, this.dimension, this.path)
+    const count = data.length / this.dimension
+    if (count === 0) return this.#length
+    const oldLength = this.#length
+    const newLength = oldLength + count
+    let header: Uint8Array | undefined
+    if (this.format === 'npy') {
+      header = formatNpyHeader(newLength, this.dimension, this.dataOffset, this.#npyVersion)
+      if (header === undefined) {
+        throw new UnsupportedError(
+          `The .npy header (${this.dataOffset} bytes) has no room for shape (${newLength}, ${this.dimension}); rewrite the file with createMemoryMappedVectors`,
+          { code: 'NPY_HEADER_FULL', location: { file: this.path, byte: 0 } },
+        )
+      }
+    }
+    const at = this.dataOffset + oldLength * this.#rowBytes
+    try {
+      this.#file.writeSync(bytesOf(data), at)
+      if (this.#syncAppends) fdatasyncSync(this.#file.fd)
+      if (header) this.#file.writeSync(header, 0)
+    } catch (err) {
+      // drop whatever part of the new rows landed, so the file keeps its old, valid state
+      try {
+        ftruncateSync(this.#file.fd, at)
+      } catch {
+        // the write error below says what went wrong first
+      }
+      throw fileSystemError(err, this.path, 'append to')
+    }
+    this.#length = newLength
+    this.#rows.invalidate(oldLength)
+    return newLength
+  }
+
+  /**
+   * Batches of `size` vectors in file order, each one `Float32Array` (a view with `'mmap'`, a fresh
+   * copy with `'pread'`), with read-ahead. The length is taken when iteration starts.
+   */
+  iterBatches(size: number, options: IterVectorsOptions = {}): VectorBatches {
+    if (this.#closed) throw this.#closedError('iterBatches')
+    assertBatchSize(size, 'size')
+    const prefetch = options.prefetch ?? 2
+    if (!(Number.isInteger(prefetch) && prefetch >= 0)) {
+      throw new ValidationError(`prefetch must be a non-negative integer, got ${prefetch}`, {
+        code: 'INVALID_OPTION',
+      })
+    }
+    const { signal } = options
+    const range = () =>
+      [this.#clip(options.start ?? 0, 'start'), this.#clip(options.end ?? this.#length, 'end')] as const
+    return {
+      [Symbol.iterator]: () => {
+        const [start, end] = range()
+        return this.#batches(size, start, end, prefetch, signal)
+      },
+      [Symbol.asyncIterator]: () => {
+        const [start, end] = range()
+        return this.#rows.zeroCopy
+          ? this.#batchesAsyncViews(size, start, end, prefetch, signal)
+          : this.#batchesAsyncReads(size, start, end, prefetch, signal)
+      },
+    }
+  }
+
+  /**
+   * A {@link StreamingDataset} over the vectors with an `index` column (`Int32Array`) and a
+   * `vector` column (one `Float32Array` per row: views with `'mmap'`). The file stays open: close
+   * it when done with the dataset.
+   */
+  toDataset(options: LoaderOptions = {}): StreamingDataset<VectorRow> {
+    if (this.#closed) throw this.#closedError('toDataset')
+    return new VectorLoader(() => ({ vectors: this, owned: false }), options).toDataset()
+  }
+
+  /** Page cache figures of the `'pread'` backend (`undefined` for `'mmap'` or a disabled cache). */
+  cacheStats(): CacheStats | undefined {
+    return this.#rows.cacheStats()
+  }
+
+  /** Syncs appended data and the header to disk (`fsync`). Nothing to do in mode `'r'`. */
+  flush(): void {
+    if (this.#closed) throw this.#closedError('flush')
+    if (this.mode === 'r') return
+    try {
+      fsyncSync(this.#file.fd)
+    } catch (err) {
+      throw fileSystemError(err, this.path, 'sync')
+    }
+  }
+
+  /**
+   * Unmaps and closes the file. Views handed out by the `'mmap'` backend become empty. Calling it
+   * again does nothing; any other use afterwards is a `StateError`.
+   */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    try {
+      this.#rows.close()
+    } finally {
+      this.#file.close()
+    }
+  }
+
+  *#batches(
+    size: number,
+    start: number,
+    end: number,
+    prefetch: number,
+    signal: AbortSignal | undefined,
+  ): Generator<Float32Array, void, undefined> {
+    const rows = this.#rows
+    let advised = start
+    let released = start
+    for (let at = start; at < end; at += size) {
+      if (this.#closed) throw this.#closedError('iterBatches')
+      throwIfAborted(signal)
+      const ahead = Math.min(end, at + size * (prefetch + 1))
+      if (ahead > advised) {
+        rows.willNeed(advised, ahead)
+        advised = ahead
+      }
+      // one batch of slack behind: a consumer may still look at the previous batch
+      if (at - size > released) {
+        rows.release(released, at - size)
+        released = at - size
+      }
+      yield rows.rows(at, Math.min(size, end - at))
+    }
+  }
+
+  async *#batchesAsyncViews(
+    size: number,
+    start: number,
+    end: number,
+    prefetch: number,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Float32Array, void, undefined> {
+    for (const batch of this.#batches(size, start, end, prefetch, signal)) yield batch
+  }
+
+  async *#batchesAsyncReads(
+    size: number,
+    start: number,
+    end: number,
+    prefetch: number,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Float32Array, void, undefined> {
+    const rows = this.#rows
+    const queue: Promise<Float32Array>[] = []
+    let next = start
+    try {
+      while (next < end || queue.length > 0) {
+        if (this.#closed) throw this.#closedError('iterBatches')
+        throwIfAborted(signal)
+        while (queue.length < prefetch + 1 && next < end) {
+          const count = Math.min(size, end - next)
+          const read = Promise.resolve(rows.rowsAsync(next, count))
+          // a read that fails while an earlier one is awaited is reported when its turn comes
+          read.catch(() => undefined)
+          queue.push(read)
+          next += count
+        }
+        yield await (queue.shift() as Promise<Float32Array>)
+      }
+    } finally {
+      // reads still in flight finish before the caller can close the file
+      await Promise.allSettled(queue)
+    }
+  }
+
+  #clip(value: number, name: string): number {
+    if (!Number.isInteger(value)) {
+      throw new ValidationError(`${name} must be an integer row number, got ${value}`, {
+        code: 'INVALID_INDEX',
+        location: { file: this.path },
+      })
+    }
+    const n = this.#length
+    return value < 0 ? Math.max(0, n + value) : Math.min(value, n)
+  }
+
+  #badIndex(i: number): ValidationError {
+    const n = this.#length
+    if (!Number.isInteger(i)) {
+      return new ValidationError(`Expected an integer vector index, got ${i}`, {
+        code: 'INVALID_INDEX',
+        location: { file: this.path },
+      })
+    }
+    return new ValidationError(
+      `Index ${i} is out of range for ${n} vectors (expected ${n === 0 ? 'none: the file is empty' : `${-n} <= i < ${n}`})`,
+      { code: 'INDEX_OUT_OF_RANGE', location: { file: this.path, index: i } },
+    )
+  }
+
+  #closedError(operation: string): StateError {
+    return new StateError(`Cannot ${operation}: the vector file was closed`, {
+      code: 'CLOSED',
+      location: { file: this.path },
+    })
+  }
+}
+
+function unaligned(path: string, offset: number): ValidationError {
+  return new ValidationError(
+    `backend 'mmap' hands out Float32Array views, which need the data to start at a multiple of 4 bytes; it starts at byte ${offset}: use backend 'pread'`,
+    { code: 'MMAP_UNALIGNED', location: { file: path, byte: offset } },
+  )
+}
