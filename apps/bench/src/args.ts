@@ -28,7 +28,7 @@ Comparisons
 
 Options
   --quick               small data and one measured run (well under a minute)
-  --rows <n>            rows of the sample Parquet/CSV/NDJSON files (default 1,000,000; quick 100,000)
+  --rows <n>            rows of the sample Parquet/CSV/NDJSON files (default 1,000,000; quick 50,000)
   --vectors <n>         vectors in the sample vector file (default 100,000; quick 20,000)
   --dimension <n>       floats per vector (default 128; needed for raw .f32 files you pass)
   --formats <list>      sample formats to generate (default parquet,csv,ndjson,vectors)
@@ -107,7 +107,7 @@ export function parseCommand(argv: string[], cwd = process.cwd()): Command {
   const harness: HarnessOptions = {
     quick,
     paths: positionals.map((p) => resolve(cwd, p)),
-    rows: integer('rows', v.rows, 1) ?? (quick ? 100_000 : 1_000_000),
+    rows: integer('rows', v.rows, 1) ?? (quick ? 50_000 : 1_000_000),
     vectors: integer('vectors', v.vectors, 1) ?? (quick ? 20_000 : 100_000),
     dimension: integer('dimension', v.dimension, 1) ?? 128,
     formats: names('formats', v.formats, FORMATS) ?? FORMATS,

@@ -158,7 +158,7 @@ function notes(options: HarnessOptions, missing: boolean): string[] {
     'MB/s counts file bytes: the file size times the share of its records a pass read, divided by the pass time (MB = 10^6 bytes).',
     `batch-prefetch: each pass reads ${options.passRows === undefined ? 'the whole file' : `the first ${options.passRows.toLocaleString('en-US')} records`} with the cache off; the consumer waits ${options.workMsPer10k} ms per 10,000 records (asynchronously, so read-ahead can overlap it).`,
     'prefetch 0 and 1 both mean no read-ahead in sd loaders; both are measured so the table shows it.',
-    'cache: each run reads the file once cold, then again with a shared cache (on) or none (off); "repeat" is the mean of the repeated passes.',
+    'cache: one cold pass (no warm-up: a first pass is cold by nature), then the repeated passes with a shared cache (on) or none (off); "repeat" is their mean.',
     "p50/p95 batch times and time to first batch come from the loader's getStats() for sd loaders; for raw parsers and vector reads the harness times each batch (a block of 1,000 vectors) itself.",
   ]
   if (missing) out.push(PACKAGE_NOTE)

@@ -1,11 +1,10 @@
 import { StreamingCache } from '@sd/core'
 import { SimulatedConsumer } from './consumer.js'
 import { importExport, LOADERS, type LoadFn, type LoadVectorsFn, VECTORS } from './packages.js'
-import { type PassMeasure, rawPass, sdPass } from './pass.js'
+import { type PassMeasure, sdPass } from './pass.js'
 import { median, medianOf } from './stats.js'
 import { timedRuns } from './timed-runs.js'
 import type { ConfigParams, DatasetInfo, Figures, JobSpec } from './types.js'
-import { readOrder, vectorPass } from './vector-pass.js'
 
 /** One configuration a job measured (the child adds its peak RSS). */
 export interface JobOutput {
@@ -18,7 +17,10 @@ export async function runJob(spec: JobSpec): Promise<JobOutput[]> {
   const { comparison, dataset, params, runs, warmup } = spec
   const name = `${dataset.format} ${comparison}`
   if (dataset.format === 'vectors') {
+    // loaded on demand: a child imports only what its job needs, so it starts faster
+    const { readOrder, vectorPass } = await import('./vector-pass.js')
     const load = params.reader === 'sd' ? await required<LoadVectorsFn>(VECTORS.pkg, VECTORS.fn) : undefined
+    if (params.backend === 'mmap') await requireMmap()
     const n = dataset.rows ?? 0
     const order = readOrder(
       spec.maxRows === undefined ? n : Math.min(n, spec.maxRows),
@@ -39,6 +41,7 @@ export async function runJob(spec: JobSpec): Promise<JobOutput[]> {
     return [{ params, figures: figuresOf(measures, dataset) }]
   }
   if (params.reader === 'raw') {
+    const { rawPass } = await import('./raw-parsers.js')
     const measures = await timedRuns(name, runs, warmup, () =>
       rawPass(dataset, params.batchSize, spec.maxRows),
     )
@@ -155,4 +158,15 @@ async function required<T>(pkg: string, fn: string): Promise<T> {
   if (found.ok) return found.value
   if (found.status === 'unavailable') throw new PackageUnavailableError(found.reason)
   throw new Error(found.reason)
+}
+
+/** The mmap backend needs the package's native addon; without it the configuration is unavailable. */
+async function requireMmap(): Promise<void> {
+  const available = await required<() => boolean>(VECTORS.pkg, 'isMmapAvailable')
+  if (available()) return
+  const reason = await importExport<() => string | undefined>(VECTORS.pkg, 'mmapUnavailableReason')
+  const why = reason.ok ? reason.value() : undefined
+  throw new PackageUnavailableError(
+    `the mmap backend of ${VECTORS.pkg} is not available here${why ? `: ${why}` : ''}`,
+  )
 }

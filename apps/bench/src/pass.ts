@@ -2,8 +2,6 @@ import { extname } from 'node:path'
 import type { StreamingCache } from '@sd/core'
 import type { SimulatedConsumer } from './consumer.js'
 import type { LoadFn } from './packages.js'
-import { rawRecords } from './raw-parsers.js'
-import { quantile } from './stats.js'
 import type { DatasetInfo } from './types.js'
 
 /** What one pass over a file measured. Times in seconds unless named `Ms`. */
@@ -75,37 +73,5 @@ export async function sdPass(
     measure.cacheHits = cache.hits - before.hits
     measure.cacheMisses = cache.misses - before.misses
   }
-  return measure
-}
-
-/**
- * One pass of the raw parser over `dataset`, timed by the harness: each batch's time is the wait
- * for the parser to produce it (there is no read-ahead, so that is its read + decode time).
- */
-export async function rawPass(
-  dataset: DatasetInfo,
-  batchSize: number,
-  maxRows?: number,
-): Promise<PassMeasure> {
-  const t0 = performance.now()
-  const batchMs: number[] = []
-  let records = 0
-  let firstMs: number | undefined
-  let last = t0
-  for await (const n of rawRecords(dataset, batchSize, maxRows)) {
-    const now = performance.now()
-    firstMs ??= now - t0
-    batchMs.push(now - last)
-    records += n
-    last = performance.now()
-  }
-  const measure: PassMeasure = {
-    seconds: (performance.now() - t0) / 1000,
-    records,
-    batchTimesFrom: 'harness',
-    p50BatchMs: quantile(batchMs, 0.5),
-    p95BatchMs: quantile(batchMs, 0.95),
-  }
-  if (firstMs !== undefined) measure.timeToFirstBatchMs = firstMs
   return measure
 }

@@ -140,8 +140,11 @@ export function planJobs(dataset: DatasetInfo, o: PlanOptions): PlannedJob[] {
   if (o.comparisons.includes('cache')) {
     for (const cache of ['on', 'off'] as const) {
       const params: ConfigParams = { reader: 'sd', batchSize, prefetch: 2, cache }
+      // a first pass is cold by nature: no warm-up; the repeated passes are the several runs
       const spec: JobSpec = {
         ...base,
+        runs: 1,
+        warmup: 0,
         comparison: 'cache',
         params,
         repeatPasses: o.repeatPasses,

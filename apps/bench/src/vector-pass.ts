@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { noise } from '@sd/benchmarks/lib/data'
 import type { LoadVectorsFn, VectorFile } from './packages.js'
 import type { PassMeasure } from './pass.js'
 import { quantile } from './stats.js'
@@ -21,7 +20,18 @@ export interface VectorPassOptions {
  */
 export function readOrder(n: number, access: 'sequential' | 'random'): Uint32Array {
   const order = new Uint32Array(n)
-  for (let k = 0; k < n; k++) order[k] = access === 'sequential' ? k : Math.floor(noise(k + 0x5eed) * n)
+  let state = 0x9e3779b9
+  for (let k = 0; k < n; k++) {
+    if (access === 'sequential') {
+      order[k] = k
+      continue
+    }
+    // xorshift32: a fixed seed, so every backend and every run reads the same vectors
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    order[k] = (state >>> 0) % n
+  }
   return order
 }
 

@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { duration, Progress } from './progress.js'
+
+function sink(tty: boolean) {
+  const chunks: string[] = []
+  const out = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString())
+        done()
+      },
+    }),
+    { isTTY: tty, columns: 60 },
+  )
+  return { out, text: () => chunks.join('') }
+}
+
+describe('Progress', () => {
+  it('redraws one bar line on a terminal and keeps log lines above it', () => {
+    const { out, text } = sink(true)
+    const p = new Progress(out)
+    p.start(4)
+    p.begin('parquet batch 1,000')
+    p.end('1.2M rec/s')
+    p.log('a message')
+    p.begin('csv batch 1,000')
+    p.end('300K rec/s')
+    p.finish()
+    const written = text()
+    expect(written).toContain('\r\x1b[2K[')
+    expect(written).toContain('a message\n')
+    expect(written).toMatch(/\[#+-+\] 2\/4 eta \d+s csv batch 1,000/)
+    // every drawn line fits the terminal width
+    for (const line of written.split(/\r\x1b\[2K|\n/)) expect(line.length).toBeLessThanOrEqual(59)
+    expect(written.endsWith('\r\x1b[2K')).toBe(true)
+  })
+
+  it('prints plain numbered lines when not on a terminal', () => {
+    const { out, text } = sink(false)
+    const p = new Progress(out)
+    p.start(2)
+    p.begin('ndjson raw')
+    p.end('1.4M rec/s')
+    p.begin('vectors mmap, random')
+    p.end('700K vectors/s')
+    p.finish()
+    expect(text()).toBe('[1/2] ndjson raw: 1.4M rec/s\n[2/2] vectors mmap, random: 700K vectors/s\n')
+  })
+
+  it('formats durations', () => {
+    expect(duration(75)).toBe('1m15s')
+    expect(duration(9.4)).toBe('9s')
+  })
+})
