@@ -2,6 +2,9 @@ import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { duration, Progress } from './progress.js'
 
+/** Carriage return + erase line: how the bar redraws itself. */
+const CLEAR = '\r\x1b[2K'
+
 function sink(tty: boolean) {
   const chunks: string[] = []
   const out = Object.assign(
@@ -28,12 +31,12 @@ describe('Progress', () => {
     p.end('300K rec/s')
     p.finish()
     const written = text()
-    expect(written).toContain('\r\x1b[2K[')
+    expect(written).toContain(`${CLEAR}[`)
     expect(written).toContain('a message\n')
     expect(written).toMatch(/\[#+-+\] 2\/4 eta \d+s csv batch 1,000/)
     // every drawn line fits the terminal width
-    for (const line of written.split(/\r\x1b\[2K|\n/)) expect(line.length).toBeLessThanOrEqual(59)
-    expect(written.endsWith('\r\x1b[2K')).toBe(true)
+    for (const line of written.replaceAll(CLEAR, '\n').split('\n')) expect(line.length).toBeLessThanOrEqual(59)
+    expect(written.endsWith(CLEAR)).toBe(true)
   })
 
   it('prints plain numbered lines when not on a terminal', () => {
