@@ -35,7 +35,8 @@ describe('Progress', () => {
     expect(written).toContain('a message\n')
     expect(written).toMatch(/\[#+-+\] 2\/4 eta \d+s csv batch 1,000/)
     // every drawn line fits the terminal width
-    for (const line of written.replaceAll(CLEAR, '\n').split('\n')) expect(line.length).toBeLessThanOrEqual(59)
+    for (const line of written.replaceAll(CLEAR, '\n').split('\n'))
+      expect(line.length).toBeLessThanOrEqual(59)
     expect(written.endsWith(CLEAR)).toBe(true)
   })
 
