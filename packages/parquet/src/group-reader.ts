@@ -1,0 +1,162 @@
+import type { ErrorLocation } from '@sd/core'
+import type { DecodedArray, FileMetaData, SchemaTree } from 'hyparquet'
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
+import { getTreePath } from 'hyparquet/src/schema.js'
+import type { ByteSource } from './byte-source.js'
+import { ChunkBytes } from './chunk-bytes.js'
+import { decompressors } from './codecs.js'
+import { type ColumnDecoder, FlatColumnCursor } from './column-cursor.js'
+import { readNestedColumn, WholeGroupColumn } from './nested-column.js'
+import type { ColumnInfo } from './schema.js'
+
+/** How a row group's bytes are read. */
+export interface ReadTuning {
+  /** Row groups whose selected chunks total at most this many bytes are read in one go. */
+  coalesceBytes: number
+  /** Larger ones are read column by column in windows of this many bytes. */
+  windowBytes: number
+  /** Unselected bytes between two selected chunks that are read anyway to save a request. */
+  gapBytes: number
+}
+
+/** A row group to read: where it is and which columns. */
+export interface GroupTask {
+  metadata: FileMetaData
+  tree: SchemaTree
+  rowGroup: number
+  /** Index of the group's first row in the file. */
+  groupStart: number
+  rows: number
+  columns: readonly ColumnInfo[]
+  file: string
+}
+
+interface ColumnReader {
+  take(n: number): Promise<DecodedArray>
+  release?(): void
+}
+
+/** Compressed bytes of the task's selected column chunks. */
+export function taskBytes(task: GroupTask): number {
+  let total = 0
+  const group = task.metadata.row_groups[task.rowGroup]
+  for (const info of task.columns) {
+    for (const leaf of info.leaves)
+      total += Number(group?.columns[leaf]?.meta_data?.total_compressed_size ?? 0)
+  }
+  return total
+}
+
+/**
+ * Bytes a {@link GroupReader} for `task` reads as soon as it is created: the whole group when it
+ * is small, else one window per flat column (and every nested column whole).
+ */
+export function upfrontBytes(task: GroupTask, tuning: ReadTuning): number {
+  const total = taskBytes(task)
+  if (total <= tuning.coalesceBytes) return total
+  const group = task.metadata.row_groups[task.rowGroup]
+  let bytes = 0
+  for (const info of task.columns) {
+    for (const leaf of info.leaves) {
+      const size = Number(group?.columns[leaf]?.meta_data?.total_compressed_size ?? 0)
+      bytes += info.flat ? Math.min(size, tuning.windowBytes) : size
+    }
+  }
+  return bytes
+}
+
+/**
+ * Reads one row group's selected columns, in row ranges of any size. Creating it starts the
+ * reads (so groups can be read ahead); flat columns decode page by page, nested ones whole.
+ */
+export class GroupReader {
+  readonly task: GroupTask
+  /** Bytes this reader fetches as soon as it is created. */
+  readonly upfrontBytes: number
+  readonly #readers = new Map<string, ColumnReader>()
+
+  constructor(source: ByteSource, task: GroupTask, tuning: ReadTuning) {
+    this.task = task
+    const group = task.metadata.row_groups[task.rowGroup]
+    if (!group) throw new Error(`row group ${task.rowGroup} missing`)
+    const flat: { info: ColumnInfo; start: number; end: number }[] = []
+    for (const info of task.columns) {
+      if (!info.flat) continue
+      const meta = group.columns[info.leaves[0] as number]?.meta_data
+      if (!meta) throw new Error(`column ${info.name} has no metadata`)
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset)
+      flat.push({ info, start, end: start + Number(meta.total_compressed_size) })
+    }
+    const total = taskBytes(task)
+    this.upfrontBytes = upfrontBytes(task, tuning)
+    const preloaded =
+      total <= tuning.coalesceBytes ? coalescedReads(source, flat, tuning.gapBytes) : undefined
+    for (const [i, { info, start, end }] of flat.entries()) {
+      const location: ErrorLocation = { file: task.file, rowGroup: task.rowGroup, column: info.name }
+      const first = preloaded?.[i]
+      const bytes = new ChunkBytes(source, start, end, first ? end - start : tuning.windowBytes, first)
+      const meta = group.columns[info.leaves[0] as number]?.meta_data
+      const pathInSchema = meta?.path_in_schema ?? [info.name]
+      const decoder: ColumnDecoder = {
+        pathInSchema,
+        element: info.element,
+        schemaPath: getTreePath(task.tree, pathInSchema),
+        type: info.element.type ?? 'BYTE_ARRAY',
+        codec: meta?.codec ?? 'UNCOMPRESSED',
+        parsers: DEFAULT_PARSERS,
+        compressors: decompressors,
+        utf8: info.utf8,
+      }
+      this.#readers.set(info.name, new FlatColumnCursor(bytes, decoder, task.rows, location))
+    }
+    for (const info of task.columns) {
+      if (info.flat) continue
+      const location: ErrorLocation = { file: task.file, rowGroup: task.rowGroup, column: info.name }
+      const data = readNestedColumn(source, task.metadata, info.name, task.groupStart, task.rows, location)
+      this.#readers.set(info.name, new WholeGroupColumn(data))
+    }
+  }
+
+  /** The next `n` rows of every selected column. */
+  async take(n: number): Promise<Map<string, DecodedArray>> {
+    const out = new Map<string, DecodedArray>()
+    for (const [name, reader] of this.#readers) out.set(name, await reader.take(n))
+    return out
+  }
+
+  /** Drops buffers and read-ahead. */
+  release(): void {
+    for (const reader of this.#readers.values()) reader.release?.()
+    this.#readers.clear()
+  }
+}
+
+/**
+ * Reads the chunks with as few requests as possible: chunks closer than `gap` bytes share one
+ * read. Returns each chunk's bytes, in the order given.
+ */
+function coalescedReads(
+  source: ByteSource,
+  chunks: readonly { start: number; end: number }[],
+  gap: number,
+): Promise<Uint8Array>[] {
+  const order = chunks.map((c, i) => ({ ...c, i })).sort((a, b) => a.start - b.start)
+  const out: Promise<Uint8Array>[] = new Array(chunks.length)
+  let k = 0
+  while (k < order.length) {
+    const run = [order[k] as (typeof order)[number]]
+    let end = run[0]?.end as number
+    while (k + run.length < order.length) {
+      const next = order[k + run.length] as (typeof order)[number]
+      if (next.start - end > gap) break
+      run.push(next)
+      end = Math.max(end, next.end)
+    }
+    const start = run[0]?.start as number
+    const read = source.read(start, end)
+    read.catch(() => undefined)
+    for (const c of run) out[c.i] = read.then((bytes) => bytes.subarray(c.start - start, c.end - start))
+    k += run.length
+  }
+  return out
+}

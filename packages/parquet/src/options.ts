@@ -1,0 +1,136 @@
+import type { Field, LoaderOptions } from '@sd/core'
+import { ValidationError } from '@sd/core'
+import type { ParquetQueryFilter } from 'hyparquet'
+
+/**
+ * A row filter in hyparquet's Mongo-style language: `{ value: { $gt: 10 } }`,
+ * `{ $or: [{ label: 'a' }, { label: 'b' }] }`. Operators: `$eq $ne $gt $gte $lt $lte $in $nin
+ * $not`, combined with `$and $or $nor`; a bare value means `$eq`. Equality is strict: an INT64
+ * column compares with bigints (`{ id: 5n }`).
+ */
+export type ParquetFilter = ParquetQueryFilter
+
+/** What {@link loadParquet} and {@link ParquetStreamingLoader} read: a file, a directory, URLs, or a list. */
+export type ParquetSource = string | URL | readonly (string | URL)[]
+
+/** Options of {@link loadParquet} and {@link ParquetStreamingLoader}. */
+export interface ParquetLoaderOptions extends LoaderOptions {
+  /** Columns to read, in this order. Chunks of other columns are never read. Default: all. */
+  columns?: readonly string[]
+  /**
+   * Keeps only the rows matching this filter. Row groups whose footer statistics (min, max,
+   * null count) rule the filter out are skipped without reading them.
+   */
+  filters?: ParquetFilter
+  /** Strict (`===`) equality in `filters`, as hyparquet. Default true. */
+  filterStrict?: boolean
+  /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
+  rowFormat?: 'columns' | 'object'
+  /** The `fetch` for URL sources (default: the global one). */
+  fetch?: typeof fetch
+  /** Extra request headers for URL sources, e.g. `Authorization`. */
+  headers?: Record<string, string>
+}
+
+/** One file of a source, as {@link ParquetStreamingLoader.getMetadata} describes it. */
+export interface ParquetFileInfo {
+  /** Path or URL. */
+  path: string
+  numRows: number
+  numRowGroups: number
+  fileSizeBytes: number
+  createdBy: string | undefined
+  /** Hive-style `key=value` folder values of this file (empty outside directories). */
+  partition: Record<string, unknown>
+}
+
+/** What {@link ParquetStreamingLoader.getMetadata} returns, from the footers alone. */
+export interface ParquetMetadata {
+  /** The source as given (a path, a URL, or the paths joined with `, `). */
+  path: string
+  /** True when the source is a directory. */
+  isDirectory: boolean
+  /** Rows in all files (before `filters`). */
+  numRows: number
+  numRowGroups: number
+  /** The fields batches have (after `columns`, with partition columns last). */
+  schema: Field[]
+  /** `created_by` of the first file. */
+  createdBy: string | undefined
+  /** Bytes of all files. */
+  fileSizeBytes: number
+  /** Every file, in read order. */
+  files: ParquetFileInfo[]
+}
+
+/**
+ * Counters of the Parquet reads of a loader, over all its passes so far: what statistics pruning
+ * skipped and what was read. `getStats().parquet` of the loader and of its dataset.
+ */
+export interface ParquetScanStats {
+  /** Row groups decoded. */
+  rowGroupsRead: number
+  /** Row groups skipped because their statistics (or partition values) exclude `filters`. */
+  rowGroupsSkipped: number
+  /** Source bytes read (files or network; remote bytes served by the range cache included). */
+  bytesRead: number
+  /** Compressed bytes of the selected column chunks in skipped row groups, never read. */
+  bytesSkipped: number
+  /** Rows decoded from the row groups read. */
+  rowsDecoded: number
+  /** Decoded rows dropped by `filters`. */
+  rowsFiltered: number
+}
+
+/** Options with defaults applied (package internal). */
+export interface ResolvedParquetOptions {
+  columns: string[] | undefined
+  filters: ParquetFilter | undefined
+  filterStrict: boolean
+  rowFormat: 'columns' | 'object'
+  fetch: typeof fetch | undefined
+  headers: Record<string, string> | undefined
+}
+
+/** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
+export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedParquetOptions {
+  const { columns, filters, rowFormat = 'columns', filterStrict = true } = options
+  if (columns !== undefined) {
+    if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) {
+      throw new ValidationError(`columns must be an array of column names, got ${JSON.stringify(columns)}`, {
+        code: 'INVALID_OPTION',
+      })
+    }
+    const seen = new Set<string>()
+    for (const name of columns) {
+      if (seen.has(name)) {
+        throw new ValidationError(`columns lists "${name}" twice; expected each column once`, {
+          code: 'INVALID_OPTION',
+          location: { column: name },
+        })
+      }
+      seen.add(name)
+    }
+  }
+  if (filters !== undefined && (typeof filters !== 'object' || filters === null || Array.isArray(filters))) {
+    throw new ValidationError(
+      `filters must be an object such as { value: { $gt: 10 } }, got ${String(filters)}`,
+      {
+        code: 'INVALID_OPTION',
+      },
+    )
+  }
+  if (rowFormat !== 'columns' && rowFormat !== 'object') {
+    throw new ValidationError(`rowFormat must be 'columns' or 'object', got ${String(rowFormat)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
+  return {
+    columns: columns ? [...columns] : undefined,
+    filters,
+    filterStrict,
+    rowFormat,
+    fetch: options.fetch,
+    headers: options.headers,
+  }
+}

@@ -1,0 +1,163 @@
+import {
+  type ErrorLocation,
+  FileRangeReader,
+  FormatError,
+  type HttpRangeOptions,
+  HttpRangeReader,
+  type RangeReader,
+  SdError,
+  type StreamingCache,
+  UnsupportedError,
+} from '@sd/core'
+import type { FileMetaData, SchemaTree } from 'hyparquet'
+import { parquetSchema } from 'hyparquet'
+import { getPhysicalColumns } from 'hyparquet/src/schema.js'
+import { byteSource } from './byte-source.js'
+import { READ_CODECS } from './codecs.js'
+import { readFooter } from './footer.js'
+import { type ColumnInfo, describeColumns } from './schema.js'
+import type { SourceEntry } from './sources.js'
+
+/** One file of a source with its footer. */
+export interface ParquetPart {
+  entry: SourceEntry
+  byteLength: number
+  /** Size and mtime of a file, or the ETag of a URL: a pass checks the file did not change. */
+  version: string
+  /** The ETag of a URL, to reopen it without probing again. */
+  etag: string | undefined
+  metadata: FileMetaData
+  tree: SchemaTree
+  /** Physical (leaf) column paths, for statistics pruning. */
+  physical: string[]
+  columns: ColumnInfo[]
+  byName: Map<string, ColumnInfo>
+  /** Index of each row group's first row in the file. */
+  groupStarts: number[]
+}
+
+/** How to reach files and URLs. */
+export interface ReaderOptions {
+  cache: StreamingCache | undefined
+  fetch: typeof fetch | undefined
+  headers: Record<string, string> | undefined
+}
+
+/** Where a part's errors point: `file` or `url`. */
+export function partLocation(entry: SourceEntry): ErrorLocation {
+  return entry.remote ? { url: entry.name } : { file: entry.name }
+}
+
+/** Opens a range reader for `entry` (HTTP through the cache, keyed by URL, ETag and range). */
+export function openReader(
+  entry: SourceEntry,
+  options: ReaderOptions,
+  signal: AbortSignal | undefined,
+  known?: { byteLength: number; etag: string },
+): Promise<RangeReader> {
+  if (!entry.remote) return FileRangeReader.open(entry.name, signal)
+  const http: HttpRangeOptions = { cache: options.cache, signal }
+  if (options.fetch) http.fetch = options.fetch
+  if (options.headers) http.headers = options.headers
+  if (known) http.known = known
+  return HttpRangeReader.open(entry.name, http)
+}
+
+/** Reads the footer of one file and describes its columns. The reader is closed before returning. */
+export async function openPart(
+  entry: SourceEntry,
+  options: ReaderOptions,
+  signal: AbortSignal | undefined,
+  count: (bytes: number) => void,
+): Promise<ParquetPart> {
+  const reader = await openReader(entry, options, signal)
+  try {
+    const metadata = await readFooter(byteSource(reader, signal, count))
+    const tree = parquetSchema(metadata)
+    const columns = describeColumns(metadata)
+    const groupStarts: number[] = []
+    let start = 0
+    for (const group of metadata.row_groups) {
+      groupStarts.push(start)
+      start += Number(group.num_rows)
+    }
+    const version = reader.version
+    return {
+      entry,
+      byteLength: reader.byteLength,
+      version,
+      etag: entry.remote && !version.startsWith('size:') ? version : undefined,
+      metadata,
+      tree,
+      physical: getPhysicalColumns(tree),
+      columns,
+      byName: new Map(columns.map((c) => [c.name, c])),
+      groupStarts,
+    }
+  } finally {
+    await reader.close()
+  }
+}
+
+/** Reopens a part for a pass, failing when the file changed since its footer was read. */
+export async function reopenPart(
+  part: ParquetPart,
+  options: ReaderOptions,
+  signal: AbortSignal | undefined,
+): Promise<RangeReader> {
+  const known = part.etag === undefined ? undefined : { byteLength: part.byteLength, etag: part.etag }
+  const reader = await openReader(part.entry, options, signal, known)
+  if (reader.version !== part.version || reader.byteLength !== part.byteLength) {
+    await reader.close()
+    throw new SdError(
+      `The file changed since its footer was read (${part.version} then, ${reader.version} now); open the source again`,
+      { code: 'PARQUET_FILE_CHANGED', location: partLocation(part.entry) },
+    )
+  }
+  return reader
+}
+
+/**
+ * Checks what the footer can tell about reading `columns`: every chunk's codec is one this
+ * package decodes, chunks live in this file, and hyparquet can decode the column's type.
+ */
+export function checkReadable(part: ParquetPart, columns: readonly ColumnInfo[]): void {
+  const location = partLocation(part.entry)
+  for (const info of columns) {
+    if (info.unsupported) {
+      throw new UnsupportedError(`Column type not supported: ${info.unsupported}`, {
+        code: 'PARQUET_UNSUPPORTED_TYPE',
+        location: { ...location, column: info.name },
+      })
+    }
+  }
+  part.metadata.row_groups.forEach((group, rowGroup) => {
+    for (const info of columns) {
+      for (const leaf of info.leaves) {
+        const chunk = group.columns[leaf]
+        const meta = chunk?.meta_data
+        if (!chunk || !meta) {
+          throw new FormatError(`Expected a chunk for every column, found none for "${info.name}"`, {
+            code: 'PARQUET_BAD_FOOTER',
+            location: { ...location, rowGroup, column: info.name },
+          })
+        }
+        if (chunk.file_path) {
+          throw new UnsupportedError(
+            `Column chunks stored in another file ("${chunk.file_path}") are not supported`,
+            {
+              code: 'PARQUET_EXTERNAL_CHUNK',
+              location: { ...location, rowGroup, column: info.name },
+            },
+          )
+        }
+        if (!READ_CODECS.has(meta.codec)) {
+          throw new UnsupportedError(
+            `Compression codec ${meta.codec} is not supported; expected one of ${[...READ_CODECS].join(', ')}`,
+            { code: 'PARQUET_UNSUPPORTED_CODEC', location: { ...location, rowGroup, column: info.name } },
+          )
+        }
+      }
+    }
+  })
+}

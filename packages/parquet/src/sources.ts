@@ -1,0 +1,149 @@
+import { readdir, stat } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { fileSystemError, isHttpUrl, NotFoundError, throwIfAborted, ValidationError } from '@sd/core'
+import type { ParquetSource } from './options.js'
+
+/** One Parquet file to read, before its footer is known. */
+export interface SourceEntry {
+  /** Path or URL. */
+  name: string
+  remote: boolean
+  /** Hive-style `key=value` folder segments between the directory and the file, outermost first. */
+  partition: [key: string, value: string][]
+}
+
+/** The files of a source, in read order. */
+export interface ResolvedSource {
+  /** The source as a string, for metadata and messages. */
+  label: string
+  isDirectory: boolean
+  entries: SourceEntry[]
+}
+
+/** The source as a string (paths joined with `, `). */
+export function sourceLabel(source: ParquetSource): string {
+  if (typeof source === 'string') return source
+  if (source instanceof URL) return source.href
+  return source.map((s) => (s instanceof URL ? s.href : s)).join(', ')
+}
+
+/** Checks the shape of a source without touching the file system (for constructors). */
+export function checkSource(source: ParquetSource): void {
+  const items = typeof source === 'string' || source instanceof URL ? [source] : source
+  if (!Array.isArray(items) && !(typeof source === 'string' || source instanceof URL)) {
+    throw new ValidationError(
+      `Expected a path, a URL or an array of them as the source, got ${typeof source}`,
+      {
+        code: 'INVALID_SOURCE',
+      },
+    )
+  }
+  if (items.length === 0) {
+    throw new ValidationError('Expected at least one path or URL, got an empty array', {
+      code: 'INVALID_SOURCE',
+    })
+  }
+  for (const item of items) {
+    if (!(item instanceof URL) && (typeof item !== 'string' || item.length === 0)) {
+      throw new ValidationError(`Expected a non-empty path or URL, got ${JSON.stringify(item)}`, {
+        code: 'INVALID_SOURCE',
+      })
+    }
+  }
+}
+
+/**
+ * Expands a source into files: a file is itself, a directory is every `*.parquet` below it in
+ * sorted order (folders and files whose names start with `.` or `_` are skipped, as Spark and
+ * Hive leave `_SUCCESS` and `.crc` files there), an array is each of its items in order.
+ */
+export async function resolveSource(source: ParquetSource, signal?: AbortSignal): Promise<ResolvedSource> {
+  checkSource(source)
+  const label = sourceLabel(source)
+  const items = (typeof source === 'string' || source instanceof URL ? [source] : source).map((s) =>
+    s instanceof URL ? s.href : s,
+  )
+  const entries: SourceEntry[] = []
+  let isDirectory = false
+  for (const item of items) {
+    throwIfAborted(signal)
+    if (isHttpUrl(item)) {
+      entries.push({ name: item, remote: true, partition: [] })
+      continue
+    }
+    let info: Awaited<ReturnType<typeof stat>>
+    try {
+      info = await stat(item)
+    } catch (err) {
+      throw fileSystemError(err, item, 'open')
+    }
+    if (info.isDirectory()) {
+      const files = await listParquetFiles(item, signal)
+      if (files.length === 0) {
+        throw new NotFoundError('Expected at least one *.parquet file below the directory, found none', {
+          code: 'PARQUET_NO_FILES',
+          location: { file: item },
+        })
+      }
+      if (items.length === 1) isDirectory = true
+      for (const file of files)
+        entries.push({ name: file, remote: false, partition: hivePartition(item, file) })
+    } else {
+      entries.push({ name: item, remote: false, partition: [] })
+    }
+  }
+  return { label, isDirectory, entries }
+}
+
+async function listParquetFiles(dir: string, signal?: AbortSignal): Promise<string[]> {
+  const out: string[] = []
+  const walk = async (folder: string): Promise<void> => {
+    throwIfAborted(signal)
+    let names: import('node:fs').Dirent[]
+    try {
+      names = await readdir(folder, { withFileTypes: true })
+    } catch (err) {
+      throw fileSystemError(err, folder, 'list')
+    }
+    for (const entry of names) {
+      if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue
+      const path = join(folder, entry.name)
+      if (entry.isDirectory()) await walk(path)
+      else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.parquet')) out.push(path)
+    }
+  }
+  await walk(dir)
+  // sort by path segments so `a/b.parquet` and `a-b.parquet` order the same on every platform
+  const keys = new Map(out.map((p) => [p, relative(dir, p).split(sep)]))
+  return out.sort((a, b) => compareSegments(keys.get(a) as string[], keys.get(b) as string[]))
+}
+
+function compareSegments(a: string[], b: string[]): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a[i] as string
+    const y = b[i] as string
+    if (x !== y) return x < y ? -1 : 1
+  }
+  return a.length - b.length
+}
+
+/** The `key=value` folders between `root` and `file`, values URL-decoded as Hive escapes them. */
+export function hivePartition(root: string, file: string): [string, string][] {
+  const segments = relative(root, file).split(sep).slice(0, -1)
+  const out: [string, string][] = []
+  for (const segment of segments) {
+    const eq = segment.indexOf('=')
+    if (eq <= 0) continue
+    const key = segment.slice(0, eq)
+    const raw = segment.slice(eq + 1)
+    let value = raw
+    try {
+      value = decodeURIComponent(raw)
+    } catch {
+      // a literal % that is not an escape: keep the folder name as it is
+    }
+    out.push([key, value])
+  }
+  return out
+}
