@@ -36,7 +36,9 @@ function findNodeGyp() {
     // not installed next to this package
   }
   const prefix = resolve(dirname(process.execPath), '..')
-  candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
+  candidates.push(
+    join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  )
   return candidates.find((c) => c && existsSync(c))
 }
 

@@ -22,7 +22,8 @@ const INT32_ROWS = 2 ** 31 - 1
 
 /**
  * A loader over a vector file: batches with an `index` column (`Int32Array`, or `Float64Array`
- * past 2^31 rows) and a `vector` column of `Float32Array`s, one per row (views of the batch).
+ * past 2^31 rows) and a `vector` column of `Float32Array`s, one per row (views of the batch's
+ * block: of the mapping itself for an open file on the `'mmap'` backend, valid until it is closed).
  */
 export class VectorLoader extends StreamingDataLoader<VectorRow> {
   readonly #open: VectorOpener
@@ -55,7 +56,10 @@ export class VectorLoader extends StreamingDataLoader<VectorRow> {
       // the loader's own queue reads whole batches ahead; one read in flight keeps the disk busy
       // while this loop cuts the previous batch into rows
       const batches = vectors.iterBatches(ctx.batchSize, { start: index, prefetch: 1, signal: ctx.signal })
-      for await (const block of batches) {
+      for await (const view of batches) {
+        // a pass that opened the file closes it at the end, which empties mapped views: rows that
+        // outlive the pass (collect, toArray) need memory of their own
+        const block = owned && vectors.zeroCopy ? view.slice() : view
         const rows = block.length / dim
         const column: Float32Array[] = new Array(rows)
         for (let k = 0; k < rows; k++) column[k] = block.subarray(k * dim, (k + 1) * dim)

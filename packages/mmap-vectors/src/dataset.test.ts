@@ -1,0 +1,126 @@
+import { AbortError, NotFoundError, RecordBatch, StreamingDataset } from '@sd/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './open.js'
+import { backends, flat, openFds, skipBackend, tempDir, vectors } from './test-support/fixtures.js'
+import type { VectorRow } from './vector-loader.js'
+
+describe.each(backends)('$backend backend', ({ backend }) => {
+  let tmp: ReturnType<typeof tempDir>
+  beforeEach(() => {
+    tmp = tempDir()
+  })
+  afterEach(() => tmp.remove())
+
+  describe.skipIf(skipBackend(backend))('as a StreamingDataset', () => {
+    it('loadVectors yields index and vector columns in batches, and closes the file after each pass', async () => {
+      const path = tmp.path('v.npy')
+      createMemoryMappedVectors(path, { dimension: 5, initialVectors: flat(0, 1234, 5), backend }).close()
+      const fds = openFds()
+      const ds = loadVectors(path, { batchSize: 100, backend })
+      expect(await ds.schema()).toEqual([
+        { name: 'index', type: 'int32', nullable: false },
+        { name: 'vector', type: 'vector', nullable: false, dimension: 5 },
+      ])
+      const sizes: number[] = []
+      for await (const batch of ds) {
+        sizes.push(batch.numRows)
+        const index = batch.column('index') as Int32Array
+        const column = batch.column('vector') as Float32Array[]
+        expect(index).toBeInstanceOf(Int32Array)
+        for (let k = 0; k < batch.numRows; k++) expect(column[k]).toEqual(flat(index[k] as number, 1, 5))
+      }
+      expect(sizes).toEqual([...new Array(12).fill(100), 34])
+      expect(openFds()).toBe(fds)
+      const rows = await ds.toArray()
+      expect(rows).toHaveLength(1234)
+      const row = rows[1000] as VectorRow
+      expect(row.index).toBe(1000)
+      expect([...row.vector]).toEqual(vectors(1000, 1, 5)[0])
+      expect(ds.getStats().throughput?.totalBytes).toBe(2 * 1234 * 20)
+      expect(openFds()).toBe(fds)
+    })
+
+    it('closes the file when the consumer breaks early or aborts', async () => {
+      const path = tmp.path('v.f32')
+      createMemoryMappedVectors(path, { dimension: 4, initialVectors: flat(0, 5000, 4), backend }).close()
+      const fds = openFds()
+      const ds = loadVectors(path, { dimension: 4, batchSize: 10, backend })
+      for await (const batch of ds) {
+        expect(batch.numRows).toBe(10)
+        break
+      }
+      expect(openFds()).toBe(fds)
+      const controller = new AbortController()
+      const seen: number[] = []
+      await expect(
+        (async () => {
+          for await (const batch of ds.iterBatches({ signal: controller.signal })) {
+            seen.push(batch.numRows)
+            if (seen.length === 3) controller.abort()
+          }
+        })(),
+      ).rejects.toBeInstanceOf(AbortError)
+      expect(openFds()).toBe(fds)
+    })
+
+    it('toDataset reads an open file and leaves it open; filters and takes compose', async () => {
+      const v = createMemoryMappedVectors(tmp.path('v.npy'), {
+        dimension: 3,
+        initialVectors: flat(0, 300, 3),
+        backend,
+      })
+      const even = v
+        .toDataset({ batchSize: 64 })
+        .filter((batch) => Uint8Array.from(batch.column('index') as Int32Array, (i) => (i % 2 === 0 ? 1 : 0)))
+        .take(20)
+      const rows = await even.toArray()
+      expect(rows.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, k) => 2 * k))
+      expect(rows.map((r) => [...(r.vector as Float32Array)])).toEqual(
+        rows.map((r) => vectors(r.index as number, 1, 3)[0]),
+      )
+      expect(v.closed).toBe(false)
+      expect(v.get(299)).toEqual(flat(299, 1, 3))
+      v.close()
+    })
+
+    it('iterBatches feeds StreamingDataset.from as a vector column', async () => {
+      const v = createMemoryMappedVectors(tmp.path('v.f32'), {
+        dimension: 2,
+        initialVectors: flat(0, 50, 2),
+        backend,
+      })
+      const ds = StreamingDataset.from(async function* () {
+        for await (const block of v.iterBatches(16)) {
+          const column: Float32Array[] = []
+          for (let k = 0; k < block.length; k += 2) column.push(block.subarray(k, k + 2))
+          yield RecordBatch.fromColumns({ vector: column })
+        }
+      })
+      const batch = await ds.collect()
+      expect(batch.numRows).toBe(50)
+      expect(batch.field('vector')).toEqual({ name: 'vector', type: 'vector', nullable: false, dimension: 2 })
+      expect((batch.column('vector') as Float32Array[])[49]).toEqual(flat(49, 1, 2))
+      v.close()
+    })
+
+    it('reports a missing file when a pass starts', async () => {
+      await expect(loadVectors(tmp.path('missing.npy'), { backend }).toArray()).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
+    })
+
+    it('releases the descriptor when iterBatches stops early, with reads in flight', async () => {
+      const path = tmp.path('v.f32')
+      createMemoryMappedVectors(path, { dimension: 16, initialVectors: flat(0, 4000, 16), backend }).close()
+      const fds = openFds()
+      const v = loadMemoryMappedVectors(path, { dimension: 16, backend })
+      let n = 0
+      for await (const batch of v.iterBatches(100, { prefetch: 4 })) {
+        expect(batch).toEqual(flat(n * 100, 100, 16))
+        if (++n === 2) break
+      }
+      v.close()
+      expect(openFds()).toBe(fds)
+    })
+  })
+})
