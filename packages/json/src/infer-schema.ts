@@ -1,0 +1,96 @@
+import type { Field } from '@sd/core'
+import type { JsonColumnType } from './options.js'
+
+/** A column the builder fills: its field and how values are stored. */
+export interface ColumnPlan {
+  name: string
+  type: JsonColumnType
+  /** Nulls or missing keys were seen in the first batch: the column is a plain array. */
+  nullable: boolean
+}
+
+/** The own property `key` of a parsed record (`__proto__` included, which `record[key]` would miss). */
+export function ownValue(record: Record<string, unknown>, key: string): unknown {
+  if (key === '__proto__') return Object.getOwnPropertyDescriptor(record, key)?.value
+  return record[key]
+}
+
+/** The column type of one non-null JSON value. */
+export function jsonValueType(value: unknown): JsonColumnType {
+  switch (typeof value) {
+    case 'number':
+      return (value | 0) === value ? 'int32' : 'float64'
+    case 'boolean':
+      return 'bool'
+    case 'string':
+      return 'string'
+    default:
+      return 'json'
+  }
+}
+
+function widen(a: JsonColumnType | undefined, b: JsonColumnType): JsonColumnType {
+  if (a === undefined || a === b) return b
+  if ((a === 'int32' && b === 'float64') || (a === 'float64' && b === 'int32')) return 'float64'
+  // any other mix (a number and a string...) is kept as the JSON values themselves
+  return 'json'
+}
+
+/**
+ * The columns of a stream, decided once from its first batch of records: the keys in first-seen
+ * order (or `columns`), each typed by the values seen (ints in int32 range → `int32`, other numbers
+ * → `float64`, booleans → `bool`, strings → `string`, anything else or a mix → `json`). A key
+ * with only nulls is `json`. `columnTypes` overrides the inferred type of the columns it names.
+ */
+export function inferColumns(
+  records: readonly Record<string, unknown>[],
+  columns: readonly string[] | undefined,
+  columnTypes: Readonly<Record<string, JsonColumnType>>,
+): ColumnPlan[] {
+  const seen = new Map<string, { type: JsonColumnType | undefined; count: number; nulls: boolean }>()
+  const track = (name: string, value: unknown) => {
+    let entry = seen.get(name)
+    if (!entry) {
+      entry = { type: undefined, count: 0, nulls: false }
+      seen.set(name, entry)
+    }
+    if (value === undefined) return
+    entry.count++
+    if (value === null) entry.nulls = true
+    else if (entry.type !== 'json') entry.type = widen(entry.type, jsonValueType(value))
+  }
+  if (columns) {
+    for (const name of columns) seen.set(name, { type: undefined, count: 0, nulls: false })
+    for (const record of records) for (const name of columns) track(name, ownValue(record, name))
+  } else {
+    for (const record of records) for (const key in record) track(key, ownValue(record, key))
+    for (const name of Object.keys(columnTypes)) track(name, undefined)
+  }
+  const plans: ColumnPlan[] = []
+  for (const [name, entry] of seen) {
+    const type = columnTypes[name] ?? entry.type ?? 'json'
+    plans.push({ name, type, nullable: entry.nulls || entry.count < records.length })
+  }
+  return plans
+}
+
+/** The {@link Field} of a planned column. */
+export function planField(plan: ColumnPlan, nullable = plan.nullable): Field {
+  return { name: plan.name, type: plan.type, nullable }
+}
+
+/** True when `value` (not null) can be stored in a column of `type`. */
+export function fitsType(type: JsonColumnType, value: unknown): boolean {
+  switch (type) {
+    case 'int32':
+      return typeof value === 'number' && (value | 0) === value
+    case 'float64':
+      return typeof value === 'number'
+    case 'bool':
+      return typeof value === 'boolean'
+    case 'string':
+      return typeof value === 'string'
+    default:
+      return true
+  }
+}
