@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultDataDir } from '@sd/benchmarks/lib/data'
@@ -35,11 +36,12 @@ Options
   --only <list>         comparisons to run (default all: ${COMPARISONS.join(',')})
   --batch-sizes <list>  default 1000,10000,50000
   --prefetch <list>     prefetch depths (default 0,1,2,4,8)
-  --runs <n>            measured runs per configuration (default 2; quick 1)
+  --runs <n>            measured runs per configuration (default 3; quick 1)
   --warmup <n>          unmeasured warm-up runs per configuration (default 1)
+  --parallel <n>        configurations measured at the same time (default 1; quick 2 on 2+ cores: rougher figures)
   --work-ms <ms>        simulated consumer time per 10,000 records in the batch-prefetch grid (default 5; 0 = none)
   --pass-rows <n>       records each batch-prefetch pass reads (default 200,000; quick and 0: the whole file)
-  --repeat-passes <n>   passes after the first in the cache comparison (default 2; quick 1)
+  --repeat-passes <n>   passes after the first in the cache comparison (default 2)
   --cache-mb <n>        cache capacity when it is on (default 1024)
   --suites              also run every peer suite (or name them with --suite <name>, repeatable)
   --out <dir>           where the JSON and HTML report go (default ./sd-bench-results)
@@ -114,13 +116,14 @@ export function parseCommand(argv: string[], cwd = process.cwd()): Command {
     comparisons: names<Comparison>('only', v.only, COMPARISONS) ?? COMPARISONS,
     batchSizes: numbers('batch-sizes', v['batch-sizes'], 1) ?? [1000, 10_000, 50_000],
     prefetchDepths: numbers('prefetch', v.prefetch, 0) ?? [0, 1, 2, 4, 8],
-    runs: integer('runs', v.runs, 1) ?? (quick ? 1 : 2),
+    runs: integer('runs', v.runs, 1) ?? (quick ? 1 : 3),
     warmup: integer('warmup', v.warmup, 0) ?? 1,
     workMsPer10k: workMs(v['work-ms']),
-    repeatPasses: integer('repeat-passes', v['repeat-passes'], 1) ?? (quick ? 1 : 2),
+    repeatPasses: integer('repeat-passes', v['repeat-passes'], 1) ?? 2,
     cacheSizeMb: integer('cache-mb', v['cache-mb'], 1) ?? 1024,
     dataDir: v['data-dir'] ? resolve(cwd, v['data-dir']) : defaultDataDir(),
     command: ['sd-bench', ...argv].join(' '),
+    parallel: integer('parallel', v.parallel, 1) ?? (quick ? Math.min(2, availableParallelism()) : 1),
   }
   const rows = passRows ?? (quick ? 0 : 200_000)
   if (rows > 0) harness.passRows = rows
@@ -151,6 +154,7 @@ function parse(argv: string[]) {
       'batch-sizes': { type: 'string' },
       prefetch: { type: 'string' },
       runs: { type: 'string' },
+      parallel: { type: 'string' },
       warmup: { type: 'string' },
       'work-ms': { type: 'string' },
       'pass-rows': { type: 'string' },

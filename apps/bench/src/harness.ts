@@ -29,6 +29,8 @@ export interface HarnessOptions extends PlanOptions {
   suites?: string[]
   /** The command line, stored in the result. */
   command: string
+  /** Jobs run at the same time (1 for figures that do not disturb each other). */
+  parallel: number
 }
 
 const PACKAGE_NOTE =
@@ -62,23 +64,33 @@ export async function runHarness(options: HarnessOptions, progress: Progress): P
   progress.begin('baseline child process')
   const baseline = await runJobInChild('baseline')
   const baselineRssMb = baseline.ok ? baseline.peakRssMb : undefined
-  progress.end(baselineRssMb === undefined ? 'failed' : `${baselineRssMb.toFixed(0)} MiB`)
+  progress.end(
+    'baseline child process',
+    baselineRssMb === undefined ? 'failed' : `${baselineRssMb.toFixed(0)} MiB`,
+  )
 
-  const configurations: ConfigResult[] = []
-  for (const job of jobs) {
+  // results keep the plan's order whatever order parallel jobs finish in
+  const outcomes: ConfigResult[][] = jobs.map((job) => {
     const block = job.pkg ? blocked.get(job.pkg.pkg) : undefined
-    if (block) {
-      for (const c of job.configs) configurations.push({ ...c, status: block.status, reason: block.reason })
-      continue
+    return block ? job.configs.map((c) => ({ ...c, status: block.status, reason: block.reason })) : []
+  })
+  let next = 0
+  const worker = async () => {
+    for (let i = next++; i < jobs.length; i = next++) {
+      const job = jobs[i] as PlannedJob
+      if (job.pkg && blocked.has(job.pkg.pkg)) continue
+      outcomes[i] = await runOne(job, progress)
     }
-    configurations.push(...(await runOne(job, progress)))
   }
+  await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker))
+  const configurations = outcomes.flat()
 
   let peers: Awaited<ReturnType<typeof runPeerSuites>> | undefined
   if (options.suites) {
-    progress.begin(`peer suites${options.suites.length > 0 ? ` ${options.suites.join(', ')}` : ''}`)
+    const label = `peer suites${options.suites.length > 0 ? ` ${options.suites.join(', ')}` : ''}`
+    progress.begin(label)
     peers = await runPeerSuites(options.suites, options.quick, (line) => progress.log(line))
-    progress.end(`${peers.results.length} suite(s) run, ${peers.errors.length} failed`)
+    progress.end(label, `${peers.results.length} suite(s) run, ${peers.errors.length} failed`)
   }
   progress.finish()
 
@@ -90,6 +102,7 @@ export async function runHarness(options: HarnessOptions, progress: Progress): P
     machine: machineInfo(),
     options: {
       quick: options.quick,
+      parallel: options.parallel,
       batchSizes: options.batchSizes,
       prefetchDepths: options.prefetchDepths,
       runs: options.runs,
@@ -114,22 +127,31 @@ export async function runHarness(options: HarnessOptions, progress: Progress): P
 }
 
 async function runOne(job: PlannedJob, progress: Progress): Promise<ConfigResult[]> {
-  const first = job.configs[0]
-  progress.begin(`${job.spec.dataset.format} ${first?.label ?? job.spec.comparison}`)
+  const label = `${job.spec.dataset.format} ${job.configs[0]?.label ?? job.spec.comparison}`
+  progress.begin(label)
+  const t0 = performance.now()
   const reply = await runJobInChild(job.spec)
+  const took = `in ${((performance.now() - t0) / 1000).toFixed(1)} s`
   if (!reply.ok) {
-    progress.end(reply.error)
+    progress.end(label, reply.error)
     const status = reply.unavailable ? 'unavailable' : 'failed'
     return job.configs.map((c) => ({ ...c, status, reason: reply.error }))
   }
   const out = job.configs.map((c) => {
-    const measured = reply.outputs.find((o) => o.params.pass === c.params.pass)
+    const measured = reply.outputs.find(
+      (o) => o.params.pass === c.params.pass && o.params.access === c.params.access,
+    )
     if (!measured)
       return { ...c, status: 'failed' as const, reason: 'the child process reported no figures for it' }
-    return { ...c, figures: { ...measured.figures, peakRssMb: reply.peakRssMb } }
+    const hits = measured.figures.cacheHitRatio
+    const label = hits === undefined ? c.label : `${c.label} (${Math.round(hits * 100)}% cache hits)`
+    return { ...c, label, figures: { ...measured.figures, peakRssMb: reply.peakRssMb } }
   })
   const unit = job.spec.dataset.format === 'vectors' ? 'vectors/s' : 'rec/s'
-  progress.end(out.map((c) => `${shortRate(c.figures?.recordsPerSecond)} ${unit}`).join(', '))
+  progress.end(
+    label,
+    `${out.map((c) => `${shortRate(c.figures?.recordsPerSecond)} ${unit}`).join(', ')} (${took})`,
+  )
   return out
 }
 
@@ -158,7 +180,7 @@ function notes(options: HarnessOptions, missing: boolean): string[] {
     'MB/s counts file bytes: the file size times the share of its records a pass read, divided by the pass time (MB = 10^6 bytes).',
     `batch-prefetch: each pass reads ${options.passRows === undefined ? 'the whole file' : `the first ${options.passRows.toLocaleString('en-US')} records`} with the cache off; the consumer waits ${options.workMsPer10k} ms per 10,000 records (asynchronously, so read-ahead can overlap it).`,
     'prefetch 0 and 1 both mean no read-ahead in sd loaders; both are measured so the table shows it.',
-    'cache: one cold pass (no warm-up: a first pass is cold by nature), then the repeated passes with a shared cache (on) or none (off); "repeat" is their mean.',
+    'cache: one dataset read like training epochs, with no read-ahead: a cold first pass (no warm-up: a first pass is cold by nature), then the repeated passes with its cache on or off; "repeat" is their mean, and its batch times are the harness\'s (the loader\'s statistics add up all passes).',
     "p50/p95 batch times and time to first batch come from the loader's getStats() for sd loaders; for raw parsers and vector reads the harness times each batch (a block of 1,000 vectors) itself.",
   ]
   if (missing) out.push(PACKAGE_NOTE)

@@ -103,16 +103,14 @@ export function planJobs(dataset: DatasetInfo, o: PlanOptions): PlannedJob[] {
   if (dataset.format === 'vectors') {
     if (!o.comparisons.includes('vector-access')) return jobs
     for (const backend of ['mmap', 'pread', 'whole-file'] as const) {
-      for (const access of ['sequential', 'random'] as const) {
-        const params: ConfigParams = {
-          reader: backend === 'whole-file' ? 'raw' : 'sd',
-          batchSize: 1000,
-          backend,
-          access,
-        }
-        const spec: JobSpec = { ...base, comparison: 'vector-access', params }
-        jobs.push(job(spec, backend === 'whole-file' ? undefined : VECTORS, [params]))
+      const params: ConfigParams = {
+        reader: backend === 'whole-file' ? 'raw' : 'sd',
+        batchSize: 1000,
+        backend,
       }
+      const spec: JobSpec = { ...base, comparison: 'vector-access', params }
+      const orders = (['sequential', 'random'] as const).map((access) => ({ ...params, access }))
+      jobs.push(job(spec, backend === 'whole-file' ? undefined : VECTORS, orders))
     }
     return jobs
   }
@@ -139,7 +137,7 @@ export function planJobs(dataset: DatasetInfo, o: PlanOptions): PlannedJob[] {
   }
   if (o.comparisons.includes('cache')) {
     for (const cache of ['on', 'off'] as const) {
-      const params: ConfigParams = { reader: 'sd', batchSize, prefetch: 2, cache }
+      const params: ConfigParams = { reader: 'sd', batchSize, prefetch: 0, cache }
       // a first pass is cold by nature: no warm-up; the repeated passes are the several runs
       const spec: JobSpec = {
         ...base,

@@ -7,7 +7,7 @@ export class Progress {
   #total = 0
   #done = 0
   #started = 0
-  #current = ''
+  readonly #running = new Set<string>()
   #drawn = false
 
   constructor(out: NodeJS.WritableStream & Partial<Pick<WriteStream, 'columns' | 'isTTY'>> = process.stderr) {
@@ -22,17 +22,18 @@ export class Progress {
     this.#started = performance.now()
   }
 
-  /** Names the step now running. */
+  /** Names a step that started (several may run at once). */
   begin(label: string): void {
-    this.#current = label
+    this.#running.add(label)
     if (this.#tty) this.#draw()
   }
 
-  /** Ends the current step; `outcome` (a short result) is printed as a line when not on a terminal. */
-  end(outcome: string): void {
+  /** Ends the step `label`; `outcome` (a short result) is printed as a line when not on a terminal. */
+  end(label: string, outcome: string): void {
+    this.#running.delete(label)
     this.#done++
     if (this.#tty) this.#draw()
-    else this.#out.write(`[${this.#done}/${this.#total}] ${this.#current}: ${outcome}\n`)
+    else this.#out.write(`[${this.#done}/${this.#total}] ${label}: ${outcome}\n`)
   }
 
   /** Prints a message line without breaking the bar. */
@@ -58,7 +59,7 @@ export class Progress {
     const ratio = this.#total > 0 ? this.#done / this.#total : 0
     const elapsed = (performance.now() - this.#started) / 1000
     const eta = this.#done > 0 ? (elapsed / this.#done) * (this.#total - this.#done) : undefined
-    const right = ` ${this.#done}/${this.#total} ${eta === undefined ? '' : `eta ${duration(eta)} `}${this.#current}`
+    const right = ` ${this.#done}/${this.#total} ${eta === undefined ? '' : `eta ${duration(eta)} `}${[...this.#running].join(' | ')}`
     const barWidth = Math.max(10, Math.min(30, width - right.length - 2))
     const filled = Math.round(ratio * barWidth)
     const line = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]${right}`

@@ -10,7 +10,7 @@ export type ChildReply =
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
 // resolved here, so a child starts the same way whatever the user's working directory is
-const TSX = import.meta.resolve('tsx')
+const TSX = import.meta.resolve('tsx/esm')
 
 /**
  * Runs a job in a fresh Node process (tsx, the `@sd/source` condition), so its peak RSS is its

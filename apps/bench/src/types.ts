@@ -154,6 +154,8 @@ export interface HarnessResult {
   machine: SuiteResult['machine']
   options: {
     quick: boolean
+    /** Jobs run at the same time. */
+    parallel: number
     batchSizes: number[]
     prefetchDepths: number[]
     runs: number
