@@ -1,6 +1,5 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm'
-import { compressBlock } from 'lz4js'
 
 /** The codecs {@link writeParquet} writes. */
 export type WriteCodec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'LZ4' | 'LZ4_RAW'
@@ -45,12 +44,77 @@ export async function compressorFor(codec: WriteCodec): Promise<Compressor | und
   }
 }
 
-/** One LZ4 block (the LZ4_RAW codec). */
-export function lz4Block(input: Uint8Array): Uint8Array {
-  const out = new Uint8Array(literalBound(input.length))
-  const n = compressBlock(input, out, 0, input.length, new Uint32Array(1 << 16))
-  // lz4js gives up on input it cannot shrink: store it as one literal run, a valid block too
-  return n > 0 ? out.subarray(0, n) : literalBlock(input)
+/** Matches may not start in the last 12 bytes of a block, nor reach into its last 5 (LZ4 spec). */
+const MF_LIMIT = 12
+const LAST_LITERALS = 5
+const MIN_MATCH = 4
+const MAX_OFFSET = 65_535
+const HASH_BITS = 16
+
+/**
+ * One LZ4 block (the LZ4_RAW codec): a greedy single-pass compressor with a 64K-entry hash table,
+ * keeping the end-of-block rules the reference decoder enforces.
+ */
+export function lz4Block(src: Uint8Array): Uint8Array {
+  const n = src.length
+  const out = new Uint8Array(n + Math.ceil(n / 255) + 16)
+  if (n < MF_LIMIT + 1) return out.subarray(0, writeSequence(out, 0, src, 0, n, 0, 0))
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength)
+  const table = new Int32Array(1 << HASH_BITS).fill(-1)
+  const lastMatchStart = n - MF_LIMIT
+  const matchEnd = n - LAST_LITERALS
+  let anchor = 0
+  let ip = 0
+  let op = 0
+  while (ip <= lastMatchStart) {
+    const seq = view.getUint32(ip, true)
+    const h = Math.imul(seq, 2654435761) >>> (32 - HASH_BITS)
+    const ref = table[h] as number
+    table[h] = ip
+    if (ref < 0 || ip - ref > MAX_OFFSET || view.getUint32(ref, true) !== seq) {
+      // skip faster through data that does not compress
+      ip += 1 + ((ip - anchor) >> 6)
+      continue
+    }
+    let len = MIN_MATCH
+    while (ip + len < matchEnd && src[ref + len] === src[ip + len]) len++
+    op = writeSequence(out, op, src, anchor, ip - anchor, ip - ref, len)
+    ip += len
+    anchor = ip
+  }
+  op = writeSequence(out, op, src, anchor, n - anchor, 0, 0)
+  return out.subarray(0, op)
+}
+
+/** Writes literals `src[from, from + literals)` then, when `matchLength > 0`, a match; returns the new end. */
+function writeSequence(
+  out: Uint8Array,
+  op: number,
+  src: Uint8Array,
+  from: number,
+  literals: number,
+  offset: number,
+  matchLength: number,
+): number {
+  const extra = matchLength > 0 ? matchLength - MIN_MATCH : 0
+  const token = op++
+  out[token] = (Math.min(literals, 15) << 4) | (matchLength > 0 ? Math.min(extra, 15) : 0)
+  if (literals >= 15) op = writeLength(out, op, literals - 15)
+  out.set(src.subarray(from, from + literals), op)
+  op += literals
+  if (matchLength > 0) {
+    out[op++] = offset & 0xff
+    out[op++] = offset >> 8
+    if (extra >= 15) op = writeLength(out, op, extra - 15)
+  }
+  return op
+}
+
+function writeLength(out: Uint8Array, op: number, rest: number): number {
+  let r = rest
+  for (; r >= 255; r -= 255) out[op++] = 255
+  out[op++] = r
+  return op
 }
 
 /** Hadoop-framed LZ4 (the legacy LZ4 codec): big-endian raw and compressed sizes, then a block. */
@@ -62,24 +126,4 @@ export function lz4Hadoop(input: Uint8Array): Uint8Array {
   view.setUint32(4, block.length)
   out.set(block, 8)
   return out
-}
-
-function literalBound(n: number): number {
-  return n + Math.ceil(n / 255) + 16
-}
-
-/** An LZ4 block of only literals: a token, the length in 255-steps, the bytes. */
-function literalBlock(input: Uint8Array): Uint8Array {
-  const out = new Uint8Array(literalBound(input.length))
-  let k = 0
-  const n = input.length
-  if (n < 15) out[k++] = n << 4
-  else {
-    out[k++] = 0xf0
-    let rest = n - 15
-    for (; rest >= 255; rest -= 255) out[k++] = 255
-    out[k++] = rest
-  }
-  out.set(input, k)
-  return out.subarray(0, k + n)
 }

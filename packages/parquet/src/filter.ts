@@ -1,4 +1,4 @@
-import type { ColumnChunk, RowGroup } from 'hyparquet'
+import type { ColumnChunk, ParquetQueryFilter, RowGroup } from 'hyparquet'
 import { canSkipRowGroup, columnsNeededForFilter } from 'hyparquet/src/filter.js'
 import { equals } from 'hyparquet/src/utils.js'
 import type { ParquetFilter } from './options.js'
@@ -8,7 +8,7 @@ type Values = ArrayLike<unknown>
 
 /** Top-level columns a filter reads (the first segment of dotted paths). */
 export function filterColumns(filter: ParquetFilter | undefined): string[] {
-  return columnsNeededForFilter(filter)
+  return columnsNeededForFilter(filter as ParquetQueryFilter | undefined)
 }
 
 /**
@@ -136,8 +136,37 @@ export function canSkip(
   filter: ParquetFilter,
   strict: boolean,
 ): boolean {
+  return canSkipNormalized(rowGroup, physicalColumns, partitions, explicitEquality(filter), strict)
+}
+
+/**
+ * hyparquet prunes only on operators: `{ year: 2021 }` means `{ year: { $eq: 2021 } }` to the row
+ * filter, so it is rewritten that way for pruning (same rows match either way).
+ */
+export function explicitEquality(filter: ParquetFilter): ParquetFilter {
+  const node = filter as Record<string, unknown>
+  for (const op of ['$and', '$or', '$nor'] as const) {
+    const subs = node[op]
+    if (Array.isArray(subs))
+      return { ...node, [op]: subs.map((s) => explicitEquality(s as ParquetFilter)) } as ParquetFilter
+  }
+  const out: Record<string, unknown> = {}
+  for (const [field, condition] of Object.entries(node)) {
+    const primitive = condition === null || (typeof condition !== 'object' && condition !== undefined)
+    out[field] = primitive ? { $eq: condition } : condition
+  }
+  return out as ParquetFilter
+}
+
+function canSkipNormalized(
+  rowGroup: RowGroup,
+  physicalColumns: string[],
+  partitions: readonly { name: string; value: unknown }[],
+  filter: ParquetFilter,
+  strict: boolean,
+): boolean {
   if (partitions.length === 0) {
-    return canSkipRowGroup({ rowGroup, physicalColumns, filter, strict })
+    return canSkipRowGroup({ rowGroup, physicalColumns, filter: filter as ParquetQueryFilter, strict })
   }
   // a partition value is a column whose min and max are that value
   const extra = partitions.map(({ value }) => {
@@ -150,7 +179,7 @@ export function canSkip(
   return canSkipRowGroup({
     rowGroup: { ...rowGroup, columns: [...rowGroup.columns, ...extra] },
     physicalColumns: [...physicalColumns, ...partitions.map((p) => p.name)],
-    filter,
+    filter: filter as ParquetQueryFilter,
     strict,
   })
 }

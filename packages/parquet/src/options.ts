@@ -1,14 +1,34 @@
 import type { Field, LoaderOptions } from '@sd/core'
 import { ValidationError } from '@sd/core'
-import type { ParquetQueryFilter } from 'hyparquet'
+
+/** A value a filter compares with. */
+export type ParquetFilterValue = string | number | bigint | boolean | Date | Uint8Array | null
+
+/** Operators on one column; every one given must hold. */
+export interface ParquetFilterOperators {
+  $eq?: ParquetFilterValue
+  $ne?: ParquetFilterValue
+  $gt?: ParquetFilterValue
+  $gte?: ParquetFilterValue
+  $lt?: ParquetFilterValue
+  $lte?: ParquetFilterValue
+  $in?: ParquetFilterValue[]
+  $nin?: ParquetFilterValue[]
+  $not?: ParquetFilterOperators | ParquetFilterValue
+}
 
 /**
  * A row filter in hyparquet's Mongo-style language: `{ value: { $gt: 10 } }`,
  * `{ $or: [{ label: 'a' }, { label: 'b' }] }`. Operators: `$eq $ne $gt $gte $lt $lte $in $nin
- * $not`, combined with `$and $or $nor`; a bare value means `$eq`. Equality is strict: an INT64
- * column compares with bigints (`{ id: 5n }`).
+ * $not`, combined with `$and $or $nor`; a bare value means `$eq`; several columns in one object
+ * must all match. Equality is strict: an INT64 column compares with bigints (`{ id: 5n }`).
  */
-export type ParquetFilter = ParquetQueryFilter
+export type ParquetFilter = {
+  $and?: ParquetFilter[]
+  $or?: ParquetFilter[]
+  $nor?: ParquetFilter[]
+  [column: string]: ParquetFilterOperators | ParquetFilterValue | ParquetFilter[] | undefined
+}
 
 /** What {@link loadParquet} and {@link ParquetStreamingLoader} read: a file, a directory, URLs, or a list. */
 export type ParquetSource = string | URL | readonly (string | URL)[]

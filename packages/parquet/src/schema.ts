@@ -48,7 +48,7 @@ export function describeColumns(metadata: FileMetaData): ColumnInfo[] {
         element: child.element,
         utf8: false,
         unsupported: nestedUnsupported(child),
-        finish: identity,
+        finish: nullNested,
       })
       continue
     }
@@ -66,6 +66,28 @@ export function describeColumns(metadata: FileMetaData): ColumnInfo[] {
   }
   applySdSchema(out, metadata)
   return out
+}
+
+/** hyparquet leaves `undefined` for null lists, structs and elements; batches say `null`. */
+function nullNested(values: DecodedArray): Column {
+  const out = values as unknown[]
+  for (let i = 0; i < out.length; i++) out[i] = nullDeep(out[i])
+  return out
+}
+
+function nullDeep(value: unknown): unknown {
+  if (value === undefined) return null
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = nullDeep(value[i])
+  } else if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    const record = value as Record<string, unknown>
+    for (const key in record) record[key] = nullDeep(record[key])
+  }
+  return value
 }
 
 function countLeaves(node: SchemaTree): number {

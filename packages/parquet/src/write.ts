@@ -279,14 +279,13 @@ function columnData(batch: RecordBatch, field: Field, path: string): DecodedArra
     case 'uint8':
     case 'uint16':
       return ArrayBuffer.isView(column) ? Int32Array.from(column as ArrayLike<number>) : column
+    case 'uint32':
+      // hyparquet-writer folds values above 2^31 into INT32 only from plain arrays
+      return ArrayBuffer.isView(column) ? Array.from(column as Uint32Array) : column
     case 'int64':
       return column instanceof BigInt64Array ? column : Array.from(column as ArrayLike<unknown>, toBigInt)
     case 'uint64':
-      if (column instanceof BigUint64Array)
-        return new BigInt64Array(column.buffer, column.byteOffset, column.length)
-      return Array.from(column as ArrayLike<unknown>, (v) =>
-        v === null || v === undefined ? v : BigInt.asIntN(64, BigInt(v as bigint)),
-      )
+      return column instanceof BigUint64Array ? column : Array.from(column as ArrayLike<unknown>, toBigInt)
     case 'vector':
       return Array.from(column as ArrayLike<unknown>, (v) =>
         v === null || v === undefined ? v : Array.from(v as ArrayLike<number>),
