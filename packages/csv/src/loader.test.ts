@@ -187,6 +187,15 @@ describe('loadCsv', () => {
     expect(await ds.toArray()).toEqual(first)
     expect(ds.getStats().cache?.hits).toBe(3)
   })
+
+  it('does not cache a file whose batches would not fit in the cache', async () => {
+    const path = tmp.write('big-for-cache.csv', idValueCsv(2000))
+    const ds = loadCsv(path, { batchSize: 500, cacheSizeMb: 0.02 })
+    expect(await ds.count()).toBe(2000)
+    expect(await ds.count()).toBe(2000)
+    expect(ds.getStats().cache).toMatchObject({ hits: 0, itemCount: 0 })
+    expect(ds.getStats().throughput?.totalBatches).toBe(8)
+  })
 })
 
 describe('CsvStreamingLoader.getSchema', () => {
