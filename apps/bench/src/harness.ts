@@ -176,7 +176,7 @@ async function findDatasets(options: HarnessOptions, log: (line: string) => void
 
 function notes(options: HarnessOptions, missing: boolean): string[] {
   const out = [
-    "Every job runs in a fresh Node process; peak RSS is that process's maxRSS (it includes Node, tsx and the loaded modules: see baselineRssMb).",
+    "Every job runs in a fresh Node process; peak RSS is that process's high-water mark (VmHWM on Linux; it includes Node, tsx and the loaded modules: see baselineRssMb).",
     'MB/s counts file bytes: the file size times the share of its records a pass read, divided by the pass time (MB = 10^6 bytes).',
     `batch-prefetch: each pass reads ${options.passRows === undefined ? 'the whole file' : `the first ${options.passRows.toLocaleString('en-US')} records`} with the cache off; the consumer waits ${options.workMsPer10k} ms per 10,000 records (asynchronously, so read-ahead can overlap it).`,
     'prefetch 0 and 1 both mean no read-ahead in sd loaders; both are measured so the table shows it.',
