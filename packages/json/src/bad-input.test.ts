@@ -37,6 +37,18 @@ describe('bad NDJSON input', () => {
     expect(loader.getStats().skippedRecords).toBe(1)
   })
 
+  it('finds a line that is not one object even when the lines together parse as an array of objects', async () => {
+    // joined with commas these lines are 3 objects for 3 lines; read as NDJSON all 3 are malformed
+    const text = `${good(1)}\n{"a":[{"b":1}\n{"c":2}]}\n{"x":1},{"y":2}\n${good(2)}\n`
+    const file = files.write('adversarial.ndjson', text)
+    const err = await rejection(loadJson(file).toArray())
+    expect(err.code).toBe('JSON_MALFORMED')
+    expect(err.location).toMatchObject({ line: 2 })
+    const loader = new JsonStreamingLoader(file, { onBadRecord: 'skip' })
+    expect((await loader.toDataset().toArray()).map((r) => r.id)).toEqual([1, 2])
+    expect(loader.skippedRecords).toBe(3)
+  })
+
   it('turns the character position JSON.parse reports into a byte offset', async () => {
     const { text, byte } = withBadLine(3, 2, '{"ü":"é€",}')
     const file = files.write('position.ndjson', text)

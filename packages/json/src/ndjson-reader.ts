@@ -18,12 +18,45 @@ const NEWLINE = 10
 /** Stands in for a line that is not valid UTF-8: never valid JSON, so the line goes to `#badLine`. */
 const INVALID_LINE = '\u0000'
 
+/** Two objects separated by a comma on one line (or a harmless look-alike inside a string). */
+const TWO_OBJECTS = /}\s*,\s*{/
+
 /**
- * Splits NDJSON into lines and parses each with `JSON.parse`. Each chunk's complete lines (a
+ * The records of `text` (lines each ending with `\n`) parsed by one `JSON.parse` of the lines joined
+ * with commas into an array: one call per region instead of one per line (about 10% less CPU).
+ * Returns undefined unless every line holds exactly one object, and the caller then parses line by
+ * line. Exactness: strings cannot hold a raw newline, so each added comma is outside strings. If
+ * the array has as many elements as lines, all objects, a comma added inside a value spanning
+ * lines would need a comma of some line to separate two top-level objects, and such a line
+ * contains `}`, spaces, `,`, spaces, `{`, which {@link TWO_OBJECTS} rules out. So every added
+ * comma separates elements and each line is one element. Blank lines fail the parse (`,,`).
+ */
+export function parseLines(text: string): unknown[] | undefined {
+  const body = text.slice(0, -1)
+  if (body.length === 0 || TWO_OBJECTS.test(body)) return undefined
+  const joined = body.replaceAll('\n', ',\n')
+  const lines = joined.length - body.length + 1
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(`[${joined}]`)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(parsed) || parsed.length !== lines) return undefined
+  for (let i = 0; i < parsed.length; i++) {
+    const record: unknown = parsed[i]
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined
+  }
+  return parsed
+}
+
+/**
+ * Splits NDJSON into lines and parses them with `JSON.parse`. Each chunk's complete lines (a
  * "region", cut at its last newline) are validated and decoded at once by a fatal `TextDecoder`,
- * then walked with `indexOf('\n')`: one native decode per chunk and one `JSON.parse` per line,
- * as fast as a bare split-and-parse loop. The bytes of the current region are kept, so an error
- * can name the exact byte of a line. Blank lines are skipped; a `\r` before the newline is dropped.
+ * then parsed by one `JSON.parse` when every line holds one object ({@link parseLines}), else
+ * walked with `indexOf('\n')` and one `JSON.parse` per line, which finds the bad lines. The bytes
+ * of the current region are kept, so an error can name the exact byte of a line. Blank lines are
+ * skipped; a `\r` before the newline is dropped.
  */
 export class NdjsonReader implements RecordReader {
   readonly #file: string
@@ -48,6 +81,11 @@ export class NdjsonReader implements RecordReader {
   #nextByte = 0
   /** Dropping the rest of an over-long line (`onBadRecord: 'skip'`). */
   #discarding = false
+  /** The current region's records when it parsed as a whole (one per line), and the next to add. */
+  #records: unknown[] | undefined
+  #next = 0
+  /** Regions left before the whole-region parse is tried again after it failed. */
+  #wholeBackoff = 0
   readonly done = false
 
   constructor(options: NdjsonReaderOptions) {
@@ -105,6 +143,21 @@ export class NdjsonReader implements RecordReader {
   }
 
   fill(builder: ColumnBuilder): boolean {
+    const records = this.#records
+    if (records !== undefined) {
+      const first = this.#regionLine
+      for (let i = this.#next; i < records.length; i++) {
+        if (builder.add(records[i] as Record<string, unknown>, first + i)) {
+          this.#next = i + 1
+          this.#line = first + i + 1
+          return true
+        }
+      }
+      this.#records = undefined
+      this.#line = first + records.length
+      this.#pos = this.#text.length
+      return false
+    }
     const text = this.#text
     const n = text.length
     let pos = this.#pos
@@ -179,6 +232,15 @@ export class NdjsonReader implements RecordReader {
       text = this.#decodeLineByLine(region)
     }
     this.#text = final ? `${text}\n` : text
+    this.#records = undefined
+    this.#next = 0
+    if (this.#invalidUtf8 !== undefined) return
+    if (this.#wholeBackoff > 0) this.#wholeBackoff--
+    else {
+      this.#records = parseLines(this.#text)
+      // a region with a bad or blank line goes line by line; so do the next few
+      if (this.#records === undefined) this.#wholeBackoff = 8
+    }
   }
 
   /** Decodes a region that is not all UTF-8 line by line, marking the lines that are not. */

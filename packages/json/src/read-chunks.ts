@@ -15,8 +15,6 @@ export interface ReadChunksOptions {
   onBytes: (bytes: number) => void
 }
 
-const GUNZIP_CHUNK = 256 * 1024
-
 /**
  * The bytes of `file` (gunzipped when compressed) as fresh Buffers, one read at a time, so memory
  * stays at a chunk or two whatever the file size. The file closes when the generator finishes,
@@ -73,7 +71,8 @@ async function readNext(handle: FileHandle, file: string, size: number): Promise
 async function* gunzipChunks(handle: FileHandle, file: string, options: ReadChunksOptions) {
   // re-read from byte 0: the sniffing read above consumed the start of the stream
   const raw = handle.createReadStream({ start: 0, highWaterMark: options.chunkBytes, autoClose: false })
-  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK })
+  // decompressed chunks as large as the reads (zlib wants at least 64 bytes)
+  const gunzip = createGunzip({ chunkSize: Math.max(1024, options.chunkBytes) })
   // errors of either stream surface through the iteration of `gunzip` below
   pipeline(raw, gunzip, () => undefined)
   let reported = 0
