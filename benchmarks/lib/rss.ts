@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 
 /** What a child measurement script prints as its last stdout line (JSON). */
 export interface ChildReport {
-  /** Peak RSS of the child in MiB (`process.resourceUsage().maxRSS / 1024`). */
+  /** Peak RSS of the child in MiB (its own VmHWM, see `peakRssMb`). */
   peakRssMb: number
   seconds: number
   records: number
@@ -42,7 +42,5 @@ export function runChild(
   })
 }
 
-/** Peak RSS of this process so far, in MiB. Call it last thing in a child script. */
-export function peakRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024
-}
+/** Peak RSS of this process so far, in MiB (VmHWM; see `peak-rss.ts`). Call it last thing in a child script. */
+export { peakRssMb } from './peak-rss.ts'
