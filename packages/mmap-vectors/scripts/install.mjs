@@ -2,9 +2,11 @@
 // node-gyp, an unsupported platform), it prints one warning and exits 0: the package still
 // installs and works on the positional-read backend. `--strict` makes a failed build an error.
 //
+// An addon already built from the same sources is kept (`--force` rebuilds it anyway).
 // Environment: SD_MMAP_SKIP_BUILD=1 skips the build; SD_MMAP_NODE_GYP names a node-gyp script.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,6 +44,34 @@ function findNodeGyp() {
   return candidates.find((c) => c && existsSync(c))
 }
 
+const addon = join(root, 'build', 'Release', 'sd_mmap.node')
+const stampFile = join(root, 'build', 'Release', 'sd_mmap.stamp')
+
+/** What the addon was built from: its sources and the platform (N-API is stable across Node versions). */
+function stamp() {
+  const hash = createHash('sha256')
+  for (const file of ['native/mmap.cc', 'binding.gyp']) {
+    hash.update(existsSync(join(root, file)) ? readFileSync(join(root, file)) : file)
+  }
+  hash.update(`${process.platform}-${process.arch}`)
+  return hash.digest('hex')
+}
+
+function loads() {
+  return spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8' })
+}
+
+// an addon built from the same sources stays: repeated installs neither rebuild nor remove it
+if (
+  !process.argv.includes('--force') &&
+  existsSync(addon) &&
+  existsSync(stampFile) &&
+  readFileSync(stampFile, 'utf8') === stamp() &&
+  loads().status === 0
+) {
+  process.exit(0)
+}
+
 const gyp = findNodeGyp()
 if (!gyp) fail('node-gyp was not found')
 
@@ -65,6 +95,6 @@ if (result.status !== 0) {
   const lines = `${result.stderr ?? ''}`.split('\n').filter((l) => /error/i.test(l))
   fail(`node-gyp exited with code ${result.status}${lines[0] ? `: ${lines[0].trim()}` : ''}`)
 }
-const addon = join(root, 'build', 'Release', 'sd_mmap.node')
-const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8' })
+const check = loads()
 if (check.status !== 0) fail(`the built addon does not load: ${`${check.stderr}`.split('\n')[0]}`)
+writeFileSync(stampFile, stamp())

@@ -77,11 +77,9 @@ export class MmapRows implements RowSource {
       out.set(this.#range(start, start + this.#rowBytes), outOffset)
       return
     }
-    // an element loop over a view of the whole window allocates nothing
-    const floats = this.#floats
+    // set() is a memcpy, several times faster than an element loop for a whole row
     const base = (start - this.#start) / 4
-    const dim = this.#dim
-    for (let k = 0; k < dim; k++) out[outOffset + k] = floats[base + k] as number
+    out.set(this.#floats.subarray(base, base + this.#dim), outOffset)
   }
 
   willNeed(start: number, end: number): void {

@@ -27,7 +27,11 @@ export interface OpenVectorsOptions {
   backend?: VectorBackend
   /** Page cache of the `'pread'` backend in MiB; 0 reads every row from the file. Default 64. */
   cacheSizeMb?: number
-  /** Bytes per cached page of the `'pread'` backend (rounded to whole vectors). Default 65536. */
+  /**
+   * Bytes per cached page of the `'pread'` backend (rounded down to whole vectors, at least one).
+   * Default 4096: a miss reads little, so random access stays cheap; sequential scans use
+   * `iterBatches`, which reads whole batches.
+   */
   pageSize?: number
   /**
    * `fdatasync` each append's data before its new count is published (the `.npy` header), so a
@@ -104,7 +108,7 @@ export function resolveOpenOptions(
   if (!(cacheSizeMb >= 0 && Number.isFinite(cacheSizeMb))) {
     throw invalid(`cacheSizeMb must be a non-negative number, got ${cacheSizeMb}`)
   }
-  const pageSize = options.pageSize ?? 65536
+  const pageSize = options.pageSize ?? 4096
   if (!(Number.isInteger(pageSize) && pageSize >= 1)) {
     throw invalid(`pageSize must be a positive integer number of bytes, got ${pageSize}`)
   }

@@ -18,12 +18,9 @@ export class PreadRows implements RowSource {
   readonly #length: () => number
   readonly #pageRows: number
   readonly #cache: PageCache | undefined
-  // the page read last, checked before the LRU map: sequential access stays off the map
+  // the page used last, checked before the LRU map: runs of nearby rows stay off the map
   #lastPage = -1
-  #lastData: Float32Array | undefined
-  #lastHits = 0
-  // where the row sits in the page #pageOf returned (saves allocating a pair per call)
-  #local = 0
+  #lastSlot = -1
 
   constructor(
     file: SharedFd,
@@ -38,25 +35,25 @@ export class PreadRows implements RowSource {
     this.#dataOffset = geometry.dataOffset
     this.#length = length
     this.#pageRows = Math.max(1, Math.floor(pageSize / geometry.rowBytes))
-    this.#cache = cacheBytes > 0 ? new PageCache(cacheBytes) : undefined
+    this.#cache = cacheBytes > 0 ? new PageCache(cacheBytes, this.#pageRows * geometry.dimension) : undefined
   }
 
   row(i: number): Float32Array {
-    if (this.#cache === undefined) return this.rows(i, 1)
-    const data = this.#pageOf(i)
-    return data.slice(this.#local, this.#local + this.#dim)
+    const cache = this.#cache
+    if (cache === undefined) return this.rows(i, 1)
+    const at = this.#offsetOf(i, cache)
+    return cache.slab.slice(at, at + this.#dim)
   }
 
   readInto(i: number, out: Float32Array, outOffset: number): void {
-    if (this.#cache === undefined) {
+    const cache = this.#cache
+    if (cache === undefined) {
       const target = new Uint8Array(out.buffer, out.byteOffset + outOffset * 4, this.#rowBytes)
       this.#expect(this.#file.readSync(target, this.#dataOffset + i * this.#rowBytes), i, 1)
       return
     }
-    const data = this.#pageOf(i)
-    const at = this.#local
-    const dim = this.#dim
-    for (let k = 0; k < dim; k++) out[outOffset + k] = data[at + k] as number
+    const at = this.#offsetOf(i, cache)
+    out.set(cache.slab.subarray(at, at + this.#dim), outOffset)
   }
 
   rows(start: number, count: number): Float32Array {
@@ -84,51 +81,55 @@ export class PreadRows implements RowSource {
     // only the page holding the old last row can have been read short
     const page = Math.floor(from / this.#pageRows)
     this.#cache.delete(page)
-    if (this.#lastPage === page) {
-      this.#lastPage = -1
-      this.#lastData = undefined
-    }
+    if (this.#lastPage === page) this.#lastPage = -1
   }
 
   cacheStats(): CacheStats | undefined {
-    if (this.#cache === undefined) return undefined
-    const stats = this.#cache.stats()
-    const hits = stats.hits + this.#lastHits
-    const reads = hits + stats.misses
-    return { ...stats, hits, hitRatio: reads === 0 ? 0 : hits / reads }
+    return this.#cache?.stats()
   }
 
   close(): void {
     this.#cache?.clear()
-    this.#lastData = undefined
     this.#lastPage = -1
   }
 
-  #pageOf(i: number): Float32Array {
+  /** Where row `i` sits in the cache's slab, reading its page on a miss. */
+  #offsetOf(i: number, cache: PageCache): number {
     const pageRows = this.#pageRows
     const page = Math.floor(i / pageRows)
-    const local = (i - page * pageRows) * this.#dim
-    let data: Float32Array | undefined
+    const local = i - page * pageRows
+    let slot: number
     if (page === this.#lastPage) {
-      data = this.#lastData
-      this.#lastHits++
+      slot = this.#lastSlot
+      cache.hit()
     } else {
-      data = (this.#cache as PageCache).get(page)
+      slot = cache.get(page)
     }
     // a page read before an append may end before row i
-    if (data === undefined || local + this.#dim > data.length) data = this.#load(page)
+    if (slot < 0 || local >= (cache.slotRows[slot] as number)) slot = this.#load(page, cache)
     this.#lastPage = page
-    this.#lastData = data
-    this.#local = local
-    return data
+    this.#lastSlot = slot
+    return slot * cache.slotFloats + local * this.#dim
   }
 
-  #load(page: number): Float32Array {
+  #load(page: number, cache: PageCache): number {
     const first = page * this.#pageRows
     const count = Math.min(this.#pageRows, this.#length() - first)
-    const data = this.rows(first, count)
-    ;(this.#cache as PageCache).put(page, data)
-    return data
+    const slot = cache.claim(page)
+    const slab = cache.slab
+    const target = new Uint8Array(
+      slab.buffer,
+      slab.byteOffset + slot * cache.slotFloats * 4,
+      count * this.#rowBytes,
+    )
+    try {
+      this.#expect(this.#file.readSync(target, this.#dataOffset + first * this.#rowBytes), first, count)
+    } catch (err) {
+      cache.delete(page)
+      throw err
+    }
+    cache.slotRows[slot] = count
+    return slot
   }
 
   #expect(bytesRead: number, start: number, count: number): void {
