@@ -1,9 +1,14 @@
 import type { ByteSource } from './byte-source.js'
 
+/** Leftover bytes up to this size are copied so the buffer they sit in can be freed. */
+const SMALL = 64 * 1024
+
 /**
  * The bytes of one column chunk, `[start, end)` of the file, read in windows so a large row group
- * never sits in memory whole. While one window is decoded the next one is read. A chunk that
- * arrived with its row group's single read starts out complete.
+ * never sits in memory whole. A local file is read where the next page starts (bytes still
+ * buffered are read again from the page cache rather than joined); a remote one window after
+ * another, the next window requested while one is decoded. A chunk that arrived with its row
+ * group's single read starts out complete.
  */
 export class ChunkBytes {
   readonly start: number
@@ -15,17 +20,24 @@ export class ChunkBytes {
   view: DataView
   readonly #source: ByteSource
   readonly #window: number
+  readonly #local: boolean
   #next: { start: number; promise: Promise<Uint8Array> } | undefined
 
-  constructor(source: ByteSource, start: number, end: number, window: number, first?: Promise<Uint8Array>) {
+  constructor(
+    source: ByteSource,
+    start: number,
+    end: number,
+    options: { window: number; local: boolean; first?: Promise<Uint8Array> | undefined },
+  ) {
     this.#source = source
     this.start = start
     this.end = end
-    this.#window = window
+    this.#window = options.window
+    this.#local = options.local
     this.buffer = new Uint8Array(0)
     this.bufferStart = start
     this.view = new DataView(this.buffer.buffer)
-    const promise = first ?? this.#fetch(start, Math.min(end, start + window))
+    const promise = options.first ?? this.#fetch(start, Math.min(end, start + options.window))
     promise.catch(() => undefined)
     this.#next = { start, promise }
   }
@@ -42,31 +54,28 @@ export class ChunkBytes {
   async ensure(pos: number, length: number): Promise<void> {
     const want = Math.min(this.end, pos + length)
     if (pos >= this.bufferStart && want <= this.bufferEnd) return
-    const parts: Uint8Array[] = []
-    let have = pos
-    if (pos >= this.bufferStart && pos < this.bufferEnd) {
-      parts.push(this.buffer.subarray(pos - this.bufferStart))
-      have = this.bufferEnd
-    }
-    while (have < want) {
-      let bytes: Uint8Array
-      const next = this.#next
-      this.#next = undefined
-      if (next && next.start === have) bytes = await next.promise
-      else {
-        // a page larger than a window, or a jump: read exactly what is missing, in windows
-        void next?.promise.catch(() => undefined)
-        bytes = await this.#fetch(have, Math.min(this.end, Math.max(want, have + this.#window)))
+    const next = this.#next
+    this.#next = undefined
+    if (next && next.start === pos) {
+      this.#hold(pos, await next.promise)
+      if (want <= this.bufferEnd || this.bufferEnd >= this.end) return
+    } else void next?.promise.catch(() => undefined)
+    if (this.#local || !(pos >= this.bufferStart && pos < this.bufferEnd)) {
+      this.#hold(pos, await this.#fetch(pos, Math.min(this.end, Math.max(want, pos + this.#window))))
+    } else {
+      // remote: keep what is buffered and append, rather than asking for the same bytes again
+      const parts: Uint8Array[] = [this.buffer.subarray(pos - this.bufferStart)]
+      let have = this.bufferEnd
+      while (have < want) {
+        const bytes = await this.#fetch(have, Math.min(this.end, Math.max(want, have + this.#window)))
+        if (bytes.length === 0) break
+        parts.push(bytes)
+        have += bytes.length
       }
-      if (bytes.length === 0) break
-      parts.push(bytes)
-      have += bytes.length
+      this.#hold(pos, join(parts))
     }
-    this.buffer = parts.length === 1 ? (parts[0] as Uint8Array) : join(parts)
-    this.bufferStart = pos
-    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength)
     const after = this.bufferEnd
-    if (after < this.end && this.#next === undefined) {
+    if (!this.#local && after < this.end) {
       const promise = this.#fetch(after, Math.min(this.end, after + this.#window))
       // observed later by ensure(); a pass that stops early must not leave it unhandled
       promise.catch(() => undefined)
@@ -74,12 +83,28 @@ export class ChunkBytes {
     }
   }
 
-  /** Forgets the read-ahead (its bytes are no longer wanted). */
+  /**
+   * Forgets the bytes before `pos` (a page was consumed): a small rest is copied, so a large
+   * buffer does not stay alive for the few bytes of the next page header it holds.
+   */
+  discardBefore(pos: number): void {
+    if (pos <= this.bufferStart) return
+    const rest = this.bufferEnd - pos
+    if (rest <= 0) this.#hold(pos, new Uint8Array(0))
+    else if (rest <= SMALL) this.#hold(pos, this.buffer.slice(pos - this.bufferStart))
+  }
+
+  /** Forgets everything, read-ahead included. */
   release(): void {
     void this.#next?.promise.catch(() => undefined)
     this.#next = undefined
-    this.buffer = new Uint8Array(0)
-    this.view = new DataView(this.buffer.buffer)
+    this.#hold(this.bufferStart, new Uint8Array(0))
+  }
+
+  #hold(start: number, bytes: Uint8Array): void {
+    this.buffer = bytes
+    this.bufferStart = start
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
   #fetch(start: number, end: number): Promise<Uint8Array> {
@@ -88,6 +113,7 @@ export class ChunkBytes {
 }
 
 function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array
   let total = 0
   for (const p of parts) total += p.length
   const out = new Uint8Array(total)

@@ -4,7 +4,8 @@ import type { DecodedArray, PageHeader } from 'hyparquet'
 import { parquetHeader, readPage } from 'hyparquet/src/column.js'
 import { convert } from 'hyparquet/src/convert.js'
 import type { ChunkBytes } from './chunk-bytes.js'
-import { concatDecoded, sliceDecoded } from './decoded.js'
+import { concatDecoded } from './decoded.js'
+import { DecodedPage, lazyPage, type PageRows, type Stash } from './page-decoder.js'
 
 /** What hyparquet's page reader needs to know about a column. */
 export type ColumnDecoder = Parameters<typeof readPage>[2]
@@ -24,10 +25,13 @@ export class FlatColumnCursor {
   readonly #decoder: ColumnDecoder
   readonly #location: ErrorLocation
   readonly #rows: number
+  readonly #nullable: boolean
   #pos: number
   #dictionary: DecodedArray | undefined
-  #page: DecodedArray | undefined
-  #pagePos = 0
+  #page: PageRows | undefined
+  #pageStart = 0
+  /** Reused page memory (see {@link Stash}). */
+  #scratch = new Uint8Array(0)
   #delivered = 0
 
   /** `rows` is the row group's row count, which the pages must add up to. */
@@ -37,29 +41,25 @@ export class FlatColumnCursor {
     this.#rows = rows
     this.#location = location
     this.#pos = bytes.start
+    this.#nullable = decoder.element.repetition_type !== 'REQUIRED'
   }
 
   /** The next `n` rows of the column. */
   async take(n: number): Promise<DecodedArray> {
-    let page = this.#page
-    // the common case: the rows are inside the current page
-    if (page !== undefined && page.length - this.#pagePos >= n) {
-      const out = sliceDecoded(page, this.#pagePos, this.#pagePos + n)
-      this.#pagePos += n
-      this.#delivered += n
-      return out
-    }
     const parts: DecodedArray[] = []
     let need = n
     while (need > 0) {
-      if (page === undefined || this.#pagePos >= page.length) {
+      let page = this.#page
+      if (page === undefined || page.remaining === 0) {
         page = await this.#nextPage()
         this.#page = page
-        this.#pagePos = 0
       }
-      const k = Math.min(need, page.length - this.#pagePos)
-      parts.push(sliceDecoded(page, this.#pagePos, this.#pagePos + k))
-      this.#pagePos += k
+      const k = Math.min(need, page.remaining)
+      try {
+        parts.push(page.take(k))
+      } catch (err) {
+        throw pageError(err, { ...this.#location, byte: this.#pageStart })
+      }
       need -= k
     }
     this.#delivered += n
@@ -70,16 +70,28 @@ export class FlatColumnCursor {
   release(): void {
     this.#page = undefined
     this.#dictionary = undefined
+    this.#scratch = new Uint8Array(0)
     this.#bytes.release()
   }
 
-  async #nextPage(): Promise<DecodedArray> {
+  readonly #stash: Stash = (levels, values) => {
+    const total = levels.length + values.length
+    if (this.#scratch.length < total)
+      this.#scratch = new Uint8Array(Math.max(total, Math.ceil(this.#scratch.length * 1.5)))
+    const scratch = this.#scratch
+    scratch.set(levels, 0)
+    scratch.set(values, levels.length)
+    return [scratch.subarray(0, levels.length), scratch.subarray(levels.length, total)]
+  }
+
+  async #nextPage(): Promise<PageRows> {
     const bytes = this.#bytes
     for (;;) {
       const pageStart = this.#pos
+      this.#pageStart = pageStart
       if (pageStart >= bytes.end) {
         throw new FormatError(
-          `Column chunk ended after ${this.#delivered + (this.#page?.length ?? 0) - this.#pagePos} of ${this.#rows} rows: it is truncated or corrupt`,
+          `Column chunk ended before row ${this.#delivered + 1} of ${this.#rows}: it is truncated or corrupt`,
           { code: 'PARQUET_SHORT_COLUMN', location: { ...this.#location, byte: pageStart } },
         )
       }
@@ -102,13 +114,28 @@ export class FlatColumnCursor {
         }
         if (header.type !== 'DATA_PAGE' && header.type !== 'DATA_PAGE_V2') continue
         const expected = header.data_page_header_v2?.num_rows ?? header.data_page_header?.num_values ?? 0
+        if (!(expected >= 0)) throw new Error(`page header promises ${expected} rows`)
+        if (expected === 0) continue
+        const compressed = bytes.buffer.subarray(offset, offset + size)
+        const lazy = lazyPage(
+          header,
+          compressed,
+          this.#decoder,
+          this.#nullable,
+          this.#dictionary,
+          this.#stash,
+        )
+        if (lazy) {
+          // the page is in the scratch memory now: its file bytes can go
+          bytes.discardBefore(this.#pos)
+          return lazy
+        }
         const { data } = readPage(reader, header, this.#decoder, this.#dictionary, undefined, 0)
         const length = data?.length ?? 0
         if (length !== expected) {
           throw new Error(`page decoded to ${length} values where its header promises ${expected}`)
         }
-        if (length === 0) continue
-        return data as DecodedArray
+        return new DecodedPage(data as DecodedArray)
       } catch (err) {
         throw pageError(err, { ...this.#location, byte: pageStart })
       }

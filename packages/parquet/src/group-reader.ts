@@ -17,6 +17,8 @@ export interface ReadTuning {
   windowBytes: number
   /** Unselected bytes between two selected chunks that are read anyway to save a request. */
   gapBytes: number
+  /** A local file: windows are re-read where a page starts instead of joined (see {@link ChunkBytes}). */
+  local: boolean
 }
 
 /** A row group to read: where it is and which columns. */
@@ -94,7 +96,11 @@ export class GroupReader {
     for (const [i, { info, start, end }] of flat.entries()) {
       const location: ErrorLocation = { file: task.file, rowGroup: task.rowGroup, column: info.name }
       const first = preloaded?.[i]
-      const bytes = new ChunkBytes(source, start, end, first ? end - start : tuning.windowBytes, first)
+      const bytes = new ChunkBytes(source, start, end, {
+        window: first ? end - start : tuning.windowBytes,
+        local: tuning.local,
+        first,
+      })
       const meta = group.columns[info.leaves[0] as number]?.meta_data
       const pathInSchema = meta?.path_in_schema ?? [info.name]
       const decoder: ColumnDecoder = {

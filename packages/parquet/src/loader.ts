@@ -59,6 +59,8 @@ interface Opened {
   fileSizeBytes: number
   /** Estimated bytes of every batch of a pass, decoded. */
   decodedBytes: number
+  /** Type of every file column, by name. */
+  schemaTypes: Map<string, Field['type']>
 }
 
 type Output =
@@ -66,8 +68,8 @@ type Output =
   | { kind: 'partition'; index: number; field: Field }
 
 const MIB = 1024 * 1024
-const LOCAL: ReadTuning = { coalesceBytes: 8 * MIB, windowBytes: 1 * MIB, gapBytes: 64 * 1024 }
-const REMOTE: ReadTuning = { coalesceBytes: 16 * MIB, windowBytes: 4 * MIB, gapBytes: 1 * MIB }
+const LOCAL: ReadTuning = { coalesceBytes: 8 * MIB, windowBytes: 64 * 1024, gapBytes: 64 * 1024, local: true }
+const REMOTE: ReadTuning = { coalesceBytes: 16 * MIB, windowBytes: 4 * MIB, gapBytes: 1 * MIB, local: false }
 /** Default cap of compressed bytes read ahead, when `prefetchBytes` is not set. */
 const READ_AHEAD_BYTES = 64 * MIB
 const OPEN_CONCURRENCY = 8
@@ -330,6 +332,9 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
     n: number,
   ): ArrayLike<unknown> | undefined {
     const values = raw.get(name)
+    // booleans may arrive as 0/1 bytes; the filter compares true and false, as hyparquet's does
+    if (values instanceof Uint8Array && o.schemaTypes.get(name) === 'bool')
+      return Array.from(values, (v) => v === 1)
     if (values !== undefined) return values
     const partition = o.partitions.find((c) => c.field.name === name)
     return partition ? new Array(n).fill(partition.values[partIndex]) : undefined
@@ -478,6 +483,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
       numRowGroups,
       fileSizeBytes,
       decodedBytes,
+      schemaTypes: new Map(fileFields.map((f) => [f.name, f.type])),
     }
   }
 }

@@ -204,6 +204,7 @@ function narrowTo(values: DecodedArray, type: Exclude<NarrowInt, 'uint32'>): Col
 }
 
 function toBool(values: DecodedArray): Uint8Array {
+  if (values instanceof Uint8Array) return values
   const n = values.length
   const out = new Uint8Array(n)
   for (let i = 0; i < n; i++) if (values[i]) out[i] = 1
