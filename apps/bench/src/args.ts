@@ -28,7 +28,7 @@ Comparisons
   vector-access    memory map vs positional reads vs whole file, sequential vs random
 
 Options
-  --quick               small data and one measured run (well under a minute)
+  --quick               small data, one measured run, two at a time (well under a minute; a smoke test)
   --rows <n>            rows of the sample Parquet/CSV/NDJSON files (default 1,000,000; quick 50,000)
   --vectors <n>         vectors in the sample vector file (default 100,000; quick 20,000)
   --dimension <n>       floats per vector (default 128; needed for raw .f32 files you pass)
@@ -40,7 +40,7 @@ Options
   --warmup <n>          unmeasured warm-up runs per configuration (default 1)
   --parallel <n>        configurations measured at the same time (default 1; quick 2 on 2+ cores: rougher figures)
   --work-ms <ms>        simulated consumer time per 10,000 records in the batch-prefetch grid (default 5; 0 = none)
-  --pass-rows <n>       records each batch-prefetch pass reads (default 200,000; quick and 0: the whole file)
+  --pass-rows <n>       records each batch-prefetch pass reads (default 200,000; 0 = the whole file, as in quick)
   --repeat-passes <n>   passes after the first in the cache comparison (default 2)
   --cache-mb <n>        cache capacity when it is on (default 1024)
   --suites              also run every peer suite (or name them with --suite <name>, repeatable)

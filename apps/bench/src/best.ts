@@ -1,7 +1,6 @@
+import { shortRate } from './format-number.js'
 import type { BestConfig, ConfigResult, Format } from './types.js'
 
-const rate = (n: number) =>
-  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}K` : n.toFixed(0)
 const mib = (n: number | undefined) => (n === undefined ? '' : `, ${n.toFixed(0)} MiB peak`)
 
 /**
@@ -26,7 +25,7 @@ function pick(
     id: fastest.id,
     label: fastest.label,
     recordsPerSecond: top,
-    summary: `${format} (${scope}): ${fastest.label} is fastest at ${rate(top)} ${unit}/s${mib(fastest.figures?.peakRssMb)}`,
+    summary: `${format} (${scope}): ${fastest.label} is fastest at ${shortRate(top)} ${unit}/s${mib(fastest.figures?.peakRssMb)}`,
   }
   if (fastest.figures?.peakRssMb !== undefined) best.peakRssMb = fastest.figures.peakRssMb
   const close = ok.filter(
@@ -78,7 +77,7 @@ export function bestConfigs(configs: ConfigResult[]): BestConfig[] {
       pick(
         format,
         'sd loader',
-        mine.filter((c) => c.params.reader === 'sd'),
+        mine.filter((c) => c.comparison === 'raw-parser' && c.params.reader === 'sd'),
         'records',
       )
     if (found) out.push(found)

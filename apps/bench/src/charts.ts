@@ -42,19 +42,40 @@ export function ticks(max: number, count = 5): number[] {
   return out
 }
 
+/** A y axis: where a value goes (pixels from the top) and which values get a grid line. */
+interface Scale {
+  ticks: number[]
+  y: (v: number) => number
+}
+
+/** A linear axis from 0 to a round value at or above `max`. */
+function linearScale(max: number): Scale {
+  const t = ticks(max)
+  const top = t.at(-1) ?? 1
+  return { ticks: t, y: (v) => M.top + PH - (v / top) * PH }
+}
+
+/** A log10 axis over whole decades around `[min, max]` (for values spanning several decades). */
+function logScale(min: number, max: number): Scale {
+  const lo = Math.floor(Math.log10(Math.max(min, 1e-9)))
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(max, 1e-9))))
+  const t: number[] = []
+  for (let e = lo; e <= hi; e++) t.push(10 ** e)
+  return { ticks: t, y: (v) => M.top + PH - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * PH }
+}
+
 function frame(
   id: string,
   title: string,
   yLabel: string,
-  yTicks: number[],
+  scale: Scale,
   format: (n: number) => string,
   body: string,
   legend: string[],
   xAxis: string,
 ): string {
-  const top = yTicks.at(-1) ?? 1
-  const y = (v: number) => M.top + PH - (v / top) * PH
-  const grid = yTicks
+  const { y } = scale
+  const grid = scale.ticks
     .map(
       (t) =>
         `<line class="grid" x1="${M.left}" x2="${M.left + PW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}"/><text class="tick" x="${M.left - 8}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${esc(format(t))}</text>`,
@@ -94,11 +115,10 @@ export function lineChart(opts: {
 }): string {
   const format = opts.format ?? shortRate
   const max = Math.max(0, ...opts.series.flatMap((s) => s.values.filter((v): v is number => v !== undefined)))
-  const yTicks = ticks(max)
-  const top = yTicks.at(-1) ?? 1
+  const scale = linearScale(max)
+  const { y } = scale
   const n = opts.xLabels.length
   const x = (i: number) => M.left + (n === 1 ? PW / 2 : 24 + (i * (PW - 48)) / (n - 1))
-  const y = (v: number) => M.top + PH - (v / top) * PH
   const xAxis =
     opts.xLabels
       .map(
@@ -127,7 +147,7 @@ export function lineChart(opts: {
     opts.id,
     opts.title,
     opts.yLabel,
-    yTicks,
+    scale,
     format,
     body,
     opts.series.map((s) => s.name),
@@ -142,15 +162,17 @@ export function barChart(opts: {
   yLabel: string
   groups: BarGroup[]
   format?: (n: number) => string
+  /** A log10 axis, for values that span decades (a cache replay against a cold read). */
+  log?: boolean
 }): string {
   const format = opts.format ?? shortRate
   const names = [...new Set(opts.groups.flatMap((g) => g.bars.map((b) => b.name)))]
-  const max = Math.max(0, ...opts.groups.flatMap((g) => g.bars.map((b) => b.value ?? 0)))
-  const yTicks = ticks(max)
-  const top = yTicks.at(-1) ?? 1
+  const values = opts.groups.flatMap((g) => g.bars.flatMap((b) => (b.value === undefined ? [] : [b.value])))
+  const max = Math.max(0, ...values)
+  const scale = opts.log ? logScale(Math.min(...values.filter((v) => v > 0)), max) : linearScale(max)
   const groupW = PW / Math.max(1, opts.groups.length)
   const barW = Math.min(40, (groupW - 16) / Math.max(1, names.length))
-  const y = (v: number) => M.top + PH - (v / top) * PH
+  const { y } = scale
   let xAxis = ''
   const body = opts.groups
     .map((g, gi) => {
@@ -167,5 +189,5 @@ export function barChart(opts: {
         .join('')
     })
     .join('\n')
-  return frame(opts.id, opts.title, opts.yLabel, yTicks, format, body, names, xAxis)
+  return frame(opts.id, opts.title, opts.yLabel, scale, format, body, names, xAxis)
 }

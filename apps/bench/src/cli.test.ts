@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { vectorFile } from '@sd/benchmarks/lib/data'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadSuites, type PeerRun } from './peers.js'
 import type { ConfigResult, HarnessResult } from './types.js'
 
 const BIN = fileURLToPath(new URL('../bin/sd-bench.mjs', import.meta.url))
@@ -227,6 +228,23 @@ describe('sd-bench <files>', () => {
     expect(r.configurations.find((c) => c.id === 'csv/raw-parser/reader=sd')?.status).toBe(
       present('csv') ? 'ok' : 'unavailable',
     )
+  }, 120_000)
+})
+
+describe('sd-bench peers', () => {
+  it('runs a suite registered in benchmarks/suites.ts and names unknown ones', async () => {
+    const loaded = await loadSuites()
+    if (!loaded.ok) throw new Error(loaded.error)
+    const name = Object.keys(loaded.suites).includes('core') ? 'core' : Object.keys(loaded.suites)[0]
+    if (!name) throw new Error('benchmarks/suites.ts registers no suite')
+    const out = join(dir, 'peers-out')
+    const peers = await runCli(['peers', name, 'no-such-suite', '--quick', '--out', out])
+    expect(peers.code).toBe(1)
+    expect(peers.stderr).toContain('suite no-such-suite failed: no such suite (registered: ')
+    const written = JSON.parse(readFileSync(join(out, 'peers.json'), 'utf8')) as PeerRun
+    expect(written.results.map((r) => r.suite)).toEqual([name])
+    expect(written.results[0]?.measurements.length).toBeGreaterThan(0)
+    expect(peers.stdout).toContain(`## ${name}`)
   }, 120_000)
 })
 

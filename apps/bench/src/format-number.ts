@@ -9,11 +9,10 @@ export function megabytes(bytes: number): string {
   return `${num(bytes / 1e6, 1)} MB`
 }
 
-/** A rate in short form: `1.23M`, `456K`, `789`. */
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 })
+
+/** A rate in short form with three significant digits: `1.23M`, `456K`, `1B`, `789`. */
 export function shortRate(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return ''
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`
-  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}K`
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`
-  return n.toFixed(0)
+  return COMPACT.format(n)
 }

@@ -16,7 +16,8 @@ import { resultTable } from './table.js'
 export async function main(argv: string[]): Promise<number> {
   let command: ReturnType<typeof parseCommand>
   try {
-    command = parseCommand(argv)
+    // `pnpm bench` runs the script in apps/bench; INIT_CWD is where the user typed it
+    command = parseCommand(argv, process.env.INIT_CWD ?? process.cwd())
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     process.stderr.write(`sd-bench: ${err.message}\nRun sd-bench --help for the options.\n`)

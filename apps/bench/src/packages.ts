@@ -10,7 +10,6 @@ export interface VectorFile {
   readonly dimension: number
   get(index: number): Float32Array
   readInto?(index: number, out: Float32Array): unknown
-  iterBatches(size: number): AsyncIterable<Float32Array> | Iterable<Float32Array>
   close(): unknown
 }
 

@@ -15,7 +15,7 @@ h1 { font-size: 24px; margin-bottom: 4px; } h2 { margin-top: 40px; border-bottom
 .chart .bar-value { font-size: 10px; fill: #555; }
 .empty { border: 1px dashed #bbb; border-radius: 6px; padding: 16px; color: #666; width: calc(50% - 42px); min-width: 380px; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; } th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; }
-th:first-child, td:first-child { text-align: left; } th { background: #f6f6f6; } tr.skipped td { color: #999; }
+th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; } th { background: #f6f6f6; } tr.skipped td { color: #999; }
 .best { background: #eef7ee; border-left: 4px solid #2e933c; padding: 8px 12px; } .warn { background: #fff6e5; border-left: 4px solid #edae49; padding: 8px 12px; }
 code { background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }
 `
@@ -70,7 +70,7 @@ function gridCharts(result: HarnessResult, format: string, configs: ConfigResult
 function cacheChart(format: string, configs: ConfigResult[]): string {
   const cache = configs.filter((c) => c.comparison === 'cache')
   if (cache.length === 0) return ''
-  const title = `${format}: cache on vs off, first and repeated passes (records/s)`
+  const title = `${format}: cache on vs off, first and repeated passes (records/s, log scale)`
   if (!cache.some(ok)) return empty(title, reasonOf(cache))
   const value = (on: string, pass: string) =>
     cache.find((c) => c.params.cache === on && c.params.pass === pass && ok(c))?.figures?.recordsPerSecond
@@ -78,6 +78,7 @@ function cacheChart(format: string, configs: ConfigResult[]): string {
     id: `${format}-cache`,
     title,
     yLabel: 'records/s',
+    log: true,
     groups: (['first', 'repeat'] as const).map((pass) => ({
       label: `${pass} pass`,
       bars: [
