@@ -1,15 +1,11 @@
 import { AbortError, NotFoundError, RecordBatch, StreamingDataset } from '@sd/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './open.js'
-import { backends, flat, openFds, skipBackend, tempDir, vectors } from './test-support/fixtures.js'
+import { backends, eachTempDir, flat, openFds, skipBackend, vectors } from './test-support/fixtures.js'
 import type { VectorRow } from './vector-loader.js'
 
 describe.each(backends)('$backend backend', ({ backend }) => {
-  let tmp: ReturnType<typeof tempDir>
-  beforeEach(() => {
-    tmp = tempDir()
-  })
-  afterEach(() => tmp.remove())
+  const tmp = eachTempDir()
 
   describe.skipIf(skipBackend(backend))('as a StreamingDataset', () => {
     it('loadVectors yields index and vector columns in batches, and closes the file after each pass', async () => {

@@ -1,9 +1,9 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { FormatError, UnsupportedError } from '@sd/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatNpyHeader } from './npy-header.js'
 import { createMemoryMappedVectors, loadMemoryMappedVectors } from './open.js'
-import { backends, bytes, flat, skipBackend, tempDir } from './test-support/fixtures.js'
+import { backends, bytes, eachTempDir, flat, skipBackend } from './test-support/fixtures.js'
 
 /** A `.npy` v1 (or v2) file with any header text, padded to `total` bytes when given. */
 function npyWithHeader(
@@ -41,11 +41,7 @@ function nextWarning(): Promise<Error & { code?: string }> {
 }
 
 describe.each(backends)('$backend backend', ({ backend }) => {
-  let tmp: ReturnType<typeof tempDir>
-  beforeEach(() => {
-    tmp = tempDir()
-  })
-  afterEach(() => tmp.remove())
+  const tmp = eachTempDir()
 
   describe.skipIf(skipBackend(backend))('a crash between the data and the header update', () => {
     it('leaves a valid .npy file with the old count; opening for writing discards the unpublished rows', async () => {

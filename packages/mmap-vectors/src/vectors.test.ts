@@ -1,15 +1,11 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { NotFoundError, StateError, ValidationError } from '@sd/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createMemoryMappedVectors, loadMemoryMappedVectors } from './open.js'
-import { backends, flat, openFds, skipBackend, tempDir, value, vectors } from './test-support/fixtures.js'
+import { backends, eachTempDir, flat, openFds, skipBackend, value, vectors } from './test-support/fixtures.js'
 
 describe.each(backends)('$backend backend', ({ backend }) => {
-  let tmp: ReturnType<typeof tempDir>
-  beforeEach(() => {
-    tmp = tempDir()
-  })
-  afterEach(() => tmp.remove())
+  const tmp = eachTempDir()
 
   describe.skipIf(skipBackend(backend))('the issue list', () => {
     it('creates 100 vectors of dim 10: length, get, slice', () => {

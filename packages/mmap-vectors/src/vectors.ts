@@ -6,10 +6,10 @@ import {
   type LoaderOptions,
   StateError,
   type StreamingDataset,
-  throwIfAborted,
   UnsupportedError,
   ValidationError,
 } from '@sd/core'
+import { type BatchPlan, batchesAsync, batchesSync } from './batches.js'
 import { toFlatVectors } from './coerce.js'
 import { bytesOf, type SharedFd } from './file-io.js'
 import { MmapRows } from './mmap-rows.js'
@@ -245,20 +245,20 @@ export class MemoryMappedVectors {
         code: 'INVALID_OPTION',
       })
     }
-    const { signal } = options
-    const range = () =>
-      [this.#clip(options.start ?? 0, 'start'), this.#clip(options.end ?? this.#length, 'end')] as const
+    // the range is taken when a pass starts, so a pass sees the vectors appended before it
+    const plan = (): BatchPlan => ({
+      size,
+      start: this.#clip(options.start ?? 0, 'start'),
+      end: this.#clip(options.end ?? this.#length, 'end'),
+      prefetch,
+      signal: options.signal,
+    })
+    const check = () => {
+      if (this.#closed) throw this.#closedError('iterBatches')
+    }
     return {
-      [Symbol.iterator]: () => {
-        const [start, end] = range()
-        return this.#batches(size, start, end, prefetch, signal)
-      },
-      [Symbol.asyncIterator]: () => {
-        const [start, end] = range()
-        return this.#rows.zeroCopy
-          ? this.#batchesAsyncViews(size, start, end, prefetch, signal)
-          : this.#batchesAsyncReads(size, start, end, prefetch, signal)
-      },
+      [Symbol.iterator]: () => batchesSync(this.#rows, plan(), check),
+      [Symbol.asyncIterator]: () => batchesAsync(this.#rows, plan(), check),
     }
   }
 
@@ -299,73 +299,6 @@ export class MemoryMappedVectors {
       this.#rows.close()
     } finally {
       this.#file.close()
-    }
-  }
-
-  *#batches(
-    size: number,
-    start: number,
-    end: number,
-    prefetch: number,
-    signal: AbortSignal | undefined,
-  ): Generator<Float32Array, void, undefined> {
-    const rows = this.#rows
-    let advised = start
-    let released = start
-    for (let at = start; at < end; at += size) {
-      if (this.#closed) throw this.#closedError('iterBatches')
-      throwIfAborted(signal)
-      const ahead = Math.min(end, at + size * (prefetch + 1))
-      if (ahead > advised) {
-        rows.willNeed(advised, ahead)
-        advised = ahead
-      }
-      // one batch of slack behind: a consumer may still look at the previous batch
-      if (at - size > released) {
-        rows.release(released, at - size)
-        released = at - size
-      }
-      yield rows.rows(at, Math.min(size, end - at))
-    }
-  }
-
-  async *#batchesAsyncViews(
-    size: number,
-    start: number,
-    end: number,
-    prefetch: number,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<Float32Array, void, undefined> {
-    for (const batch of this.#batches(size, start, end, prefetch, signal)) yield batch
-  }
-
-  async *#batchesAsyncReads(
-    size: number,
-    start: number,
-    end: number,
-    prefetch: number,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<Float32Array, void, undefined> {
-    const rows = this.#rows
-    const queue: Promise<Float32Array>[] = []
-    let next = start
-    try {
-      while (next < end || queue.length > 0) {
-        if (this.#closed) throw this.#closedError('iterBatches')
-        throwIfAborted(signal)
-        while (queue.length < prefetch + 1 && next < end) {
-          const count = Math.min(size, end - next)
-          const read = Promise.resolve(rows.rowsAsync(next, count))
-          // a read that fails while an earlier one is awaited is reported when its turn comes
-          read.catch(() => undefined)
-          queue.push(read)
-          next += count
-        }
-        yield await (queue.shift() as Promise<Float32Array>)
-      }
-    } finally {
-      // reads still in flight finish before the caller can close the file
-      await Promise.allSettled(queue)
     }
   }
 

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach } from 'vitest'
 import { isMmapAvailable, mmapUnavailableReason } from '../native.js'
 
 /** Both backends, for `describe.each`. */
@@ -23,6 +24,25 @@ export function skipBackend(backend: 'pread' | 'mmap'): boolean {
     )
   }
   return true
+}
+
+/** A fresh temporary directory for each test of the calling `describe`, removed after it. */
+export function eachTempDir(): { readonly dir: string; path: (name: string) => string } {
+  let current: ReturnType<typeof tempDir> | undefined
+  beforeEach(() => {
+    current = tempDir()
+  })
+  afterEach(() => current?.remove())
+  const get = () => {
+    if (!current) throw new Error('eachTempDir() is only usable inside a test')
+    return current
+  }
+  return {
+    get dir() {
+      return get().dir
+    },
+    path: (name) => get().path(name),
+  }
 }
 
 /** A fresh temporary directory and a function that removes it. */
