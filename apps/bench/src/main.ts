@@ -63,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   process.stdout.write(`${resultTable(result)}\n`)
+  for (const r of result.peers ?? []) process.stdout.write(`## peer suite ${r.suite}\n\n${toMarkdown(r)}\n\n`)
+  for (const e of result.peerErrors ?? []) process.stderr.write(`suite ${e.suite} failed: ${e.error}\n`)
   for (const u of result.unavailable) process.stdout.write(`not measured: ${u.reason}\n`)
   const written = writeOutputs(result, command.out)
   process.stdout.write(

@@ -1,6 +1,6 @@
 import { toMarkdown } from '@sd/benchmarks/lib/suite'
 import { barChart, lineChart } from './charts.js'
-import { megabytes, num, shortRate } from './format-number.js'
+import { megabytes, num } from './format-number.js'
 import { esc } from './html.js'
 import { referenceBatchSize } from './plan.js'
 import type { ConfigResult, DatasetInfo, HarnessResult } from './types.js'
@@ -232,7 +232,7 @@ ${result.datasets.map((d) => datasetSection(result, d)).join('\n')}
 ${peersSection(result)}
 <h2>How to read this</h2>
 <ul class="note">${result.notes.map((n) => `<li>${esc(n)}</li>`).join('')}
-<li>Rates are medians over the measured runs (${esc(shortRate(o.runs))} per configuration); every figure is in <code>sd-bench.json</code> next to this file, and embedded below.</li></ul>
+<li>Rates are medians over the measured runs (${esc(o.runs)} per configuration, after ${esc(o.warmup)} warm-up); every figure is in <code>sd-bench.json</code> next to this file, and embedded below.</li></ul>
 <script type="application/json" id="sd-bench-data">${data}</script>
 </body>
 </html>
