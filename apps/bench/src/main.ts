@@ -7,6 +7,7 @@ import { runHarness } from './harness.js'
 import { writeOutputs } from './output.js'
 import { runPeerSuites } from './peers.js'
 import { duration, Progress } from './progress.js'
+import { killRunningJobs } from './run-job.js'
 import { resultTable } from './table.js'
 
 /**
@@ -52,6 +53,14 @@ export async function main(argv: string[]): Promise<number> {
     writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`)
     process.stdout.write(`\nJSON: ${file}\n`)
     return run.errors.length > 0 ? 1 : 0
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      progress.finish()
+      killRunningJobs()
+      process.stderr.write(`sd-bench: stopped by ${signal}\n`)
+      process.exit(signal === 'SIGINT' ? 130 : 143)
+    })
   }
   let result: Awaited<ReturnType<typeof runHarness>>
   try {

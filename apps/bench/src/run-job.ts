@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { JobOutput } from './job.js'
 import type { JobSpec } from './types.js'
@@ -7,6 +7,15 @@ import type { JobSpec } from './types.js'
 export type ChildReply =
   | { ok: true; outputs: JobOutput[]; peakRssMb: number }
   | { ok: false; unavailable: boolean; error: string }
+
+/** Children running now, so an interrupted harness can end them instead of leaving them behind. */
+const live = new Set<ChildProcess>()
+
+/** Ends every running job child (on SIGINT or SIGTERM of the harness). */
+export function killRunningJobs(): void {
+  for (const child of live) child.kill('SIGKILL')
+  live.clear()
+}
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
 // resolved here, so a child starts the same way whatever the user's working directory is
@@ -22,6 +31,7 @@ export function runJobInChild(spec: JobSpec | 'baseline', timeoutMs = 15 * 60_00
     const child = spawn(process.execPath, ['--conditions=@sd/source', '--import', TSX, CHILD, arg], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    live.add(child)
     let out = ''
     let err = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -36,6 +46,7 @@ export function runJobInChild(spec: JobSpec | 'baseline', timeoutMs = 15 * 60_00
       resolve({ ok: false, unavailable: false, error: `could not start a child process: ${e.message}` })
     })
     child.on('close', (code, signal) => {
+      live.delete(child)
       clearTimeout(timer)
       const last = out.trim().split('\n').at(-1) ?? ''
       if (code === 0) {
