@@ -1,7 +1,9 @@
 import { coreSuite } from './core/suite.ts'
 import type { Suite } from './lib/suite.ts'
+import { mmapVectorsSuite } from './mmap-vectors/suite.ts'
 
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
   core: coreSuite,
+  'mmap-vectors': mmapVectorsSuite,
 }

@@ -106,3 +106,18 @@ describe('RecordBatch', () => {
     expect(RecordBatch.isRecordBatch({ numRows: 0 })).toBe(false)
   })
 })
+
+describe('vector columns', () => {
+  it('carry their dimension from columns and from rows, and none when lengths differ', () => {
+    const v = [Float32Array.of(1, 2, 3), Float32Array.of(4, 5, 6)]
+    expect(RecordBatch.fromColumns({ v }).field('v')).toEqual({ name: 'v', type: 'vector', nullable: false, dimension: 3 })
+    expect(RecordBatch.fromRows(v.map((x) => ({ v: x }))).field('v')).toEqual({
+      name: 'v',
+      type: 'vector',
+      nullable: false,
+      dimension: 3,
+    })
+    const ragged = RecordBatch.fromRows([{ v: Float32Array.of(1) }, { v: Float32Array.of(1, 2) }])
+    expect(ragged.field('v')).toEqual({ name: 'v', type: 'vector', nullable: false })
+  })
+})

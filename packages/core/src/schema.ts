@@ -104,46 +104,58 @@ export function widenType(a: DataType, b: DataType): DataType {
 /** Infers a field from a column's contents (typed arrays exactly; plain arrays by their values). */
 export function inferField(name: string, column: Column): Field {
   if (isTypedColumn(column)) return { name, type: typedArrayType(column), nullable: false }
-  let type: DataType = 'null'
-  let nullable = false
-  let dimension: number | undefined
+  const acc = new FieldAccumulator()
   for (const value of column) {
+    acc.add(value)
+    if (acc.type === 'json') break
+  }
+  return acc.field(name, acc.count)
+}
+
+/** Widens a type over values one at a time, tracking nulls and a common vector dimension. */
+class FieldAccumulator {
+  type: DataType = 'null'
+  nullable = false
+  count = 0
+  /** The vectors' common length; -1 once two lengths differ. */
+  dimension: number | undefined
+
+  add(value: unknown): void {
+    this.count++
     if (value === null || value === undefined) {
-      nullable = true
-      continue
+      this.nullable = true
+      return
     }
     const t = valueType(value)
-    type = widenType(type, t)
-    if (t === 'vector') dimension = (value as Float32Array).length
-    if (type === 'json') break
+    this.type = widenType(this.type, t)
+    if (t === 'vector') {
+      const length = (value as Float32Array).length
+      this.dimension = this.dimension === undefined || this.dimension === length ? length : -1
+    }
   }
-  const field: Field = { name, type, nullable: nullable || type === 'null' }
-  if (type === 'vector' && dimension !== undefined) field.dimension = dimension
-  return field
+
+  /** The field, nullable also when fewer than `rows` values were seen (keys some rows lack). */
+  field(name: string, rows: number): Field {
+    const field: Field = { name, type: this.type, nullable: this.nullable || this.count < rows || this.type === 'null' }
+    if (this.type === 'vector' && this.dimension !== undefined && this.dimension >= 0) field.dimension = this.dimension
+    return field
+  }
 }
 
 /** Infers a schema from row objects: the union of their keys in first-seen order. */
 export function inferSchemaFromRows(rows: readonly Record<string, unknown>[]): Field[] {
-  const entries = new Map<string, { type: DataType; nullable: boolean; count: number }>()
+  const entries = new Map<string, FieldAccumulator>()
   for (const row of rows) {
     for (const key in row) {
-      const value = row[key]
       let entry = entries.get(key)
       if (!entry) {
-        entry = { type: 'null', nullable: false, count: 0 }
+        entry = new FieldAccumulator()
         entries.set(key, entry)
       }
-      entry.count++
-      if (value === null || value === undefined) entry.nullable = true
-      else entry.type = widenType(entry.type, valueType(value))
+      entry.add(row[key])
     }
   }
-  return [...entries].map(([name, { type, nullable, count }]) => ({
-    name,
-    type,
-    // a key some rows lack is a nullable column
-    nullable: nullable || count < rows.length || type === 'null',
-  }))
+  return [...entries].map(([name, entry]) => entry.field(name, rows.length))
 }
 
 /** True when two schemas have the same names, types and nullability, in order. */
