@@ -37,7 +37,9 @@ export class RegionBuffer {
   fetch(start: number, end: number): Promise<Uint8Array> {
     const covering = this.#find(start, end)
     if (covering) return covering.data.then((d) => d.subarray(start - covering.start, end - covering.start))
-    const data = this.#reader.read(start, end, this.#signal)
+    // a row group that runs into the footer read: only the bytes before it are requested
+    const tail = this.#regions.find((r) => r.start > start && r.start < end && r.end >= end)
+    const data = tail ? this.#join(start, end, tail) : this.#reader.read(start, end, this.#signal)
     // a failed read surfaces when it is awaited; until then it must not count as unhandled
     data.catch(() => undefined)
     this.#regions.push({ start, end, data })
@@ -62,6 +64,14 @@ export class RegionBuffer {
     if (from === 0 && to === data.byteLength && data.byteOffset === 0 && data.buffer.byteLength === to)
       return data.buffer as ArrayBuffer
     return data.slice(from, to).buffer as ArrayBuffer
+  }
+
+  async #join(start: number, end: number, tail: Region): Promise<Uint8Array> {
+    const [head, rest] = await Promise.all([this.#reader.read(start, tail.start, this.#signal), tail.data])
+    const out = new Uint8Array(end - start)
+    out.set(head, 0)
+    out.set(rest.subarray(0, end - tail.start), head.byteLength)
+    return out
   }
 
   #find(start: number, end: number): Region | undefined {

@@ -284,14 +284,7 @@ export class FakeHub {
     json(res, record, 200, body)
   }
 
-  #tree(
-    res: ServerResponse,
-    record: RequestRecord,
-    _repo: Repo,
-    commit: Commit,
-    prefix: string,
-    url: URL,
-  ): void {
+  #tree(res: ServerResponse, record: RequestRecord, commit: Commit, prefix: string, url: URL): void {
     const recursive = url.searchParams.get('recursive') === 'true'
     const base = prefix ? `${prefix.replace(/\/$/, '')}/` : ''
     const entries: Record<string, unknown>[] = []
