@@ -1,4 +1,4 @@
-import { AbortError, type RecordBatch, type SdError } from '@sd/core'
+import { AbortError, type SdError } from '@sd/core'
 import { type FileMetaData, parquetMetadata } from 'hyparquet'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { loadHuggingFace } from './load.js'
