@@ -7,13 +7,8 @@ import { compressors } from 'hyparquet-compressors'
  */
 export const decompressors: Compressors = compressors
 
+/** Every Parquet codec but LZO: what this package reads and writes. */
+export const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW'] as const
+
 /** The codecs this package reads. LZO is the one Parquet codec it does not. */
-export const READ_CODECS: ReadonlySet<CompressionCodec> = new Set<CompressionCodec>([
-  'UNCOMPRESSED',
-  'SNAPPY',
-  'GZIP',
-  'BROTLI',
-  'ZSTD',
-  'LZ4',
-  'LZ4_RAW',
-])
+export const READ_CODECS: ReadonlySet<CompressionCodec> = new Set<CompressionCodec>(CODECS)

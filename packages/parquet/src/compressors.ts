@@ -1,19 +1,12 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm'
+import { CODECS } from './codecs.js'
 
 /** The codecs {@link writeParquet} writes. */
-export type WriteCodec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'LZ4' | 'LZ4_RAW'
+export type WriteCodec = (typeof CODECS)[number]
 
 /** Every codec {@link writeParquet} writes (all that it reads). */
-export const WRITE_CODECS: readonly WriteCodec[] = [
-  'UNCOMPRESSED',
-  'SNAPPY',
-  'GZIP',
-  'BROTLI',
-  'ZSTD',
-  'LZ4',
-  'LZ4_RAW',
-]
+export const WRITE_CODECS: readonly WriteCodec[] = CODECS
 
 type Compressor = (input: Uint8Array) => Uint8Array
 

@@ -78,6 +78,15 @@ describe('directories', () => {
     expect(stats.rowsFiltered).toBe(0)
   })
 
+  it('reads only partition columns when only they are selected, without reading data pages', async () => {
+    const loader = await ParquetStreamingLoader.open(hive, { columns: ['region'], filters: { year: 2022 } })
+    const footers = loader.getStats().parquet.bytesRead
+    const rows = await loader.toDataset().toArray()
+    expect(rows).toHaveLength(2000)
+    expect(new Set(rows.map((r) => r.region))).toEqual(new Set(['eu west', 'us']))
+    expect(loader.getStats().parquet.bytesRead).toBe(footers)
+  })
+
   it('reads an array of paths in the order given', async () => {
     const ds = loadParquet([join(dir, 'b.parquet'), join(dir, 'a.parquet')], { batchSize: 150 })
     const ids = Array.from((await ds.collect()).column('id') as Int32Array)

@@ -133,10 +133,27 @@ export function canSkip(
   rowGroup: RowGroup,
   physicalColumns: string[],
   partitions: readonly { name: string; value: unknown }[],
-  filter: ParquetFilter,
+  original: ParquetFilter,
   strict: boolean,
 ): boolean {
-  return canSkipNormalized(rowGroup, physicalColumns, partitions, explicitEquality(filter), strict)
+  const filter = explicitEquality(original)
+  if (partitions.length === 0) {
+    return canSkipRowGroup({ rowGroup, physicalColumns, filter: filter as ParquetQueryFilter, strict })
+  }
+  // a partition value is a column whose min and max are that value
+  const extra = partitions.map(({ value }) => {
+    const statistics =
+      value === null
+        ? { null_count: rowGroup.num_rows }
+        : { min_value: value as never, max_value: value as never, null_count: 0n }
+    return { file_offset: 0n, meta_data: { statistics } } as unknown as ColumnChunk
+  })
+  return canSkipRowGroup({
+    rowGroup: { ...rowGroup, columns: [...rowGroup.columns, ...extra] },
+    physicalColumns: [...physicalColumns, ...partitions.map((p) => p.name)],
+    filter: filter as ParquetQueryFilter,
+    strict,
+  })
 }
 
 /**
@@ -156,30 +173,4 @@ export function explicitEquality(filter: ParquetFilter): ParquetFilter {
     out[field] = primitive ? { $eq: condition } : condition
   }
   return out as ParquetFilter
-}
-
-function canSkipNormalized(
-  rowGroup: RowGroup,
-  physicalColumns: string[],
-  partitions: readonly { name: string; value: unknown }[],
-  filter: ParquetFilter,
-  strict: boolean,
-): boolean {
-  if (partitions.length === 0) {
-    return canSkipRowGroup({ rowGroup, physicalColumns, filter: filter as ParquetQueryFilter, strict })
-  }
-  // a partition value is a column whose min and max are that value
-  const extra = partitions.map(({ value }) => {
-    const statistics =
-      value === null
-        ? { null_count: rowGroup.num_rows }
-        : { min_value: value as never, max_value: value as never, null_count: 0n }
-    return { file_offset: 0n, meta_data: { statistics } } as unknown as ColumnChunk
-  })
-  return canSkipRowGroup({
-    rowGroup: { ...rowGroup, columns: [...rowGroup.columns, ...extra] },
-    physicalColumns: [...physicalColumns, ...partitions.map((p) => p.name)],
-    filter: filter as ParquetQueryFilter,
-    strict,
-  })
 }

@@ -121,6 +121,11 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
         code: 'INVALID_OPTION',
       })
     }
+    if (columns.length === 0) {
+      throw new ValidationError('columns is empty; expected at least one column name (omit it to read all)', {
+        code: 'INVALID_OPTION',
+      })
+    }
     const seen = new Set<string>()
     for (const name of columns) {
       if (seen.has(name)) {

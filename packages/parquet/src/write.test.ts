@@ -1,6 +1,6 @@
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Field, RecordBatch, SdError, StreamingDataset, ValidationError } from '@sd/core'
+import { AbortError, type Field, RecordBatch, SdError, StreamingDataset, ValidationError } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WRITE_CODECS } from './compressors.js'
 import { loadParquet } from './load.js'
@@ -155,6 +155,22 @@ describe('writeParquet', () => {
     const names = await readdir(dir)
     expect(names.filter((n) => n.includes('fail.parquet'))).toEqual(['fail.parquet'])
     expect(names.some((n) => n.endsWith('.tmp'))).toBe(false)
+  })
+
+  it('stops on abort and leaves no file behind', async () => {
+    const controller = new AbortController()
+    async function* slow() {
+      for (let start = 0; ; start += 100) {
+        if (start === 300) controller.abort()
+        yield batch(start, 100)
+      }
+    }
+    const path = join(dir, 'aborted.parquet')
+    const err = await writeParquet(slow(), path, { rowGroupSize: 100, signal: controller.signal }).catch(
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(AbortError)
+    expect((await readdir(dir)).filter((n) => n.includes('aborted'))).toEqual([])
   })
 
   it('rejects an unknown codec and a bad rowGroupSize', async () => {
