@@ -171,8 +171,9 @@ export class ColumnBuilder {
 
   #mismatch(name: string, type: JsonColumnType, value: unknown, line: number, how: string): FormatError {
     const fit = type === 'int32' && typeof value === 'number' ? 'float64' : 'json'
+    const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)
     return new FormatError(
-      `Expected ${type} in column "${name}" (its type was ${how}), got ${describeValue(value)}. Pass onTypeMismatch: 'null' to store null instead, or columnTypes: { ${JSON.stringify(name)}: '${fit}' } to read it as ${fit}`,
+      `Expected ${type} in column "${name}" (its type was ${how}), got ${describeValue(value)}. Pass onTypeMismatch: 'null' to store null instead, or columnTypes: { ${key}: '${fit}' } to read it as ${fit}`,
       { code: 'JSON_TYPE_MISMATCH', location: { ...this.#options.locate(line), column: name } },
     )
   }

@@ -44,6 +44,9 @@ export async function* readChunks(file: string, options: ReadChunksOptions): Asy
     while (chunk.length > 0) {
       // the next read runs while the consumer decodes this chunk
       next = readNext(handle, file, chunkBytes)
+      // handled now, awaited later: a failed read must not count as an unhandled rejection while
+      // the consumer works on this chunk
+      next.catch(() => undefined)
       onBytes(chunk.length)
       yield chunk
       throwIfAborted(signal)
