@@ -49,11 +49,6 @@ export class ColumnBuilder {
     this.#batchSize = options.batchSize
   }
 
-  /** The columns, once the first batch decided them (undefined before). */
-  get fields(): Field[] | undefined {
-    return this.#pending ? undefined : this.#plans.map((p) => planField(p))
-  }
-
   /** Adds a record that started on `line`; true when a batch is full and {@link take} should run. */
   add(record: Record<string, unknown>, line: number): boolean {
     const extract = this.#extract
