@@ -61,7 +61,8 @@ export class ChunkBytes {
       if (want <= this.bufferEnd || this.bufferEnd >= this.end) return
     } else void next?.promise.catch(() => undefined)
     if (this.#local || !(pos >= this.bufferStart && pos < this.bufferEnd)) {
-      this.#hold(pos, await this.#fetch(pos, Math.min(this.end, Math.max(want, pos + this.#window))))
+      // a window past what is wanted: the next page header comes with this read
+      this.#hold(pos, await this.#fetch(pos, Math.min(this.end, want + this.#window)))
     } else {
       // remote: keep what is buffered and append, rather than asking for the same bytes again
       const parts: Uint8Array[] = [this.buffer.subarray(pos - this.bufferStart)]
