@@ -234,7 +234,7 @@ export class NdjsonReader implements RecordReader {
     this.#text = final ? `${text}\n` : text
     this.#records = undefined
     this.#next = 0
-    if (this.#invalidUtf8 !== undefined) return
+    if (this.#invalidUtf8 !== undefined || this.#text.length === 0) return
     if (this.#wholeBackoff > 0) this.#wholeBackoff--
     else {
       this.#records = parseLines(this.#text)
