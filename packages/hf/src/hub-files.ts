@@ -46,15 +46,19 @@ export class HubFiles {
 
   /**
    * The footer of a Parquet file, read through `buffer` (whose tail region then also serves any
-   * row group that lies in the last 512 KiB), once per loader.
+   * row group that lies in the last 512 KiB), once per loader. When the footer is already known
+   * and `cached` says the ranges are cached, the tail is still requested: the cache answers it,
+   * and the row groups inside it need no request of their own.
    */
-  footer(file: SplitFile, buffer: RegionBuffer): Promise<FileMetaData> {
+  footer(file: SplitFile, buffer: RegionBuffer, cached = false): Promise<FileMetaData> {
     let footer = this.#footers.get(file.url)
-    if (!footer) {
-      footer = readFooter(buffer, file.url)
-      this.#footers.set(file.url, footer)
-      footer.catch(() => this.#footers.delete(file.url))
+    if (footer) {
+      if (cached) void buffer.fetch(tailStart(buffer.byteLength), buffer.byteLength)
+      return footer
     }
+    footer = readFooter(buffer, file.url)
+    this.#footers.set(file.url, footer)
+    footer.catch(() => this.#footers.delete(file.url))
     return footer
   }
 
@@ -75,6 +79,10 @@ export class HubFiles {
   }
 }
 
+function tailStart(size: number): number {
+  return Math.max(0, size - FOOTER_FETCH)
+}
+
 async function readFooter(buffer: RegionBuffer, url: string): Promise<FileMetaData> {
   const size = buffer.byteLength
   if (size < 12) {
@@ -83,10 +91,9 @@ async function readFooter(buffer: RegionBuffer, url: string): Promise<FileMetaDa
       location: { url },
     })
   }
-  const tail = Math.min(size, FOOTER_FETCH)
-  await buffer.fetch(size - tail, size)
+  await buffer.fetch(tailStart(size), size)
   try {
-    return await parquetMetadataAsync(buffer.asyncBuffer, { initialFetchSize: tail })
+    return await parquetMetadataAsync(buffer.asyncBuffer, { initialFetchSize: size - tailStart(size) })
   } catch (err) {
     if (isSdError(err)) throw err
     const detail = err instanceof Error ? err.message : String(err)

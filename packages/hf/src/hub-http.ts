@@ -1,4 +1,4 @@
-import { AbortError, abortErrorFrom, NetworkError } from '@sd/core'
+import { AbortError, abortErrorFrom, FormatError, NetworkError } from '@sd/core'
 import { hubError, type RequestSubject } from './hub-errors.js'
 import type { HubSettings } from './options.js'
 
@@ -55,7 +55,7 @@ export async function getJson(
     return await res.json()
   } catch (err) {
     if (signal?.aborted) throw abortErrorFrom(signal)
-    throw new NetworkError('Expected a JSON answer from the hub API, got something else', {
+    throw new FormatError('Expected a JSON answer from the hub API, got something else', {
       code: 'HF_BAD_RESPONSE',
       cause: err,
       location: { url },

@@ -87,6 +87,19 @@ describe('loadHuggingFace over the repository’s own Parquet files', () => {
     expect(rows).toEqual(await readDirect([test0]))
   })
 
+  it('knows the schema from the first footer, in the order of columns', async () => {
+    const ds = loadHuggingFace('acme/own', { hubUrl: hub.url, columns: ['label', 'id'] })
+    expect(await ds.schema()).toEqual([
+      { name: 'label', type: 'string', nullable: true },
+      { name: 'id', type: 'int32', nullable: false },
+    ])
+    expect((await ds.take(3).toArray()).map((r) => Object.keys(r))).toEqual([
+      ['label', 'id'],
+      ['label', 'id'],
+      ['label', 'id'],
+    ])
+  })
+
   it('lists the splits that exist when asked for an unknown one', async () => {
     const err = await loadHuggingFace('acme/own', { hubUrl: hub.url, split: 'validation' })
       .toArray()

@@ -87,41 +87,57 @@ export async function* readParquet(pass: ParquetPass, ctx: ReadContext): AsyncGe
 }
 
 async function* planUnits(pass: ParquetPass, ctx: ReadContext, opened: Set<OpenFile>): AsyncGenerator<Unit> {
-  for (const [index, file] of pass.files.entries()) {
-    const open = await openFile(pass, file, index, ctx)
-    opened.add(open)
-    const { groups } = parquetPlanGroups({
-      file: open.buffer.asyncBuffer,
-      metadata: open.metadata,
-      columns: open.readColumns,
-      ...(pass.filters ? { filter: pass.filters } : {}),
-    })
-    if (groups.length === 0) {
-      await closeFile(open, opened)
-      continue
-    }
-    for (const [i, group] of groups.entries()) {
-      const { fetches } = parquetPlanGroup({
-        rowGroup: group.rowGroup,
-        groupStart: group.groupStart,
-        groupRows: group.groupRows,
-        ranges: [[0, group.groupRows]],
+  // the next file's footer, requested once this file's reading is under way
+  let nextOpen: Promise<OpenFile> | undefined
+  try {
+    for (const [index, file] of pass.files.entries()) {
+      const open = await (nextOpen ?? openFile(pass, file, index, ctx, opened))
+      nextOpen = undefined
+      const { groups } = parquetPlanGroups({
+        file: open.buffer.asyncBuffer,
+        metadata: open.metadata,
         columns: open.readColumns,
+        ...(pass.filters ? { filter: pass.filters } : {}),
       })
-      const ready = Promise.all(fetches.map((f) => open.buffer.fetch(f.startByte, f.endByte))).then((parts) =>
-        parts.reduce((sum, p) => sum + p.byteLength, 0),
-      )
-      ready.catch(() => undefined)
-      yield {
-        open,
-        groupIndex: group.groupIndex,
-        groupStart: group.groupStart,
-        groupRows: group.groupRows,
-        ranges: fetches,
-        ready,
-        last: i === groups.length - 1,
+      if (groups.length === 0) {
+        await closeFile(open, opened)
+        continue
+      }
+      for (const [i, group] of groups.entries()) {
+        const { fetches } = parquetPlanGroup({
+          rowGroup: group.rowGroup,
+          groupStart: group.groupStart,
+          groupRows: group.groupRows,
+          ranges: [[0, group.groupRows]],
+          columns: open.readColumns,
+        })
+        const ready = Promise.all(fetches.map((f) => open.buffer.fetch(f.startByte, f.endByte))).then(
+          (parts) => parts.reduce((sum, p) => sum + p.byteLength, 0),
+        )
+        ready.catch(() => undefined)
+        yield {
+          open,
+          groupIndex: group.groupIndex,
+          groupStart: group.groupStart,
+          groupRows: group.groupRows,
+          ranges: fetches,
+          ready,
+          last: i === groups.length - 1,
+        }
+        // resumed when the next unit is wanted: after the first batch, so that batch costs nothing extra
+        const following = pass.files[index + 1]
+        if (i === 0 && following) {
+          nextOpen = openFile(pass, following, index + 1, ctx, opened)
+          nextOpen.catch(() => undefined)
+        }
       }
     }
+  } finally {
+    if (nextOpen)
+      await nextOpen.then(
+        (o) => closeFile(o, opened),
+        () => undefined,
+      )
   }
 }
 
@@ -130,11 +146,12 @@ async function openFile(
   file: SplitFile,
   index: number,
   ctx: ReadContext,
+  opened: Set<OpenFile>,
 ): Promise<OpenFile> {
   const reader = await pass.hubFiles.open(file, ctx.cache, ctx.signal)
   try {
     const buffer = new RegionBuffer(reader, ctx.signal)
-    const metadata = await pass.hubFiles.footer(file, buffer)
+    const metadata = await pass.hubFiles.footer(file, buffer, ctx.cache !== undefined)
     const fields = parquetFields(metadata)
     const names = fields.map((f) => f.name)
     const outColumns = pass.columns ?? names
@@ -153,7 +170,9 @@ async function openFile(
     const wanted = new Set([...outColumns, ...filterColumns])
     const readColumns = names.filter((n) => wanted.has(n))
     const readFields = fields.filter((f) => wanted.has(f.name))
-    return { file, index, reader, buffer, metadata, readColumns, readFields, outColumns }
+    const open = { file, index, reader, buffer, metadata, readColumns, readFields, outColumns }
+    opened.add(open)
+    return open
   } catch (err) {
     await reader.close()
     throw err

@@ -112,6 +112,24 @@ describe('what is fetched', () => {
   })
 })
 
+describe('repeated passes', () => {
+  it('resolve once per loader and serve a second pass from the range cache', async () => {
+    const loader = new HuggingFaceStreamingLoader('acme/wide', {
+      hubUrl: hub.url,
+      accessToken: TOKEN,
+      columns: ['id'],
+    })
+    hub.resetLog()
+    const first = await loader.toDataset().toArray()
+    const requests = hub.log.length
+    expect(requests).toBeGreaterThan(2)
+    const second = await loader.toDataset().toArray()
+    expect(second).toEqual(first)
+    expect(hub.log.length).toBe(requests)
+    expect(loader.getStats().cache?.hits).toBeGreaterThan(0)
+  })
+})
+
 describe('failures and retries', () => {
   it('yields every row exactly once when every third request fails with 503', async () => {
     hub.failEvery = 3

@@ -36,7 +36,9 @@ export interface RequestRecord {
   /** Bytes of file content sent (ranges and whole files; API answers count 0). */
   bytes: number
   authorization: string | undefined
-  /** `performance.now()` when the answer was complete. */
+  /** `performance.now()` when the request arrived. */
+  receivedAt: number
+  /** `performance.now()` when the answer was written. */
   endedAt: number
 }
 
@@ -80,7 +82,7 @@ export class FakeHub {
   latencyMs = 0
   /** Leave `siblings` out of revision answers (the client must use the tree listing). */
   omitSiblings = false
-  /** Every request answered, in order. */
+  /** Every request, in the order they arrived (`status` is 0 until answered). */
   readonly log: RequestRecord[] = []
   /** Answers started but not finished (a released client leaves none). */
   inFlight = 0
@@ -192,9 +194,11 @@ export class FakeHub {
       status: 0,
       bytes: 0,
       authorization: req.headers.authorization,
+      receivedAt: performance.now(),
       endedAt: 0,
     }
     const n = ++this.#requests
+    this.log.push(record)
     const answer = () => {
       if (res.destroyed) return
       try {
@@ -209,7 +213,6 @@ export class FakeHub {
         send(res, record, 500, {}, String(err))
       }
       record.endedAt = performance.now()
-      this.log.push(record)
     }
     if (this.latencyMs > 0) setTimeout(answer, this.latencyMs)
     else answer()

@@ -1,0 +1,188 @@
+/**
+ * @sd/hf against a local hub (the test suite's hub server, in a process of its own) serving the
+ * benchmark Parquet rows as a dataset of two files (row groups of 25k rows; 2 x 500k rows, quick:
+ * 2 x 50k in 10k-row groups).
+ *
+ * 1. Time to the first batch with 20 ms added to every request: the requests it costs (arrived
+ *    at the server before the first batch reached the consumer, with `prefetchBatches: 0` so that
+ *    nothing reads ahead for the second batch meanwhile) and the time.
+ *    Target: at most 3 requests. Also shown with the hub's redirect of large files to a CDN,
+ *    which adds one hop to a file's first read.
+ * 2. Total time of a full pass with 20 ms per request against the same pass with none (both with
+ *    the default read-ahead of 4 row groups). Target: at most 1.3x. Shown beside: the same pass
+ *    without read-ahead, and the peer, hyparquet reading each file row group by row group through
+ *    `asyncBufferFromUrl` (what a hand-written reader does), with and without latency.
+ * 3. Peak RSS of a full pass with 20 ms latency, ours and the peer's, each in a fresh process.
+ */
+import { statSync } from 'node:fs'
+import { loadHuggingFace } from '@sd/hf'
+import { defaultDataDir, parquetFile } from '../lib/data.ts'
+import { runChild } from '../lib/rss.ts'
+import { type Measurement, machineInfo, ratioCheck, type Suite } from '../lib/suite.ts'
+import { timeTasks } from '../lib/timing.ts'
+import { hyparquetRowGroups } from './peer.ts'
+import { RemoteHub } from './remote-hub.ts'
+
+const LATENCY_MS = 20
+const DIRECT = 'bench/rows'
+const CDN = 'bench/rows-cdn'
+
+export const hfSuite: Suite = async (options) => {
+  const log = options.log ?? (() => undefined)
+  const quick = options.quick ?? false
+  const rowsPerFile = quick ? 50_000 : 500_000
+  const rowGroupSize = quick ? 10_000 : 25_000
+  const rows = 2 * rowsPerFile
+  const path = await parquetFile(options.dataDir ?? defaultDataDir(), rowsPerFile, rowGroupSize)
+  const byteLength = statSync(path).size
+  const mb = (2 * byteLength) / 2 ** 20
+  const label = `${rows / 1e6}M rows x 5, 2 files`
+
+  const files = (lfs: boolean) => [
+    { path: 'data/train-00000-of-00002.parquet', file: path, lfs },
+    { path: 'data/train-00001-of-00002.parquet', file: path, lfs },
+  ]
+  const hub = await RemoteHub.start([
+    { dataset: DIRECT, files: files(false) },
+    { dataset: CDN, files: files(true) },
+  ])
+  try {
+    const urls = files(false).map(
+      (f) => `${hub.url}/datasets/${DIRECT}/resolve/${hub.shas[DIRECT]}/${f.path}`,
+    )
+
+    const sd = async (dataset: string, latencyMs: number, readAhead?: number) => {
+      await hub.setLatency(latencyMs)
+      let n = 0
+      const extra = readAhead === undefined ? {} : { readAhead, prefetchBatches: 0 }
+      for await (const batch of loadHuggingFace(dataset, { hubUrl: hub.url, cacheEnabled: false, ...extra }))
+        n += batch.numRows
+      if (n !== rows) throw new Error(`read ${n} rows, expected ${rows}`)
+      return n
+    }
+    const peer = async (latencyMs: number) => {
+      await hub.setLatency(latencyMs)
+      const n = await hyparquetRowGroups(urls, byteLength)
+      if (n !== rows) throw new Error(`peer read ${n} rows, expected ${rows}`)
+      return n
+    }
+
+    // full passes (2. below)
+    log(`full passes over ${label}`)
+    const tasks: Record<string, () => Promise<number>> = {
+      'sd, no latency': () => sd(DIRECT, 0),
+      [`sd, ${LATENCY_MS} ms per request`]: () => sd(DIRECT, LATENCY_MS),
+      [`sd, ${LATENCY_MS} ms per request, no read-ahead`]: () => sd(DIRECT, LATENCY_MS, 0),
+      [`sd, ${LATENCY_MS} ms per request, CDN redirects`]: () => sd(CDN, LATENCY_MS),
+      'hyparquet per row group, no latency': () => peer(0),
+      [`hyparquet per row group, ${LATENCY_MS} ms per request`]: () => peer(LATENCY_MS),
+    }
+    const timings = await timeTasks(tasks, {
+      iterations: quick ? 1 : 3,
+      warmupIterations: 1,
+      rounds: quick ? 1 : 5,
+    })
+
+    // 1. the first batch (after the full passes warmed the code up)
+    log(`time to the first batch, ${LATENCY_MS} ms per request`)
+    const first = async (dataset: string) => {
+      const runs: { requests: number; ms: number }[] = []
+      for (let i = 0; i < (quick ? 3 : 7); i++) {
+        await hub.setLatency(LATENCY_MS)
+        await hub.resetLog()
+        const t0 = performance.now()
+        let tFirst = 0
+        // no batch read-ahead here: nothing may run ahead of the consumer while it takes the first batch
+        for await (const _ of loadHuggingFace(dataset, {
+          hubUrl: hub.url,
+          cacheEnabled: false,
+          prefetchBatches: 0,
+        })) {
+          tFirst = performance.now()
+          break
+        }
+        // both processes stamp requests on the wall clock
+        const first = performance.timeOrigin + tFirst
+        const served = await hub.log()
+        runs.push({ requests: served.filter((r) => r.receivedAt <= first).length, ms: tFirst - t0 })
+      }
+      runs.sort((a, b) => a.ms - b.ms)
+      const median = runs[runs.length >> 1] as { requests: number; ms: number }
+      return { requests: Math.max(...runs.map((r) => r.requests)), ms: median.ms }
+    }
+    const direct = await first(DIRECT)
+    const viaCdn = await first(CDN)
+
+    const measurements: Measurement[] = Object.entries(timings).map(([name, t]) => ({
+      name,
+      dataset: label,
+      seconds: t.p50Ms / 1000,
+      recordsPerSecond: rows / (t.p50Ms / 1000),
+      mbPerSecond: mb / (t.p50Ms / 1000),
+    }))
+    measurements.push(
+      {
+        name: `sd first batch, ${LATENCY_MS} ms per request (${direct.requests} requests)`,
+        dataset: label,
+        seconds: direct.ms / 1000,
+        extra: { requests: direct.requests, latencyUnits: Math.round((direct.ms / LATENCY_MS) * 10) / 10 },
+      },
+      {
+        name: `sd first batch, ${LATENCY_MS} ms per request, CDN redirects (${viaCdn.requests} requests)`,
+        dataset: label,
+        seconds: viaCdn.ms / 1000,
+        extra: { requests: viaCdn.requests, latencyUnits: Math.round((viaCdn.ms / LATENCY_MS) * 10) / 10 },
+      },
+    )
+
+    // 3. peak RSS in fresh processes (the hub process keeps serving)
+    log('peak RSS')
+    await hub.setLatency(LATENCY_MS)
+    const child = new URL('./rss-child.ts', import.meta.url)
+    const rssOurs = await runChild(child, ['sd', hub.url, DIRECT])
+    const rssPeer = await runChild(child, ['peer', JSON.stringify(urls), String(byteLength)])
+    for (const [name, report] of [
+      [`sd full pass, ${LATENCY_MS} ms per request (fresh process)`, rssOurs],
+      [`hyparquet per row group, ${LATENCY_MS} ms per request (fresh process)`, rssPeer],
+    ] as const) {
+      if (report.records !== rows) throw new Error(`${name} read ${report.records} rows, expected ${rows}`)
+      measurements.push({
+        name,
+        dataset: label,
+        seconds: report.seconds,
+        recordsPerSecond: rows / report.seconds,
+        peakRssMb: report.peakRssMb,
+      })
+    }
+
+    const ms = (name: string) => timings[name]?.p50Ms ?? Number.NaN
+    return {
+      suite: 'hf',
+      ranAt: new Date().toISOString(),
+      machine: machineInfo(),
+      command: `cd benchmarks && npx tsx --conditions=@sd/source hf/main.ts${quick ? ' --quick' : ''}`,
+      measurements,
+      ratios: [
+        ratioCheck(`requests to the first batch (${LATENCY_MS} ms per request)`, direct.requests, { max: 3 }),
+        ratioCheck(
+          `total time, ${LATENCY_MS} ms per request vs none (read-ahead on)`,
+          ms(`sd, ${LATENCY_MS} ms per request`) / ms('sd, no latency'),
+          { max: 1.3 },
+        ),
+        ratioCheck(
+          `hyparquet per row group vs sd time, ${LATENCY_MS} ms per request`,
+          ms(`hyparquet per row group, ${LATENCY_MS} ms per request`) /
+            ms(`sd, ${LATENCY_MS} ms per request`),
+          { min: 1 },
+        ),
+      ],
+      notes: [
+        'The hub server runs in a process of its own; latency is added before every answer (API, resolve and CDN).',
+        `The first batch needs the revision answer (files with sizes and hashes), the footer (last 512 KiB) and the first row group; with the CDN redirect a file's first read adds the hub's 302 (${viaCdn.requests} requests), later reads go straight to the remembered CDN location.`,
+        'Read-ahead starts once the first row group was taken, so the first batch costs only its own requests.',
+      ],
+    }
+  } finally {
+    await hub.close()
+  }
+}
