@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '@sd/core'
 import type { DecodedArray } from 'hyparquet'
-import { byteSource } from './byte-source.js'
+import { type ByteSource, byteSource } from './byte-source.js'
 import { canSkip, filterColumns, filterMask } from './filter.js'
 import { GroupReader, type GroupTask, type ReadTuning, taskBytes, upfrontBytes } from './group-reader.js'
 import { constantColumn, type PartitionColumn, typePartitions } from './hive.js'
@@ -217,69 +217,25 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch<R>> {
     const o = (await this.open(ctx.signal)).#opened as Opened
-    const { filters, filterStrict, rowFormat } = this.#parquet
     const acc = new BatchAccumulator<R>(ctx.batchSize)
     const count = (bytes: number) => {
       this.#scan.bytesRead += bytes
       ctx.countBytes(bytes)
     }
-    const reader: ReaderOptions = this.#readerOptions()
-    const aheadGroups = this.options.prefetchBatches >= 2 ? this.options.prefetchBatches - 1 : 0
-    const aheadBytes = this.options.prefetchBytes ?? READ_AHEAD_BYTES
     const shape =
-      rowFormat === 'object'
+      this.#parquet.rowFormat === 'object'
         ? (batch: RecordBatch<R>) => RecordBatch.fromRows<R>(batch.rows(), batch.schema)
         : (batch: RecordBatch<R>) => batch
-
     for (const [index, part] of o.parts.entries()) {
       throwIfAborted(ctx.signal)
       const tasks = this.#tasks(o, part, index)
       if (tasks.length === 0) continue
-      const file = await reopenPart(part, reader, ctx.signal)
-      const source = byteSource(file, ctx.signal, count)
-      const tuning = part.entry.remote ? { ...REMOTE } : { ...LOCAL }
-      const ahead: GroupReader[] = []
-      let next = 0
-      const start = () => new GroupReader(source, tasks[next++] as GroupTask, tuning)
-      // reads of the following row groups start while this one decodes, within the byte budget
-      const fill = (current: number) => {
-        let bytes = current
-        for (const g of ahead) bytes += g.upfrontBytes
-        while (ahead.length < aheadGroups && next < tasks.length) {
-          const cost = upfrontBytes(tasks[next] as GroupTask, tuning)
-          if (bytes + cost > aheadBytes) break
-          ahead.push(start())
-          bytes += cost
-        }
-      }
+      const file = await reopenPart(part, this.#readerOptions(), ctx.signal)
       try {
-        while (next < tasks.length || ahead.length > 0) {
-          const group = ahead.shift() ?? start()
-          fill(group.upfrontBytes)
+        const source = byteSource(file, ctx.signal, count)
+        for await (const group of this.#readAhead(source, tasks, part.entry.remote ? REMOTE : LOCAL)) {
           try {
-            let remaining = group.task.rows
-            while (remaining > 0) {
-              throwIfAborted(ctx.signal)
-              const n = Math.min(remaining, filters ? ctx.batchSize : ctx.batchSize - acc.pendingRows)
-              const raw = await group.take(n)
-              remaining -= n
-              this.#scan.rowsDecoded += n
-              let mask: Uint8Array | undefined
-              let kept = n
-              if (filters) {
-                mask = filterMask(
-                  filters,
-                  filterStrict,
-                  (name) => this.#filterValues(o, raw, name, index, n),
-                  n,
-                )
-                kept = 0
-                for (let i = 0; i < n; i++) kept += mask[i] as number
-                this.#scan.rowsFiltered += n - kept
-                if (kept === 0) continue
-                if (kept === n) mask = undefined
-              }
-              const piece = this.#piece(o, part, index, raw, mask, kept)
+            for await (const piece of this.#pieces(o, part, index, group, acc, ctx)) {
               for (const batch of acc.push(piece)) yield shape(batch)
             }
             this.#scan.rowGroupsRead++
@@ -288,12 +244,73 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
           }
         }
       } finally {
-        for (const group of ahead) group.release()
         await file.close()
       }
     }
     const rest = acc.flush()
     if (rest) yield shape(rest)
+  }
+
+  /**
+   * The row groups of one file in order, each one's reads started while earlier ones decode:
+   * `prefetchBatches - 1` groups ahead, within `prefetchBytes` (64 MiB by default).
+   */
+  async *#readAhead(source: ByteSource, tasks: GroupTask[], tuning: ReadTuning): AsyncGenerator<GroupReader> {
+    const depth = this.options.prefetchBatches >= 2 ? this.options.prefetchBatches - 1 : 0
+    const budget = this.options.prefetchBytes ?? READ_AHEAD_BYTES
+    const ahead: GroupReader[] = []
+    let next = 0
+    const start = () => new GroupReader(source, tasks[next++] as GroupTask, tuning)
+    try {
+      while (next < tasks.length || ahead.length > 0) {
+        const group = ahead.shift() ?? start()
+        let bytes = group.upfrontBytes
+        for (const g of ahead) bytes += g.upfrontBytes
+        while (ahead.length < depth && next < tasks.length) {
+          const cost = upfrontBytes(tasks[next] as GroupTask, tuning)
+          if (bytes + cost > budget) break
+          ahead.push(start())
+          bytes += cost
+        }
+        yield group
+      }
+    } finally {
+      for (const group of ahead) group.release()
+    }
+  }
+
+  /**
+   * One row group as filtered, typed pieces. Without a filter a piece is exactly what the next
+   * batch lacks, so most batches are pieces as they are, never copied.
+   */
+  async *#pieces(
+    o: Opened,
+    part: ParquetPart,
+    index: number,
+    group: GroupReader,
+    acc: BatchAccumulator<R>,
+    ctx: ReadContext,
+  ): AsyncGenerator<RecordBatch<R>> {
+    const { filters, filterStrict } = this.#parquet
+    let remaining = group.task.rows
+    while (remaining > 0) {
+      throwIfAborted(ctx.signal)
+      const n = Math.min(remaining, filters ? ctx.batchSize : ctx.batchSize - acc.pendingRows)
+      const raw = await group.take(n)
+      remaining -= n
+      this.#scan.rowsDecoded += n
+      let mask: Uint8Array | undefined
+      let kept = n
+      if (filters) {
+        mask = filterMask(filters, filterStrict, (name) => this.#filterValues(o, raw, name, index, n), n)
+        kept = 0
+        for (let i = 0; i < n; i++) kept += mask[i] as number
+        this.#scan.rowsFiltered += n - kept
+        if (kept === 0) continue
+        if (kept === n) mask = undefined
+      }
+      yield this.#piece(o, part, index, raw, mask, kept)
+    }
   }
 
   /** The row groups of a part to read; the others are counted as skipped. */
