@@ -9,11 +9,11 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 1100px; padding: 0 16px; color: #1d1d1f; }
 h1 { font-size: 24px; margin-bottom: 4px; } h2 { margin-top: 40px; border-bottom: 1px solid #ddd; padding-bottom: 4px; } h3 { margin-top: 24px; }
 .meta, .note { color: #555; } .charts { display: flex; flex-wrap: wrap; gap: 16px; }
-.chart { background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; width: calc(50% - 8px); min-width: 420px; height: auto; }
+.chart { box-sizing: border-box; background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; width: calc(50% - 8px); min-width: 420px; height: auto; }
 .chart text { font: 11px system-ui, sans-serif; fill: #333; } .chart .chart-title { font-size: 13px; font-weight: 600; }
 .chart .grid { stroke: #eee; } .chart .axis { stroke: #888; } .chart .line { fill: none; stroke-width: 2; }
 .chart .bar-value { font-size: 10px; fill: #555; }
-.empty { border: 1px dashed #bbb; border-radius: 6px; padding: 16px; color: #666; width: calc(50% - 42px); min-width: 380px; }
+.empty { box-sizing: border-box; border: 1px dashed #bbb; border-radius: 6px; padding: 16px; color: #666; width: calc(50% - 8px); min-width: 420px; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; } th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; }
 th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; } th { background: #f6f6f6; } tr.skipped td { color: #999; }
 .best { background: #eef7ee; border-left: 4px solid #2e933c; padding: 8px 12px; } .warn { background: #fff6e5; border-left: 4px solid #edae49; padding: 8px 12px; }
@@ -101,7 +101,11 @@ function rawChart(format: string, configs: ConfigResult[]): string {
     groups: [
       {
         label: format,
-        bars: raw.map((c) => ({ name: c.label, value: ok(c) ? c.figures?.recordsPerSecond : undefined })),
+        // legend names kept short: "raw hyparquet (row group at a time)" -> "hyparquet"
+        bars: raw.map((c) => ({
+          name: c.label.replace(/^raw /, '').replace(/ \(.*\)$/, ''),
+          value: ok(c) ? c.figures?.recordsPerSecond : undefined,
+        })),
       },
     ],
   })
