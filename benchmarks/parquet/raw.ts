@@ -16,6 +16,7 @@ export interface RawFile {
   groups: [number, number][]
 }
 
+/** Opens `file` as a user of raw hyparquet would. */
 export async function openRaw(file: string): Promise<RawFile> {
   const buffer = await asyncBufferFromFile(file)
   const metadata = await parquetMetadataAsync(buffer)

@@ -19,9 +19,17 @@ export { type ParquetDatasetStats, ParquetStreamingLoader } from './loader.js'
 export type {
   ParquetFileInfo,
   ParquetFilter,
+  ParquetFilterOperators,
+  ParquetFilterValue,
   ParquetLoaderOptions,
   ParquetMetadata,
   ParquetScanStats,
   ParquetSource,
 } from './options.js'
-export { type ParquetWriteOptions, WRITE_CODECS, type WriteCodec, writeParquet } from './write.js'
+export {
+  type ParquetWriteOptions,
+  type ParquetWriteResult,
+  WRITE_CODECS,
+  type WriteCodec,
+  writeParquet,
+} from './write.js'
