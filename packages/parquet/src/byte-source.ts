@@ -1,4 +1,4 @@
-import type { RangeReader } from '@sd/core'
+import type { RangeReader, StreamingCache } from '@sd/core'
 import type { AsyncBuffer } from 'hyparquet'
 
 /** Reads byte ranges of one file for one pass, counting what it reads. */
@@ -22,6 +22,30 @@ export function byteSource(
       const bytes = await reader.read(start, end, signal)
       count(bytes.byteLength)
       return bytes
+    },
+  }
+}
+
+/**
+ * A {@link ByteSource} whose ranges go through `cache`, keyed by name, version (size and mtime,
+ * or ETag) and range: a second loader sharing the cache reads them from memory.
+ */
+export function cachedSource(
+  source: ByteSource,
+  cache: StreamingCache | undefined,
+  version: string,
+): ByteSource {
+  if (!cache) return source
+  return {
+    name: source.name,
+    byteLength: source.byteLength,
+    read(start, end) {
+      const key = `parquet-range:${source.name}|${version}|${start}-${end}`
+      return cache.getOrLoad(
+        key,
+        () => source.read(start, end),
+        (bytes) => (bytes as Uint8Array).byteLength,
+      ) as Promise<Uint8Array>
     },
   }
 }

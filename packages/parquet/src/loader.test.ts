@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { AbortError, StateError } from '@sd/core'
+import { AbortError, StateError, StreamingCache } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadParquet } from './load.js'
 import { ParquetStreamingLoader } from './loader.js'
@@ -129,6 +129,16 @@ describe('resources', () => {
     await expect(run).rejects.toBeInstanceOf(AbortError)
     expect(seen).toHaveLength(1)
     expect(await openFds()).toBe(before)
+  })
+
+  it('keeps footers in a shared cache: a second loader reads no footer bytes', async () => {
+    const cache = new StreamingCache({ maxSizeMb: 8 })
+    const first = await ParquetStreamingLoader.open(file('25k-odd.parquet'), { cache })
+    expect(first.getStats().parquet.bytesRead).toBeGreaterThan(0)
+    const second = await ParquetStreamingLoader.open(file('25k-odd.parquet'), { cache })
+    expect(second.getStats().parquet.bytesRead).toBe(0)
+    expect(cache.getStats().hits).toBeGreaterThan(0)
+    expect(second.length).toBe(25_000)
   })
 
   it('caches decoded batches for repeat passes once open, and says so in the stats', async () => {

@@ -12,7 +12,7 @@ import {
 import type { FileMetaData, SchemaTree } from 'hyparquet'
 import { parquetSchema } from 'hyparquet'
 import { getPhysicalColumns } from 'hyparquet/src/schema.js'
-import { byteSource } from './byte-source.js'
+import { byteSource, cachedSource } from './byte-source.js'
 import { READ_CODECS } from './codecs.js'
 import { readFooter } from './footer.js'
 import { type ColumnInfo, describeColumns } from './schema.js'
@@ -72,7 +72,11 @@ export async function openPart(
 ): Promise<ParquetPart> {
   const reader = await openReader(entry, options, signal)
   try {
-    const metadata = await readFooter(byteSource(reader, signal, count))
+    // footers of local files go through the cache too (a URL's whole range traffic already does)
+    const source = byteSource(reader, signal, count)
+    const metadata = await readFooter(
+      entry.remote ? source : cachedSource(source, options.cache, reader.version),
+    )
     const tree = parquetSchema(metadata)
     const columns = describeColumns(metadata)
     const groupStarts: number[] = []
