@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * Stream CSV files (plain or gzip) as typed columnar {@link RecordBatch}es: {@link loadCsv} and
+ * Stream CSV files (plain or gzip) as typed columnar `RecordBatch`es: {@link loadCsv} and
  * {@link CsvStreamingLoader}, parsed by csv-parse, with column types decided from the first batch.
  *
  * @example

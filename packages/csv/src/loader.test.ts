@@ -84,6 +84,14 @@ describe('loadCsv', () => {
     expect(await loadCsv(tsv, { delimiter: '\t', quote: null }).toArray()).toEqual([{ a: 1, b: '"x"' }])
   })
 
+  it('skips comment lines, and keeps the comment character inside fields', async () => {
+    const path = tmp.write('comments.csv', '# exported 2024\nid,tag\n1,#a\n# note\n2,b#c\n')
+    expect(await loadCsv(path, { comment: '#' }).toArray()).toEqual([
+      { id: 1, tag: '#a' },
+      { id: 2, tag: 'b#c' },
+    ])
+  })
+
   it('takes names from columns (no header row) or renames the header with header: true', async () => {
     const path = tmp.write('noheader.csv', '1,x\n2,y\n')
     expect(await loadCsv(path, { columns: ['n', 's'] }).toArray()).toEqual([

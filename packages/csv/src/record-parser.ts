@@ -42,7 +42,11 @@ export function parserOptions(
     skip_empty_lines: true,
     max_record_size: options.maxRecordSize,
   }
-  if (options.comment !== undefined) out.comment = options.comment
+  if (options.comment !== undefined) {
+    out.comment = options.comment
+    // only whole-line comments: the character may appear inside fields
+    out.comment_no_infix = true
+  }
   if (onSkip) {
     out.skip_records_with_error = true
     out.on_skip = (err) => {
