@@ -1,9 +1,11 @@
 import { coreSuite } from './core/suite.ts'
 import type { Suite } from './lib/suite.ts'
 import { mmapVectorsSuite } from './mmap-vectors/suite.ts'
+import { parquetSuite } from './parquet/suite.ts'
 
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
   core: coreSuite,
   'mmap-vectors': mmapVectorsSuite,
+  parquet: parquetSuite,
 }

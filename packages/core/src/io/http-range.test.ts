@@ -75,6 +75,7 @@ describe('HttpRangeReader', () => {
     expect(await reader.read(1000, 1010)).toEqual(body.subarray(1000, 1010))
     expect(await reader.read(99_990, 200_000)).toEqual(body.subarray(99_990))
     expect(reader.stats.requests).toBe(3)
+    expect(reader.stats.bytesRead).toBe(20)
   })
 
   it('serves repeated ranges from the cache', async () => {
@@ -109,6 +110,7 @@ describe('HttpRangeReader', () => {
     // each broken request delivered 4096 new bytes and the next one asked for the rest: no byte twice
     expect(served).toBe(20_000)
     expect(reader.stats.retries).toBe(4)
+    expect(reader.stats.bytesRead).toBe(20_000)
   })
 
   it('gives up after the retries with a NetworkError naming the URL', async () => {

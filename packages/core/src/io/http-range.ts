@@ -158,6 +158,7 @@ export class HttpRangeReader implements RangeReader {
         try {
           await readBody(res, out, progress, skip)
         } finally {
+          this.stats.bytesRead += progress.pos - got
           got = progress.pos
         }
         if (got < out.length)
