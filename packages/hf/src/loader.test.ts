@@ -3,7 +3,7 @@ import { parquetMetadata } from 'hyparquet'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { loadHuggingFace } from './load.js'
 import { HuggingFaceStreamingLoader } from './loader.js'
-import { parquetRows, readDirect } from './test-support/fixtures.js'
+import { collect, parquetRows, readDirect } from './test-support/fixtures.js'
 import { FakeHub } from './test-support/hub-server.js'
 
 let hub: FakeHub
@@ -33,12 +33,6 @@ afterEach(() => {
 })
 
 const sizes = (batches: RecordBatch[]) => batches.map((b) => b.numRows)
-
-async function collect(ds: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = []
-  for await (const batch of ds) out.push(batch)
-  return out
-}
 
 describe('loadHuggingFace over the repository’s own Parquet files', () => {
   it('yields exact batches whose rows match reading the same files with hyparquet', async () => {
@@ -100,6 +94,16 @@ describe('loadHuggingFace over the repository’s own Parquet files', () => {
     ])
   })
 
+  it('names a column that does not exist and lists those that do', async () => {
+    const err = await loadHuggingFace('acme/own', { hubUrl: hub.url, columns: ['id', 'nope'] })
+      .toArray()
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(NotFoundError)
+    expect((err as NotFoundError).code).toBe('HF_COLUMN_NOT_FOUND')
+    expect((err as Error).message).toContain('"nope"')
+    expect((err as Error).message).toContain('id, score, label, maybe')
+  })
+
   it('lists the splits that exist when asked for an unknown one', async () => {
     const err = await loadHuggingFace('acme/own', { hubUrl: hub.url, split: 'validation' })
       .toArray()
@@ -126,6 +130,15 @@ describe('in-memory rows', () => {
     const batches = await collect(loadHuggingFace(generate(), { batchSize: 100 }))
     expect(sizes(batches)).toEqual([100, 100, 50])
     expect(batches.flatMap((b) => b.rows())).toEqual(rows)
+  })
+
+  it('refuses a second pass over a one-shot iterator', async () => {
+    const once = (function* () {
+      yield* rows
+    })()
+    const ds = loadHuggingFace(once, { batchSize: 100 })
+    expect((await ds.toArray()).length).toBe(250)
+    await expect(ds.toArray()).rejects.toMatchObject({ code: 'SOURCE_CONSUMED' })
   })
 
   it('applies columns and filters to rows too', async () => {

@@ -225,10 +225,18 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
     }
     const split = await abortable(this.resolve(), ctx.signal)
     const files = this.#files as HubFiles
-    const { columns, filters, readAhead, textChunkBytes } = this.#read
+    const { columns, filters, readAhead, readAheadBytes, textChunkBytes } = this.#read
     if (split.format === 'parquet') {
       yield* readParquet(
-        { dataset: split.dataset, files: split.files, hubFiles: files, columns, filters, readAhead },
+        {
+          dataset: split.dataset,
+          files: split.files,
+          hubFiles: files,
+          columns,
+          filters,
+          readAhead,
+          readAheadBytes,
+        },
         ctx,
       )
     } else {
@@ -241,6 +249,7 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
           columns,
           filters,
           readAhead,
+          readAheadBytes,
           chunkBytes: textChunkBytes,
         },
         ctx,

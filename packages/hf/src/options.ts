@@ -41,6 +41,11 @@ export interface HuggingFaceOptions extends LoaderOptions {
    * Default 4; 0 requests each one when it is needed.
    */
   readAhead?: number
+  /**
+   * Also bound read-ahead by bytes: no more row groups are requested once those in flight hold
+   * this many bytes (one always may be). Default 64 MiB.
+   */
+  readAheadBytes?: number
   /** Bytes per range request when streaming JSON Lines, CSV or text files. Default 4 MiB. */
   textChunkBytes?: number
 }
@@ -62,6 +67,7 @@ export interface ReadSettings {
   columns: string[] | undefined
   filters: HuggingFaceFilter | undefined
   readAhead: number
+  readAheadBytes: number
   textChunkBytes: number
 }
 
@@ -98,8 +104,10 @@ export function resolveHubSettings(options: HuggingFaceOptions): HubSettings {
 /** Applies defaults to what to read and validates it. */
 export function resolveReadSettings(options: HuggingFaceOptions): ReadSettings {
   const readAhead = options.readAhead ?? 4
+  const readAheadBytes = options.readAheadBytes ?? 64 << 20
   const textChunkBytes = options.textChunkBytes ?? 4 << 20
   nonNegativeInteger(readAhead, 'readAhead')
+  nonNegativeInteger(readAheadBytes, 'readAheadBytes')
   if (!Number.isInteger(textChunkBytes) || textChunkBytes < 1024) {
     throw new ValidationError(`textChunkBytes must be an integer of at least 1024, got ${textChunkBytes}`, {
       code: 'INVALID_OPTION',
@@ -143,6 +151,7 @@ export function resolveReadSettings(options: HuggingFaceOptions): ReadSettings {
     columns,
     filters: options.filters,
     readAhead,
+    readAheadBytes,
     textChunkBytes,
   }
 }

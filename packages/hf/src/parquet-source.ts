@@ -32,6 +32,7 @@ export interface ParquetPass {
   columns: string[] | undefined
   filters: HuggingFaceFilter | undefined
   readAhead: number
+  readAheadBytes: number
 }
 
 /** A file open for one pass. */
@@ -54,6 +55,8 @@ interface Unit {
   groupStart: number
   groupRows: number
   ranges: { startByte: number; endByte: number }[]
+  /** Bytes requested. */
+  bytes: number
   /** Resolves to the bytes requested once they all arrived. */
   ready: Promise<number>
   /** True for the file's last unit: the file closes after it. */
@@ -69,7 +72,11 @@ interface Unit {
 export async function* readParquet(pass: ParquetPass, ctx: ReadContext): AsyncGenerator<RecordBatch> {
   const opened = new Set<OpenFile>()
   const acc = new BatchAccumulator(ctx.batchSize)
-  const units = readAhead(planUnits(pass, ctx, opened), pass.readAhead)
+  const units = readAhead(planUnits(pass, ctx, opened), {
+    depth: pass.readAhead,
+    maxBytes: pass.readAheadBytes,
+    sizeOf: (unit: Unit) => unit.bytes,
+  })
   try {
     for await (const unit of units) {
       const batch = await decodeUnit(pass, unit, ctx)
@@ -121,6 +128,7 @@ async function* planUnits(pass: ParquetPass, ctx: ReadContext, opened: Set<OpenF
           groupStart: group.groupStart,
           groupRows: group.groupRows,
           ranges: fetches,
+          bytes: fetches.reduce((sum, f) => sum + f.endByte - f.startByte, 0),
           ready,
           last: i === groups.length - 1,
         }

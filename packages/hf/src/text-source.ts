@@ -27,6 +27,7 @@ export interface TextPass {
   columns: string[] | undefined
   filters: HuggingFaceFilter | undefined
   readAhead: number
+  readAheadBytes: number
   chunkBytes: number
 }
 
@@ -79,7 +80,12 @@ async function* fileChunks(
       yield ready
     }
   }
-  for await (const ready of readAhead(requests(), pass.readAhead)) {
+  const chunks = readAhead(requests(), {
+    depth: pass.readAhead,
+    maxBytes: pass.readAheadBytes,
+    sizeOf: () => pass.chunkBytes,
+  })
+  for await (const ready of chunks) {
     const bytes = await ready
     ctx.countBytes(bytes.byteLength)
     yield bytes

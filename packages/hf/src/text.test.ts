@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib'
-import { FormatError, type RecordBatch, type SdError, UnsupportedError, ValidationError } from '@sd/core'
+import { FormatError, type SdError, UnsupportedError, ValidationError } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadHuggingFace } from './load.js'
 import { HuggingFaceStreamingLoader } from './loader.js'
 import { CONVERSION_REVISION } from './options.js'
-import { hash, parquetRows, readDirect } from './test-support/fixtures.js'
+import { collect, hash, parquetRows, readDirect } from './test-support/fixtures.js'
 import { FakeHub } from './test-support/hub-server.js'
 
 let hub: FakeHub
@@ -81,12 +81,6 @@ beforeAll(async () => {
   hub.commit('acme/broken', [{ path: 'train.jsonl', data: '{"a":1}\n{"a":2}\n{"a":\n' }])
 })
 afterAll(() => hub.close())
-
-async function collect(ds: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = []
-  for await (const batch of ds) out.push(batch)
-  return out
-}
 
 describe('the hub’s Parquet conversion', () => {
   it('reads a converted split at the conversion branch’s commit', async () => {

@@ -1,3 +1,4 @@
+import type { RecordBatch } from '@sd/core'
 import { parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { parquetWriteBuffer } from 'hyparquet-writer'
@@ -63,4 +64,11 @@ export async function readDirect(
     rows.push(...(await parquetReadObjects({ file: buffer, compressors, utf8: false, ...options })))
   }
   return rows
+}
+
+/** Every batch of one pass. */
+export async function collect(ds: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = []
+  for await (const batch of ds) out.push(batch)
+  return out
 }
