@@ -15,6 +15,8 @@ import { readChunks } from './read-chunks.js'
 import type { RecordReader } from './record-reader.js'
 import { decideFormat, firstSignificantByte } from './sniff.js'
 
+const GZIP_RATIO = 4
+
 /** {@link JsonStreamingLoader.getStats}: the shared stats plus the loader's counts of bad data. */
 export interface JsonDatasetStats extends DatasetStats {
   /** Records dropped by `onBadRecord: 'skip'`, over every pass that read the file. */
@@ -80,15 +82,28 @@ export class JsonStreamingLoader extends StreamingDataLoader {
     return `JsonStreamingLoader(${this.path})`
   }
 
-  /** Batches are cached per file version (path, size, modification time) and options. */
+  /**
+   * Batches are cached per file version (path, size, modification time) and options, when the
+   * file's text fits in the cache: a larger file would fill the cache only for the pass to be
+   * dropped from it once it outgrows it, so it is streamed without caching.
+   */
   protected override cacheKey(): string | undefined {
+    let size: number
+    let mtime: number
     try {
       const stat = statSync(this.path)
-      return `sd-json:${resolve(this.path)}:${stat.size}:${stat.mtimeMs}:${this.options.batchSize}:${JSON.stringify(this.jsonOptions)}`
+      size = stat.size
+      mtime = stat.mtimeMs
     } catch {
       // a missing file: the read reports it
       return undefined
     }
+    const { compression } = this.jsonOptions
+    const gzip = compression === 'gzip' || (compression === 'auto' && /\.gz$/i.test(this.path))
+    // decoded batches take about as many bytes as the JSON text; gzip text is often 4x its file
+    const textBytes = gzip ? size * GZIP_RATIO : size
+    if (this.cache && textBytes > this.cache.maxSizeBytes) return undefined
+    return `sd-json:${resolve(this.path)}:${size}:${mtime}:${this.options.batchSize}:${JSON.stringify(this.jsonOptions)}`
   }
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {

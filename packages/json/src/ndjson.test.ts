@@ -187,4 +187,16 @@ describe('loadJson on NDJSON', () => {
     files.write('cached.ndjson', idValueLines(40))
     expect(await ds.count()).toBe(40)
   })
+
+  it('streams a file larger than the cache without caching it', async () => {
+    const file = files.write('uncached.ndjson', idValueLines(1000))
+    const ds = loadJson(file, { batchSize: 100, cacheSizeMb: 0.01 })
+    expect(await ds.count()).toBe(1000)
+    expect(await ds.count()).toBe(1000)
+    expect(ds.getStats().cache).toMatchObject({ hits: 0, itemCount: 0 })
+    const small = loadJson(files.write('small.ndjson', idValueLines(10)), { batchSize: 5, cacheSizeMb: 0.01 })
+    await small.count()
+    await small.count()
+    expect(small.getStats().cache?.hits).toBeGreaterThan(0)
+  })
 })
