@@ -130,6 +130,21 @@ describe('repeated passes', () => {
   })
 })
 
+describe('the fetch option', () => {
+  it('sends every request through the given fetch', async () => {
+    let calls = 0
+    const counting: typeof fetch = (input, init) => {
+      calls++
+      return fetch(input, init)
+    }
+    hub.resetLog()
+    const rows = await loadHuggingFace('acme/small', { hubUrl: hub.url, fetch: counting }).toArray()
+    expect(rows.length).toBe(1500)
+    expect(calls).toBe(hub.log.length)
+    expect(calls).toBeGreaterThan(2)
+  })
+})
+
 describe('failures and retries', () => {
   it('yields every row exactly once when every third request fails with 503', async () => {
     hub.failEvery = 3
@@ -228,6 +243,12 @@ describe('the commit pin', () => {
     expect(await loadHuggingFace('acme/history', { hubUrl: hub.url, revision: sha }).toArray()).toEqual(
       await readDirect([old]),
     )
+    // a branch name with a slash travels encoded in the API path
+    const tagged = parquetRows({ start: 70, count: 30, rowGroupSize: 30 })
+    hub.commit('acme/history', [{ path: 'train.parquet', data: tagged }], { branch: 'release/v1' })
+    expect(
+      await loadHuggingFace('acme/history', { hubUrl: hub.url, revision: 'release/v1' }).toArray(),
+    ).toEqual(await readDirect([tagged]))
     const err = await loadHuggingFace('acme/history', { hubUrl: hub.url, revision: 'v9' })
       .toArray()
       .catch((e: unknown) => e)

@@ -97,6 +97,19 @@ describe('the hub’s Parquet conversion', () => {
     })
   })
 
+  it('reads the conversion branch when it is the revision asked for', async () => {
+    const loader = new HuggingFaceStreamingLoader('acme/converted', {
+      hubUrl: hub.url,
+      revision: CONVERSION_REVISION,
+    })
+    expect(await loader.toDataset().toArray()).toEqual(await readDirect(conv))
+    expect(await loader.getMetadata()).toMatchObject({
+      requestedRevision: CONVERSION_REVISION,
+      revision: hub.head('acme/converted', CONVERSION_REVISION),
+      source: 'parquet-conversion',
+    })
+  })
+
   it('marks a split the conversion cut short as partial', async () => {
     const loader = new HuggingFaceStreamingLoader('acme/converted', { hubUrl: hub.url, split: 'test' })
     expect(await loader.toDataset().toArray()).toEqual(await readDirect([convTest]))
