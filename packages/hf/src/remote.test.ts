@@ -87,6 +87,20 @@ describe('what is fetched', () => {
     }
   })
 
+  it('keeps readAhead row groups in flight, no more', async () => {
+    hub.latencyMs = 5
+    hub.resetLog()
+    const rows = await loadHuggingFace('acme/wide', {
+      ...opts,
+      hubUrl: hub.url,
+      columns: ['id'],
+      readAhead: 2,
+    }).toArray()
+    expect(rows.length).toBe(4000)
+    expect(hub.peakInFlight).toBeGreaterThan(1)
+    expect(hub.peakInFlight).toBeLessThanOrEqual(3)
+  })
+
   it('counts 3 requests to the first batch: the revision, the footer, the first row group', async () => {
     hub.resetLog()
     const loader = new HuggingFaceStreamingLoader('acme/wide', {

@@ -77,7 +77,8 @@ async function* fileChunks(
     for (let start = 0; start < size; start += pass.chunkBytes) {
       const ready = reader.read(start, Math.min(size, start + pass.chunkBytes), ctx.signal)
       ready.catch(() => undefined)
-      yield ready
+      // wrapped: an async generator would wait for a promise it yields, and the read-ahead with it
+      yield { ready }
     }
   }
   const chunks = readAhead(requests(), {
@@ -85,7 +86,7 @@ async function* fileChunks(
     maxBytes: pass.readAheadBytes,
     sizeOf: () => pass.chunkBytes,
   })
-  for await (const ready of chunks) {
+  for await (const { ready } of chunks) {
     const bytes = await ready
     ctx.countBytes(bytes.byteLength)
     yield bytes

@@ -142,6 +142,23 @@ describe('JSON Lines, CSV and text files through range reads', () => {
     expect(batches.flatMap((b) => b.rows())).toEqual(objects)
   })
 
+  it('keeps readAhead range reads in flight, no more', async () => {
+    hub.latencyMs = 5
+    hub.resetLog()
+    try {
+      const rows = await loadHuggingFace('acme/jsonl', {
+        hubUrl: hub.url,
+        textChunkBytes: 4096,
+        readAhead: 3,
+      }).toArray()
+      expect(rows).toEqual(objects)
+    } finally {
+      hub.latencyMs = 0
+    }
+    expect(hub.peakInFlight).toBeGreaterThan(1)
+    expect(hub.peakInFlight).toBeLessThanOrEqual(4)
+  })
+
   it('gunzips .gz files, and applies columns and filters', async () => {
     expect(
       await loadHuggingFace('acme/jsonl', { hubUrl: hub.url, split: 'test', textChunkBytes: 1024 }).toArray(),

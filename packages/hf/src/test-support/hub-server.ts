@@ -86,6 +86,8 @@ export class FakeHub {
   readonly log: RequestRecord[] = []
   /** Answers started but not finished (a released client leaves none). */
   inFlight = 0
+  /** The most answers in flight at once since the last {@link FakeHub.resetLog}. */
+  peakInFlight = 0
   readonly #repos = new Map<string, Repo>()
   readonly #blobs = new Map<string, Blob>()
   readonly #treePageSize: number
@@ -166,10 +168,11 @@ export class FakeHub {
     this.#linkGeneration++
   }
 
-  /** Clears the log and the request counter. */
+  /** Clears the log, the request counter and the in-flight peak. */
   resetLog(): void {
     this.log.length = 0
     this.#requests = 0
+    this.peakInFlight = this.inFlight
   }
 
   /** Bytes of file content served since the last {@link FakeHub.resetLog}. */
@@ -179,6 +182,7 @@ export class FakeHub {
 
   #handle(server: 'hub' | 'cdn', req: IncomingMessage, res: ServerResponse): void {
     this.inFlight++
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight)
     let done = false
     const finish = () => {
       if (!done) {
