@@ -1,4 +1,5 @@
 import { coreSuite } from './core/suite.ts'
+import { hfSuite } from './hf/suite.ts'
 import type { Suite } from './lib/suite.ts'
 import { mmapVectorsSuite } from './mmap-vectors/suite.ts'
 import { parquetSuite } from './parquet/suite.ts'
@@ -6,6 +7,7 @@ import { parquetSuite } from './parquet/suite.ts'
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
   core: coreSuite,
+  hf: hfSuite,
   'mmap-vectors': mmapVectorsSuite,
   parquet: parquetSuite,
 }

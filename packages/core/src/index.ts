@@ -56,6 +56,14 @@ export { FileRangeReader } from './io/file-range.js'
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
+export {
+  backoffDelay,
+  RETRYABLE_STATUSES,
+  type RetryOptions,
+  retryAfterMs,
+  retryingFetch,
+  sleep,
+} from './io/retry.js'
 export { StreamingDataLoader } from './loader.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'

@@ -110,7 +110,12 @@ describe('RecordBatch', () => {
 describe('vector columns', () => {
   it('carry their dimension from columns and from rows, and none when lengths differ', () => {
     const v = [Float32Array.of(1, 2, 3), Float32Array.of(4, 5, 6)]
-    expect(RecordBatch.fromColumns({ v }).field('v')).toEqual({ name: 'v', type: 'vector', nullable: false, dimension: 3 })
+    expect(RecordBatch.fromColumns({ v }).field('v')).toEqual({
+      name: 'v',
+      type: 'vector',
+      nullable: false,
+      dimension: 3,
+    })
     expect(RecordBatch.fromRows(v.map((x) => ({ v: x }))).field('v')).toEqual({
       name: 'v',
       type: 'vector',

@@ -136,8 +136,13 @@ class FieldAccumulator {
 
   /** The field, nullable also when fewer than `rows` values were seen (keys some rows lack). */
   field(name: string, rows: number): Field {
-    const field: Field = { name, type: this.type, nullable: this.nullable || this.count < rows || this.type === 'null' }
-    if (this.type === 'vector' && this.dimension !== undefined && this.dimension >= 0) field.dimension = this.dimension
+    const field: Field = {
+      name,
+      type: this.type,
+      nullable: this.nullable || this.count < rows || this.type === 'null',
+    }
+    if (this.type === 'vector' && this.dimension !== undefined && this.dimension >= 0)
+      field.dimension = this.dimension
     return field
   }
 }

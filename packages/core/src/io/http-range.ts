@@ -1,6 +1,5 @@
 import type { StreamingCache } from '../cache.js'
 import {
-  AbortError,
   AuthError,
   abortErrorFrom,
   isSdError,
@@ -11,6 +10,7 @@ import {
   ValidationError,
 } from '../errors.js'
 import type { RangeReader, RangeReaderStats } from './range-reader.js'
+import { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './retry.js'
 
 /** Options of {@link HttpRangeReader.open}. */
 export interface HttpRangeOptions {
@@ -29,9 +29,6 @@ export interface HttpRangeOptions {
   /** Skip the probe when size and ETag are known (both must be given). */
   known?: { byteLength: number; etag: string }
 }
-
-const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504])
-const MAX_BACKOFF_MS = 10_000
 
 /**
  * A {@link RangeReader} over an HTTP(S) object through `Range` requests. The object's ETag is
@@ -180,7 +177,7 @@ export class HttpRangeReader implements RangeReader {
           )
         }
         const retryAfter = err instanceof RetryableStatus ? err.retryAfterMs : undefined
-        await sleep(retryAfter ?? backoff(this.#options.backoffMs ?? 100, failures), combined)
+        await sleep(retryAfter ?? backoffDelay(this.#options.backoffMs ?? 100, failures), combined)
         failures++
         this.stats.retries++
       }
@@ -232,7 +229,7 @@ async function request(
   }
   if (res.ok || res.status === 416) return res
   await res.body?.cancel().catch(() => undefined)
-  if (RETRYABLE.has(res.status))
+  if (RETRYABLE_STATUSES.has(res.status))
     throw new RetryableStatus(res.status, url, retryAfterMs(res.headers.get('retry-after')))
   if (res.status === 401 || res.status === 403) {
     throw new AuthError(`HTTP ${res.status}: the server refused access; expected valid credentials`, {
@@ -299,34 +296,6 @@ function totalFromContentRange(header: string | null, url: string, fallback?: nu
   )
 }
 
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined
-  const seconds = Number(header)
-  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, 30_000)
-  const date = Date.parse(header)
-  return Number.isFinite(date) ? Math.min(Math.max(0, date - Date.now()), 30_000) : undefined
-}
-
 function normalizeEtag(tag: string): string {
   return tag.replace(/^W\//, '').replaceAll('"', '')
-}
-
-function backoff(baseMs: number, attempt: number): number {
-  const ms = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt)
-  return ms / 2 + Math.random() * (ms / 2)
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortErrorFrom(signal))
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal ? abortErrorFrom(signal) : new AbortError())
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
