@@ -1,5 +1,6 @@
 import { coreSuite } from './core/suite.ts'
 import { hfSuite } from './hf/suite.ts'
+import { jsonSuite } from './json/suite.ts'
 import type { Suite } from './lib/suite.ts'
 import { mmapVectorsSuite } from './mmap-vectors/suite.ts'
 import { parquetSuite } from './parquet/suite.ts'
@@ -8,6 +9,7 @@ import { parquetSuite } from './parquet/suite.ts'
 export const suites: Record<string, Suite> = {
   core: coreSuite,
   hf: hfSuite,
+  json: jsonSuite,
   'mmap-vectors': mmapVectorsSuite,
   parquet: parquetSuite,
 }

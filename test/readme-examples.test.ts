@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 const root = join(import.meta.dirname, '..')
 
 /** READMEs whose `ts` blocks are complete programs; each block runs as written. */
-const readmes = ['packages/core/README.md', 'packages/mmap-vectors/README.md']
+const readmes = ['packages/core/README.md', 'packages/mmap-vectors/README.md', 'packages/json/README.md']
 
 function blocks(markdown: string): string[] {
   return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string)
