@@ -31,10 +31,10 @@ export type RowPredicate<R extends Row> = (row: R, index: number) => boolean | P
 export type DatasetSource<T> = AsyncIterable<T> | Iterable<T> | (() => AsyncIterable<T> | Iterable<T>)
 
 /** The pieces a dataset is made of: how to open a pass, and where its schema and stats come from. */
-interface Plan<R extends Row> {
+interface Plan<R extends Row, TStats extends DatasetStats> {
   open: (signal: AbortSignal | undefined) => AsyncIterable<RecordBatch<R>>
   schema: () => Promise<Field[] | undefined>
-  stats: () => DatasetStats
+  stats: () => TStats
 }
 
 /**
@@ -50,16 +50,20 @@ interface Plan<R extends Row> {
  * console.log(ds.getStats().throughput?.recordsPerSecond)
  * ```
  */
-export class StreamingDataset<R extends Row = Row> implements AsyncIterable<RecordBatch<R>> {
-  readonly #plan: Plan<R>
+export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats = DatasetStats>
+  implements AsyncIterable<RecordBatch<R>>
+{
+  readonly #plan: Plan<R, TStats>
 
-  private constructor(plan: Plan<R>) {
+  private constructor(plan: Plan<R, TStats>) {
     this.#plan = plan
   }
 
   /** The dataset API over a loader. */
-  static fromLoader<R extends Row>(loader: StreamingDataLoader<R>): StreamingDataset<R> {
-    return new StreamingDataset<R>({
+  static fromLoader<R extends Row, TStats extends DatasetStats = DatasetStats>(
+    loader: StreamingDataLoader<R, TStats>,
+  ): StreamingDataset<R, TStats> {
+    return new StreamingDataset<R, TStats>({
       open: (signal) => loader.iterBatches(signal ? { signal } : {}),
       schema: () => loader.getSchema(),
       stats: () => loader.getStats(),
@@ -91,7 +95,7 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
       opened = true
       return readItems(source, resolved.batchSize)
     }
-    return new StreamingDataset<R>({
+    return new StreamingDataset<R, DatasetStats>({
       open: (signal) => ({
         [Symbol.asyncIterator]: () =>
           runPass<R>(
@@ -127,12 +131,12 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
   }
 
   /** Transforms every batch (`batched: true`, the default) or every row (`batched: false`). */
-  map<S extends Row = Row>(fn: BatchMapFn<R, S>, options?: { batched?: true }): StreamingDataset<S>
-  map<S extends Row = Row>(fn: RowMapFn<R, S>, options: { batched: false }): StreamingDataset<S>
+  map<S extends Row = Row>(fn: BatchMapFn<R, S>, options?: { batched?: true }): StreamingDataset<S, TStats>
+  map<S extends Row = Row>(fn: RowMapFn<R, S>, options: { batched: false }): StreamingDataset<S, TStats>
   map<S extends Row = Row>(
     fn: BatchMapFn<R, S> | RowMapFn<R, S>,
     options: { batched?: boolean } = {},
-  ): StreamingDataset<S> {
+  ): StreamingDataset<S, TStats> {
     const batched = options.batched ?? true
     const parent = this.#plan
     return this.#derive<S>(
@@ -161,9 +165,9 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
    * Keeps rows: batch-wise (`batched: true`, the default) with a mask or a boolean per batch, or
    * row-wise (`batched: false`). Batches left empty are skipped.
    */
-  filter(fn: BatchPredicate<R>, options?: { batched?: true }): StreamingDataset<R>
-  filter(fn: RowPredicate<R>, options: { batched: false }): StreamingDataset<R>
-  filter(fn: BatchPredicate<R> | RowPredicate<R>, options: { batched?: boolean } = {}): StreamingDataset<R> {
+  filter(fn: BatchPredicate<R>, options?: { batched?: true }): StreamingDataset<R, TStats>
+  filter(fn: RowPredicate<R>, options: { batched: false }): StreamingDataset<R, TStats>
+  filter(fn: BatchPredicate<R> | RowPredicate<R>, options: { batched?: boolean } = {}): StreamingDataset<R, TStats> {
     const batched = options.batched ?? true
     const parent = this.#plan
     return this.#derive<R>(async function* (signal) {
@@ -184,7 +188,7 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
   }
 
   /** The first `n` rows; the source stops being read once they are out. */
-  take(n: number): StreamingDataset<R> {
+  take(n: number): StreamingDataset<R, TStats> {
     assertCount(n, 'take')
     const parent = this.#plan
     return this.#derive<R>(async function* (signal) {
@@ -202,7 +206,7 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
   }
 
   /** Every row after the first `n`. */
-  skip(n: number): StreamingDataset<R> {
+  skip(n: number): StreamingDataset<R, TStats> {
     assertCount(n, 'skip')
     const parent = this.#plan
     return this.#derive<R>(async function* (signal) {
@@ -219,14 +223,14 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
   }
 
   /** The same rows in batches of exactly `size` rows (the last may be shorter). */
-  rebatch(size: number): StreamingDataset<R> {
+  rebatch(size: number): StreamingDataset<R, TStats> {
     assertBatchSize(size, 'rebatch size')
     const parent = this.#plan
     return this.#derive<R>((signal) => rebatchStream(parent.open(signal), size), parent.schema)
   }
 
   /** Only the named columns, in that order. */
-  select(columns: readonly string[]): StreamingDataset<Row> {
+  select(columns: readonly string[]): StreamingDataset<Row, TStats> {
     if (columns.length === 0)
       throw new ValidationError('select needs at least one column name', { code: 'INVALID_OPTION' })
     const parent = this.#plan
@@ -288,15 +292,15 @@ export class StreamingDataset<R extends Row = Row> implements AsyncIterable<Reco
   }
 
   /** `{ throughput, cache }` of the source, also for transformed datasets. */
-  getStats(): DatasetStats {
+  getStats(): TStats {
     return this.#plan.stats()
   }
 
   #derive<S extends Row>(
     open: (signal: AbortSignal | undefined) => AsyncIterable<RecordBatch<S>>,
     schema: () => Promise<Field[] | undefined>,
-  ): StreamingDataset<S> {
-    return new StreamingDataset<S>({
+  ): StreamingDataset<S, TStats> {
+    return new StreamingDataset<S, TStats>({
       open: (signal) => ({ [Symbol.asyncIterator]: () => open(signal)[Symbol.asyncIterator]() }),
       schema,
       stats: this.#plan.stats,

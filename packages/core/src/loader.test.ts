@@ -137,3 +137,32 @@ describe('StreamingDataLoader', () => {
     expect(maxAhead).toBe(4)
   })
 })
+
+describe('format statistics', () => {
+  interface CountingStats {
+    throughput?: unknown
+    cache?: unknown
+    evenBatches: number
+  }
+
+  class CountingLoader extends StreamingDataLoader<{ id: number }, CountingStats> {
+    #even = 0
+    protected *readBatches(ctx: ReadContext) {
+      for (let b = 0; b < 4; b++) {
+        if (b % 2 === 0) this.#even++
+        yield RecordBatch.fromColumns<{ id: number }>({ id: Int32Array.of(b) })
+        if (ctx.signal.aborted) return
+      }
+    }
+    override getStats(): CountingStats {
+      return { ...super.getStats(), evenBatches: this.#even }
+    }
+  }
+
+  it('reach derived datasets with their type', async () => {
+    const ds = new CountingLoader({ cacheEnabled: false }).toDataset().map((b) => b).take(4)
+    expect(await ds.count()).toBe(4)
+    const stats = ds.getStats()
+    expect(stats.evenBatches).toBe(2)
+  })
+})

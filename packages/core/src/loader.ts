@@ -26,7 +26,7 @@ import type { StreamingStats } from './stats.js'
  * const rows = await new RangeLoader(25, { batchSize: 10 }).toDataset().toArray()
  * ```
  */
-export abstract class StreamingDataLoader<R extends Row = Row> {
+export abstract class StreamingDataLoader<R extends Row = Row, TStats extends DatasetStats = DatasetStats> {
   /** The options with defaults applied. */
   readonly options: ResolvedLoaderOptions
   /** Counts and times of every pass (absent with `collectStats: false`). */
@@ -92,13 +92,16 @@ export abstract class StreamingDataLoader<R extends Row = Row> {
     }
   }
 
-  /** `{ throughput, cache }` of this loader. */
-  getStats(): DatasetStats {
-    return reportStats(this)
+  /**
+   * `{ throughput, cache }` of this loader. A loader with its own counters declares them in
+   * `TStats` and overrides this to add them (`{ ...super.getStats(), skippedRecords }`).
+   */
+  getStats(): TStats {
+    return reportStats(this) as TStats
   }
 
   /** The dataset API over this loader. */
-  toDataset(): StreamingDataset<R> {
+  toDataset(): StreamingDataset<R, TStats> {
     return StreamingDataset.fromLoader(this)
   }
 }
