@@ -4,6 +4,7 @@ import {
   type DatasetStats,
   type ReadContext,
   type RecordBatch,
+  type Row,
   StreamingDataLoader,
   ValidationError,
 } from '@sd/core'
@@ -37,7 +38,7 @@ export interface JsonDatasetStats extends DatasetStats {
  * console.log(loader.skippedRecords)
  * ```
  */
-export class JsonStreamingLoader extends StreamingDataLoader {
+export class JsonStreamingLoader extends StreamingDataLoader<Row, JsonDatasetStats> {
   /** The file read. */
   readonly path: string
   /** The JSON options with defaults applied. */

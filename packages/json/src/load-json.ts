@@ -1,5 +1,5 @@
-import type { StreamingDataset } from '@sd/core'
-import { JsonStreamingLoader } from './json-loader.js'
+import type { Row, StreamingDataset } from '@sd/core'
+import { type JsonDatasetStats, JsonStreamingLoader } from './json-loader.js'
 import type { JsonLoadOptions } from './options.js'
 
 /**
@@ -15,6 +15,9 @@ import type { JsonLoadOptions } from './options.js'
  * const items = await loadJson('response.json', { path: 'result.items', columns: ['id'] }).toArray()
  * ```
  */
-export function loadJson(path: string, options: JsonLoadOptions = {}): StreamingDataset {
+export function loadJson(
+  path: string,
+  options: JsonLoadOptions = {},
+): StreamingDataset<Row, JsonDatasetStats> {
   return new JsonStreamingLoader(path, options).toDataset()
 }

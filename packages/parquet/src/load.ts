@@ -1,5 +1,5 @@
 import type { Row, StreamingDataset } from '@sd/core'
-import { ParquetStreamingLoader } from './loader.js'
+import { type ParquetDatasetStats, ParquetStreamingLoader } from './loader.js'
 import type { ParquetLoaderOptions, ParquetSource } from './options.js'
 
 /**
@@ -18,6 +18,6 @@ import type { ParquetLoaderOptions, ParquetSource } from './options.js'
 export function loadParquet<R extends Row = Row>(
   source: ParquetSource,
   options: ParquetLoaderOptions = {},
-): StreamingDataset<R> {
+): StreamingDataset<R, ParquetDatasetStats> {
   return new ParquetStreamingLoader<R>(source, options).toDataset()
 }

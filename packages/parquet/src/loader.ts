@@ -92,7 +92,7 @@ const OPEN_CONCURRENCY = 8
  * console.log(loader.getStats().parquet.rowGroupsSkipped)
  * ```
  */
-export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLoader<R> {
+export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLoader<R, ParquetDatasetStats> {
   /** The source as given. */
   readonly source: ParquetSource
   readonly #parquet: ResolvedParquetOptions
