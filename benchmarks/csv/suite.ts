@@ -53,7 +53,8 @@ export const csvSuite: Suite = async (options) => {
     const tasks: Record<string, () => Promise<number>> = {}
     // async functions: tinybench calls any other function once at add() to see if it returns a promise,
     // and that unawaited read would overlap the timed runs
-    for (const name of order) tasks[name] = async () => (readers[name] as (f: string) => Promise<number>)(file)
+    for (const name of order)
+      tasks[name] = async () => (readers[name] as (f: string) => Promise<number>)(file)
     const timings = await timeTasks(tasks, { iterations: 1, warmupIterations: 0 })
     // round -1 warms up every reader
     if (round >= 0) for (const name of names) times[name]?.push(timings[name]?.p50Ms ?? Number.NaN)
