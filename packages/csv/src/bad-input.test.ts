@@ -139,6 +139,8 @@ describe('bad input', () => {
 
   it('refuses bad options with a ValidationError naming the option', () => {
     expect(() => loadCsv('x.csv', { delimiter: '' })).toThrow(/delimiter/)
+    expect(() => loadCsv('x.csv', { delimiter: '\n' })).toThrow(/delimiter/)
+    expect(() => loadCsv('x.csv', { quote: ',' })).toThrow(/quote/)
     expect(() => loadCsv('x.csv', { onBadRecord: 'ignore' as never })).toThrow(/onBadRecord/)
     expect(() => loadCsv('x.csv', { columnTypes: { a: 'date' as never } })).toThrow(/columnTypes.a/)
     expect(() => loadCsv('x.csv', { columns: ['a', 'a'] })).toThrow(/twice/)

@@ -10,6 +10,7 @@ import {
 import { type CsvCounters, CsvDecoder } from './decoder.js'
 import type { CsvLayout } from './layout.js'
 import { type CsvOptions, type ResolvedCsvOptions, resolveCsvOptions } from './options.js'
+import { checkParserOptions } from './record-parser.js'
 import { type FileVersion, openSource } from './source.js'
 
 /**
@@ -55,6 +56,7 @@ export class CsvStreamingLoader extends StreamingDataLoader {
     super(options)
     this.path = path
     this.csvOptions = resolveCsvOptions(options)
+    checkParserOptions(this.csvOptions)
   }
 
   /** Records skipped by the latest pass that read the file. */
@@ -121,27 +123,29 @@ export class CsvStreamingLoader extends StreamingDataLoader {
     const counters: CsvCounters = { skippedRecords: 0, nulledValues: 0 }
     this.#counters = counters
     const source = await openSource(this.path, { chunkSize: this.csvOptions.chunkSize, signal: ctx.signal })
-    const decoder = this.#decoder(this.#known(source.version), counters, true)
-    let counted = 0
-    const ready = function* () {
-      for (const batch of decoder.takeBatches()) {
-        ctx.countBytes(source.bytesRead - counted)
-        counted = source.bytesRead
-        yield batch
-      }
-    }
+    let decoder: CsvDecoder | undefined
     try {
+      const current = this.#decoder(this.#known(source.version), counters, true)
+      decoder = current
+      let counted = 0
+      const ready = function* () {
+        for (const batch of current.takeBatches()) {
+          ctx.countBytes(source.bytesRead - counted)
+          counted = source.bytesRead
+          yield batch
+        }
+      }
       for await (const chunk of source.chunks) {
-        decoder.write(chunk)
-        if (decoder.layout) this.#layout = { layout: decoder.layout, version: source.version }
+        current.write(chunk)
+        if (current.layout) this.#layout = { layout: current.layout, version: source.version }
         yield* ready()
         throwIfAborted(ctx.signal)
       }
-      await decoder.end()
-      if (decoder.layout) this.#layout = { layout: decoder.layout, version: source.version }
+      await current.end()
+      if (current.layout) this.#layout = { layout: current.layout, version: source.version }
       yield* ready()
     } finally {
-      decoder.destroy()
+      decoder?.destroy()
       await source.close()
     }
   }

@@ -103,8 +103,10 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 /** Applies defaults to the CSV options and validates them (a {@link ValidationError} names the bad one). */
 export function resolveCsvOptions(options: CsvOptions = {}): ResolvedCsvOptions {
   const delimiter = options.delimiter ?? ','
-  if (typeof delimiter !== 'string' || delimiter.length === 0)
-    throw invalid(`delimiter must be a non-empty string, got ${JSON.stringify(options.delimiter)}`)
+  if (typeof delimiter !== 'string' || delimiter.length === 0 || /[\r\n]/.test(delimiter))
+    throw invalid(
+      `delimiter must be a non-empty string without line breaks, got ${JSON.stringify(options.delimiter)}`,
+    )
   const quote = options.quote === undefined ? '"' : options.quote === '' ? null : options.quote
   if (quote !== null && (typeof quote !== 'string' || quote === delimiter))
     throw invalid(

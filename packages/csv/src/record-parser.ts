@@ -1,4 +1,5 @@
-import { type CsvError, type Options, Parser } from 'csv-parse'
+import { ValidationError } from '@sd/core'
+import { type CsvError, normalize_options, type Options, Parser } from 'csv-parse'
 import type { ResolvedCsvOptions } from './options.js'
 
 /** Receives each record (an array of field strings) the moment csv-parse completes it. */
@@ -55,4 +56,16 @@ export function parserOptions(
     }
   }
   return out
+}
+
+/** Throws a {@link ValidationError} when csv-parse refuses the options (so it happens at construction). */
+export function checkParserOptions(options: ResolvedCsvOptions): void {
+  try {
+    normalize_options(parserOptions(options, undefined))
+  } catch (err) {
+    throw new ValidationError(`Invalid CSV options: ${err instanceof Error ? err.message : String(err)}`, {
+      code: 'INVALID_OPTION',
+      cause: err,
+    })
+  }
 }
