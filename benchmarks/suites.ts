@@ -1,4 +1,5 @@
 import { coreSuite } from './core/suite.ts'
+import { csvSuite } from './csv/suite.ts'
 import { hfSuite } from './hf/suite.ts'
 import { jsonSuite } from './json/suite.ts'
 import type { Suite } from './lib/suite.ts'
@@ -8,6 +9,7 @@ import { parquetSuite } from './parquet/suite.ts'
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
   core: coreSuite,
+  csv: csvSuite,
   hf: hfSuite,
   json: jsonSuite,
   'mmap-vectors': mmapVectorsSuite,

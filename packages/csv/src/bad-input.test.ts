@@ -47,6 +47,13 @@ describe('bad input', () => {
       ['CSV_RAGGED_ROW', 5],
       ['CSV_RAGGED_ROW', 8],
     ])
+
+    // like totalRecords, the count adds up every pass that read the file
+    const uncached = loadCsv(path, { onBadRecord: 'skip', batchSize: 2, cacheEnabled: false })
+    await uncached.count()
+    await uncached.map((b) => b).count()
+    expect(uncached.getStats().skippedRecords).toBe(4)
+    expect(uncached.getStats().throughput?.totalRecords).toBe(10)
   })
 
   it('unclosed quote: an error at the line where the field opens, or a counted skip', async () => {

@@ -1,9 +1,9 @@
-import type { StreamingDataset } from '@sd/core'
+import type { Row, StreamingDataset } from '@sd/core'
 import { type CsvStats, CsvStreamingLoader } from './loader.js'
 import type { CsvOptions } from './options.js'
 
 /** A {@link StreamingDataset} over a CSV file; its `getStats()` adds the CSV counters. */
-export type CsvDataset = { getStats(): CsvStats } & StreamingDataset
+export type CsvDataset = StreamingDataset<Row, CsvStats>
 
 /**
  * Streams the CSV file at `path` (plain or gzip) as typed columnar batches.
@@ -16,5 +16,5 @@ export type CsvDataset = { getStats(): CsvStats } & StreamingDataset
  * ```
  */
 export function loadCsv(path: string, options: CsvOptions = {}): CsvDataset {
-  return new CsvStreamingLoader(path, options).toDataset() as CsvDataset
+  return new CsvStreamingLoader(path, options).toDataset()
 }

@@ -4,6 +4,7 @@ import {
   type Field,
   type ReadContext,
   type RecordBatch,
+  type Row,
   StreamingDataLoader,
   throwIfAborted,
 } from '@sd/core'
@@ -44,12 +45,12 @@ export interface CsvStats extends DatasetStats {
  * console.log(loader.getStats().skippedRecords)
  * ```
  */
-export class CsvStreamingLoader extends StreamingDataLoader {
+export class CsvStreamingLoader extends StreamingDataLoader<Row, CsvStats> {
   /** The file this loader reads. */
   readonly path: string
   /** The CSV options with defaults applied. */
   readonly csvOptions: ResolvedCsvOptions
-  #counters: CsvCounters = { skippedRecords: 0, nulledValues: 0 }
+  readonly #counters: CsvCounters = { skippedRecords: 0, nulledValues: 0 }
   #layout: { layout: CsvLayout; version: FileVersion } | undefined
 
   constructor(path: string, options: CsvOptions = {}) {
@@ -59,7 +60,7 @@ export class CsvStreamingLoader extends StreamingDataLoader {
     checkParserOptions(this.csvOptions)
   }
 
-  /** Records skipped by the latest pass that read the file. */
+  /** Records skipped so far, over every pass that read the file (as `totalRecords` adds up passes). */
   get skippedRecords(): number {
     return this.#counters.skippedRecords
   }
@@ -120,8 +121,7 @@ export class CsvStreamingLoader extends StreamingDataLoader {
   }
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {
-    const counters: CsvCounters = { skippedRecords: 0, nulledValues: 0 }
-    this.#counters = counters
+    const counters = this.#counters
     const source = await openSource(this.path, { chunkSize: this.csvOptions.chunkSize, signal: ctx.signal })
     let decoder: CsvDecoder | undefined
     try {
