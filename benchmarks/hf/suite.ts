@@ -182,7 +182,7 @@ export const hfSuite: Suite = async (options) => {
       suite: 'hf',
       ranAt: new Date().toISOString(),
       machine: machineInfo(),
-      command: `cd benchmarks && npx tsx --conditions=@sd/source hf/main.ts${quick ? ' --quick' : ''}`,
+      command: `pnpm --filter @sd/benchmarks bench hf${quick ? ' --quick' : ''}`,
       measurements,
       ratios: [
         ratioCheck(`requests to the first batch (${LATENCY_MS} ms per request)`, direct.requests, { max: 3 }),

@@ -214,7 +214,7 @@ export const mmapVectorsSuite: Suite = async (options) => {
     suite: 'mmap-vectors',
     ranAt: new Date().toISOString(),
     machine: machineInfo(),
-    command: `cd benchmarks && npx tsx --conditions=@sd/source mmap-vectors/main.ts${options.quick ? ' --quick' : ''}`,
+    command: `pnpm --filter @sd/benchmarks bench mmap-vectors${options.quick ? ' --quick' : ''}`,
     measurements,
     ratios,
     notes: [

@@ -167,7 +167,10 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
    */
   filter(fn: BatchPredicate<R>, options?: { batched?: true }): StreamingDataset<R, TStats>
   filter(fn: RowPredicate<R>, options: { batched: false }): StreamingDataset<R, TStats>
-  filter(fn: BatchPredicate<R> | RowPredicate<R>, options: { batched?: boolean } = {}): StreamingDataset<R, TStats> {
+  filter(
+    fn: BatchPredicate<R> | RowPredicate<R>,
+    options: { batched?: boolean } = {},
+  ): StreamingDataset<R, TStats> {
     const batched = options.batched ?? true
     const parent = this.#plan
     return this.#derive<R>(async function* (signal) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FormatError } from './errors.js'
+import type { DatasetStats } from './instruments.js'
 import { StreamingDataLoader } from './loader.js'
 import type { LoaderOptions } from './options.js'
 import type { ReadContext } from './pass.js'
@@ -139,9 +140,7 @@ describe('StreamingDataLoader', () => {
 })
 
 describe('format statistics', () => {
-  interface CountingStats {
-    throughput?: unknown
-    cache?: unknown
+  interface CountingStats extends DatasetStats {
     evenBatches: number
   }
 
@@ -160,7 +159,10 @@ describe('format statistics', () => {
   }
 
   it('reach derived datasets with their type', async () => {
-    const ds = new CountingLoader({ cacheEnabled: false }).toDataset().map((b) => b).take(4)
+    const ds = new CountingLoader({ cacheEnabled: false })
+      .toDataset()
+      .map((b) => b)
+      .take(4)
     expect(await ds.count()).toBe(4)
     const stats = ds.getStats()
     expect(stats.evenBatches).toBe(2)
