@@ -104,7 +104,7 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
               options: resolved,
               stats,
               cache,
-              cacheKey: undefined,
+              cacheKey: () => undefined,
               seekable: false,
               name: 'StreamingDataset.from',
             },

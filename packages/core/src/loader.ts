@@ -57,9 +57,10 @@ export abstract class StreamingDataLoader<R extends Row = Row, TStats extends Da
 
   /**
    * A key naming this source's data for the batch cache (include what makes it change: path,
-   * size, modification time, options). `undefined`, the default, caches no batches.
+   * size, modification time, options). `undefined`, the default, caches no batches. Asked for at
+   * the start of every pass; it may be async (a loader that reads a footer to know its data).
    */
-  protected cacheKey(): string | undefined {
+  protected cacheKey(): string | undefined | Promise<string | undefined> {
     return undefined
   }
 
@@ -83,7 +84,7 @@ export abstract class StreamingDataLoader<R extends Row = Row, TStats extends Da
             options: this.options,
             stats: this.stats,
             cache: this.cache,
-            cacheKey: this.options.cacheEnabled ? this.cacheKey() : undefined,
+            cacheKey: () => (this.options.cacheEnabled ? this.cacheKey() : undefined),
             seekable: this.seekable,
             name: this.sourceName,
           },

@@ -37,8 +37,11 @@ export interface PassSpec<R extends Row = Row> {
   options: ResolvedLoaderOptions
   stats: StreamingStats | undefined
   cache: StreamingCache | undefined
-  /** Key of the source's decoded batches in the cache; undefined caches none. */
-  cacheKey: string | undefined
+  /**
+   * Key of the source's decoded batches in the cache (undefined caches none), asked for at the
+   * start of each pass; it may be async, for sources that learn their identity from a footer.
+   */
+  cacheKey: () => string | undefined | Promise<string | undefined>
   /** True when `read` honours `ctx.startBatch`. */
   seekable: boolean
   /** Names the source in error messages. */
@@ -102,7 +105,16 @@ async function* produce<R extends Row>(
   spec: PassSpec<R>,
   signal: AbortSignal,
 ): AsyncGenerator<RecordBatch<R>> {
-  const { cache, cacheKey, stats } = spec
+  const { cache, stats } = spec
+  let cacheKey: string | undefined
+  if (cache) {
+    try {
+      const key = spec.cacheKey()
+      cacheKey = isThenable(key) ? await key : key
+    } catch (err) {
+      throw sourceError(err, spec.name, 0, signal)
+    }
+  }
   const endKey = `${cacheKey}#end`
   let start = 0
   let total: number | undefined

@@ -35,7 +35,12 @@ describe('URL sources', () => {
     const first = new ParquetStreamingLoader(server.url('data.parquet'), { cache, columns: ['id', 'value'] })
     const a = await first.toDataset().collect()
     const requests = server.requests()
-    const second = new ParquetStreamingLoader(server.url('data.parquet'), { cache, columns: ['id', 'value'] })
+    // another batch size: the first pass's decoded batches do not fit, its byte ranges do
+    const second = new ParquetStreamingLoader(server.url('data.parquet'), {
+      cache,
+      columns: ['id', 'value'],
+      batchSize: 5000,
+    })
     const b = await second.toDataset().collect()
     expect(b.column('value')).toEqual(a.column('value'))
     // only the size probe goes out again; footer and row groups come from the range cache

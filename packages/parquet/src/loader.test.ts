@@ -141,8 +141,8 @@ describe('resources', () => {
     expect(second.length).toBe(25_000)
   })
 
-  it('caches decoded batches for repeat passes once open, and says so in the stats', async () => {
-    const loader = await ParquetStreamingLoader.open(file('25k-small.parquet'), { batchSize: 5000 })
+  it('caches decoded batches for repeat passes (opened or not), and says so in the stats', async () => {
+    const loader = new ParquetStreamingLoader(file('25k-small.parquet'), { batchSize: 5000 })
     const first = await loader.toDataset().collect()
     const read = loader.getStats().parquet.bytesRead
     const second = await loader.toDataset().collect()

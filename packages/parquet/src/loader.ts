@@ -189,13 +189,14 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
 
   /**
-   * Decoded batches are cached for repeat passes once the loader is open, when the whole pass is
+   * Decoded batches are cached for repeat passes (the footers tell the key), when the whole pass is
    * estimated to fit in the cache; larger sources are not cached (they would only churn it).
    */
-  protected override cacheKey(): string | undefined {
-    const o = this.#opened
+  protected override async cacheKey(): Promise<string | undefined> {
     const cache = this.cache
-    if (!o || !cache || o.decodedBytes > cache.maxSizeBytes) return undefined
+    if (!cache) return undefined
+    const o = (await this.open()).#opened
+    if (!o || o.decodedBytes > cache.maxSizeBytes) return undefined
     const p = this.#parquet
     return JSON.stringify(
       [
