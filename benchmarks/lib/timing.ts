@@ -7,6 +7,8 @@ export interface Timing {
   meanMs: number
   minMs: number
   samples: number
+  /** The median of each round, in round order (pair them across tasks for drift-free ratios). */
+  roundP50Ms: number[]
 }
 
 /** Options of {@link timeTasks}. */
@@ -32,6 +34,7 @@ export async function timeTasks(
 ): Promise<Record<string, Timing>> {
   const rounds = options.rounds ?? 3
   const samples = new Map<string, number[]>(Object.keys(tasks).map((name) => [name, []]))
+  const roundMedians = new Map<string, number[]>(Object.keys(tasks).map((name) => [name, []]))
   const names = Object.keys(tasks)
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse()
@@ -53,21 +56,33 @@ export async function timeTasks(
       const taken = result.latency?.samples
       if (!taken || taken.length === 0) throw new Error(`benchmark task "${task.name}" produced no samples`)
       samples.get(task.name)?.push(...taken)
+      roundMedians.get(task.name)?.push(median(taken))
     }
   }
   const out: Record<string, Timing> = {}
   for (const [name, values] of samples) {
-    const sorted = [...values].sort((a, b) => a - b)
-    const mid = sorted.length >> 1
     out[name] = {
-      p50Ms:
-        sorted.length % 2
-          ? (sorted[mid] as number)
-          : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2,
-      meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
-      minMs: sorted[0] as number,
-      samples: sorted.length,
+      p50Ms: median(values),
+      meanMs: values.reduce((a, b) => a + b, 0) / values.length,
+      minMs: Math.min(...values),
+      samples: values.length,
+      roundP50Ms: roundMedians.get(name) ?? [],
     }
   }
   return out
+}
+
+/** The median of `values` (NaN for none). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** The median over rounds of `a / b`, pairing the two tasks' round medians (drift cancels out). */
+export function pairedRatio(a: Timing, b: Timing): number {
+  return median(a.roundP50Ms.map((t, i) => t / (b.roundP50Ms[i] ?? Number.NaN)))
 }

@@ -168,3 +168,26 @@ describe('format statistics', () => {
     expect(stats.evenBatches).toBe(2)
   })
 })
+
+describe('stopping early', () => {
+  class HangingLoader extends StreamingDataLoader {
+    sawAbort = false
+    protected async *readBatches(ctx: ReadContext) {
+      yield RecordBatch.fromColumns({ id: Int32Array.of(0) })
+      // the second read only ends when the pass is cancelled, like a slow network read
+      await new Promise<void>((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+      )
+      this.sawAbort = ctx.signal.aborted
+    }
+  }
+
+  it.each([0, 2])(
+    'aborts the read under way when the consumer breaks (prefetchBatches %i)',
+    async (prefetchBatches) => {
+      const loader = new HangingLoader({ prefetchBatches, cacheEnabled: false })
+      for await (const _ of loader.iterBatches()) break
+      expect(loader.sawAbort).toBe(prefetchBatches >= 2)
+    },
+  )
+})

@@ -11,6 +11,11 @@ export interface PrefetchOptions<T> {
   sizeOf?: (item: T) => number
   /** Stops reading and rejects the consumer with an `AbortError` when aborted. */
   signal?: AbortSignal
+  /**
+   * Called once when the queue closes (the consumer stopped early, the source ended or failed, or
+   * the signal aborted), before it waits for a read under way: the place to cancel that read.
+   */
+  onClose?: () => void
 }
 
 /**
@@ -64,6 +69,7 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
   readonly #maxBytes: number
   readonly #sizeOf: (item: T) => number
   readonly #signal: AbortSignal | undefined
+  readonly #onClose: (() => void) | undefined
   readonly #items: T[] = []
   readonly #sizes: number[] = []
   #head = 0
@@ -74,6 +80,7 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
   #failed = false
   #error: unknown
   #closed = false
+  #released = false
   #waiter: Waiter | undefined
   readonly #onAbort = () => this.#wake()
 
@@ -83,6 +90,7 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
     this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
     this.#sizeOf = options.sizeOf ?? defaultSizeOf
     this.#signal = options.signal
+    this.#onClose = options.onClose
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true })
   }
 
@@ -203,13 +211,13 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
   async #close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#release()
     this.#items.length = 0
     this.#sizes.length = 0
     this.#head = 0
     this.#bytes = 0
     // an iterator must not be asked to return while a next() is under way
     if (this.#running) await this.#pumping
-    this.#release()
     if (!this.#sourceDone) {
       this.#sourceDone = true
       await this.#source.return?.()
@@ -217,6 +225,9 @@ class PrefetchIterator<T> implements AsyncIterator<T> {
   }
 
   #release(): void {
+    if (this.#released) return
+    this.#released = true
     this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#onClose?.()
   }
 }
