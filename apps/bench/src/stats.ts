@@ -1,13 +1,11 @@
-/** The `q` quantile (0..1) of `values`, interpolated linearly; NaN for no values. */
+import { quantile as sortedQuantile } from '@sd/core'
+
+/** The `q` quantile (0..1) of unsorted `values` (core's `quantile` after a sort); NaN for none. */
 export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const pos = (sorted.length - 1) * q
-  const lo = Math.floor(pos)
-  const hi = Math.ceil(pos)
-  const a = sorted[lo] as number
-  const b = sorted[hi] as number
-  return a + (b - a) * (pos - lo)
+  return sortedQuantile(
+    [...values].sort((a, b) => a - b),
+    q,
+  )
 }
 
 /** The median of `values`; NaN for none. */

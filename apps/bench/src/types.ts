@@ -1,4 +1,5 @@
 import type { SuiteResult } from '@sd/benchmarks/lib/suite'
+import type { PlanOptions } from './plan.js'
 
 /** A format the harness benchmarks. */
 export type Format = 'parquet' | 'csv' | 'ndjson' | 'vectors'
@@ -152,18 +153,10 @@ export interface HarnessResult {
   /** Seconds the whole run took. */
   durationSeconds: number
   machine: SuiteResult['machine']
-  options: {
+  options: Omit<PlanOptions, 'comparisons'> & {
     quick: boolean
     /** Jobs run at the same time. */
     parallel: number
-    batchSizes: number[]
-    prefetchDepths: number[]
-    runs: number
-    warmup: number
-    workMsPer10k: number
-    passRows?: number
-    repeatPasses: number
-    cacheSizeMb: number
   }
   /** Peak RSS of a child process that loads the harness and reads nothing, in MiB. */
   baselineRssMb?: number

@@ -84,4 +84,4 @@ export {
   widenType,
 } from './schema.js'
 export { sizeOf } from './size-of.js'
-export { StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
+export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'

@@ -182,8 +182,8 @@ export class StreamingStats {
       out.avgBatchSize = this.#records / this.#batches
       out.minBatchTime = this.#timeMin
       out.maxBatchTime = this.#timeMax
-      out.p50BatchTime = percentile(sorted, 0.5)
-      out.p95BatchTime = percentile(sorted, 0.95)
+      out.p50BatchTime = quantile(sorted, 0.5)
+      out.p95BatchTime = quantile(sorted, 0.95)
       out.timeToFirstBatch = ((this.#firstBatchAt ?? 0) - (this.#firstSegmentStart ?? 0)) / 1000
     }
     return out
@@ -215,9 +215,12 @@ export class StreamingStats {
   }
 }
 
-/** Linear-interpolated quantile `q` of sorted values. */
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0
+/**
+ * The `q` quantile (0..1) of values sorted ascending, interpolated linearly between neighbours
+ * (NumPy's default); NaN for no values.
+ */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN
   const pos = (sorted.length - 1) * q
   const lo = Math.floor(pos)
   const hi = Math.ceil(pos)

@@ -226,35 +226,17 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
     const split = await abortable(this.resolve(), ctx.signal)
     const files = this.#files as HubFiles
     const { columns, filters, readAhead, readAheadBytes, textChunkBytes } = this.#read
-    if (split.format === 'parquet') {
-      yield* readParquet(
-        {
-          dataset: split.dataset,
-          files: split.files,
-          hubFiles: files,
-          columns,
-          filters,
-          readAhead,
-          readAheadBytes,
-        },
-        ctx,
-      )
-    } else {
-      yield* readText(
-        {
-          dataset: split.dataset,
-          format: split.format,
-          files: split.files,
-          hubFiles: files,
-          columns,
-          filters,
-          readAhead,
-          readAheadBytes,
-          chunkBytes: textChunkBytes,
-        },
-        ctx,
-      )
+    const plan = {
+      dataset: split.dataset,
+      files: split.files,
+      hubFiles: files,
+      columns,
+      filters,
+      readAhead,
+      readAheadBytes,
     }
+    if (split.format === 'parquet') yield* readParquet(plan, ctx)
+    else yield* readText({ ...plan, format: split.format, chunkBytes: textChunkBytes }, ctx)
   }
 
   async *#readRows(rows: RowSource, ctx: ReadContext): AsyncGenerator<RecordBatch> {
