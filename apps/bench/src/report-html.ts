@@ -3,6 +3,7 @@ import { barChart, lineChart } from './charts.js'
 import { megabytes, num } from './format-number.js'
 import { esc } from './html.js'
 import { referenceBatchSize } from './plan.js'
+import { FIGURE_HEADER } from './table.js'
 import type { ConfigResult, DatasetInfo, HarnessResult } from './types.js'
 
 const STYLE = `
@@ -143,17 +144,7 @@ function vectorCharts(configs: ConfigResult[]): string {
 }
 
 function configTable(configs: ConfigResult[]): string {
-  const head = [
-    'comparison',
-    'configuration',
-    'records/s',
-    'MB/s',
-    'first batch ms',
-    'p50 batch ms',
-    'p95 batch ms',
-    'peak RSS MiB',
-    'runs',
-  ]
+  const head = ['comparison', ...FIGURE_HEADER, 'runs']
   const rows = configs.map((c) => {
     const f = c.figures
     if (!ok(c)) {

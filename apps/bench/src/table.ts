@@ -1,7 +1,8 @@
 import { megabytes, num } from './format-number.js'
 import { COMPARISONS, type ConfigResult, type HarnessResult } from './types.js'
 
-const HEADER = [
+/** The figures every configuration reports, as column headings (terminal table and HTML report). */
+export const FIGURE_HEADER = [
   'configuration',
   'records/s',
   'MB/s',
@@ -56,7 +57,7 @@ export function resultTable(result: HarnessResult): string {
       if (group.length === 0) continue
       out.push('', `### ${TITLES[comparison]}`, '')
       const measured = group.filter((c) => c.status === 'ok')
-      if (measured.length > 0) out.push(markdownTable(HEADER, measured.map(row)))
+      if (measured.length > 0) out.push(markdownTable(FIGURE_HEADER, measured.map(row)))
       const skipped = group.filter((c) => c.status !== 'ok')
       for (const reason of new Set(skipped.map((c) => `${c.status}: ${c.reason ?? 'no reason given'}`))) {
         const n = skipped.filter((c) => `${c.status}: ${c.reason ?? 'no reason given'}` === reason).length

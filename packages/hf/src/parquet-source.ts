@@ -17,23 +17,15 @@ import { columnsNeededForFilter, matchFilter } from 'hyparquet/src/filter.js'
 import { parquetPlanGroup, parquetPlanGroups } from 'hyparquet/src/plan.js'
 import { compressors } from 'hyparquet-compressors'
 import { withTokenHint } from './hub-errors.js'
-import type { HubFiles } from './hub-files.js'
 import type { HuggingFaceFilter } from './options.js'
 import { parquetFields, typedIfDense } from './parquet-schema.js'
 import { readAhead } from './read-ahead.js'
 import { RegionBuffer } from './region-buffer.js'
 import type { SplitFile } from './resolve.js'
+import type { SplitPass } from './split-pass.js'
 
 /** What one pass over a split's Parquet files reads. */
-export interface ParquetPass {
-  dataset: string
-  files: SplitFile[]
-  hubFiles: HubFiles
-  columns: string[] | undefined
-  filters: HuggingFaceFilter | undefined
-  readAhead: number
-  readAheadBytes: number
-}
+export type ParquetPass = SplitPass
 
 /** A file open for one pass. */
 interface OpenFile {

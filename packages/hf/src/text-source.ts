@@ -12,22 +12,14 @@ import {
 import { CsvRecords } from './csv-records.js'
 import { formatOf } from './data-files.js'
 import { withTokenHint } from './hub-errors.js'
-import type { HubFiles } from './hub-files.js'
-import type { HuggingFaceFilter } from './options.js'
 import { readAhead } from './read-ahead.js'
 import type { SplitFile } from './resolve.js'
 import { RowBatcher } from './row-batcher.js'
+import type { SplitPass } from './split-pass.js'
 
 /** What one pass over a split's JSON Lines, CSV, TSV or text files reads. */
-export interface TextPass {
-  dataset: string
+export interface TextPass extends SplitPass {
   format: 'jsonl' | 'csv' | 'tsv' | 'txt'
-  files: SplitFile[]
-  hubFiles: HubFiles
-  columns: string[] | undefined
-  filters: HuggingFaceFilter | undefined
-  readAhead: number
-  readAheadBytes: number
   chunkBytes: number
 }
 
