@@ -85,3 +85,4 @@ export {
 } from './schema.js'
 export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
+export { isVectorSource, type VectorSource } from './vector-source.js'
