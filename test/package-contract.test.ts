@@ -13,6 +13,7 @@ interface Manifest {
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>
 }
 
 const root = join(import.meta.dirname, '..')
@@ -24,8 +25,12 @@ const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
   }))
 
 function sdDeps(m: Manifest): string[] {
-  const all = { ...m.dependencies, ...m.devDependencies, ...m.peerDependencies }
-  return Object.keys(all).filter((n) => n.startsWith('@sd/'))
+  return Object.keys(m.dependencies ?? {}).filter((n) => n.startsWith('@sd/'))
+}
+
+/** The sd packages a package reads or writes through: optional peers (and dev dependencies for its tests). */
+function sdPeers(m: Manifest): string[] {
+  return Object.keys(m.peerDependencies ?? {}).filter((n) => n.startsWith('@sd/'))
 }
 
 function conditionOrder(entry: unknown): string[] {
@@ -52,6 +57,15 @@ describe.each(packages)('package contract of packages/$dir', ({ dir, manifest })
       expect(sdDeps(manifest)).toEqual(['@sd/core'])
       expect(manifest.dependencies?.['@sd/core']).toBe('workspace:^')
     }
+  })
+
+  it('reaches other sd packages only as optional peers, installed for its own tests', () => {
+    const devSd = Object.keys(manifest.devDependencies ?? {}).filter((n) => n.startsWith('@sd/'))
+    for (const peer of sdPeers(manifest)) {
+      expect(manifest.peerDependenciesMeta?.[peer]?.optional, `${peer} is an optional peer`).toBe(true)
+      expect(manifest.devDependencies?.[peer], `${peer} in devDependencies`).toBe('workspace:^')
+    }
+    expect(devSd.filter((n) => !sdPeers(manifest).includes(n))).toEqual([])
   })
 
   it('pins its runtime dependencies exactly', () => {
