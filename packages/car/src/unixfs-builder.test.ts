@@ -1,7 +1,7 @@
 import type { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { PROFILES, type ProfileSpec } from './profiles.js'
-import { importerDag, pseudoRandomBytes } from './test-support/importer.js'
+import { importerDag, importerRoot, pseudoRandomBytes } from './test-support/importer.js'
 import { UnixFsFileBuilder } from './unixfs-builder.js'
 
 function build(content: Uint8Array, spec: ProfileSpec): { root: CID; blocks: Map<string, Uint8Array> } {
@@ -94,4 +94,31 @@ describe('UnixFsFileBuilder: deep trees (narrow test profiles against the import
     expect(ours.root.toString()).toBe(theirs.root)
     expect([...ours.blocks.keys()].sort()).toEqual([...theirs.blocks.keys()].sort())
   })
+})
+
+describe.runIf(process.env.SD_SLOW === '1')('UnixFsFileBuilder at 1024 x 1 MiB (+1) (SD_SLOW=1)', () => {
+  /** 1 MiB pieces, each different, then `extra` bytes. */
+  function* pieces(count: number, extra: number): Generator<Uint8Array> {
+    for (let i = 0; i < count; i++) yield pseudoRandomBytes(MiB, i + 1)
+    if (extra > 0) yield pseudoRandomBytes(extra, 99_999)
+  }
+
+  function ourRoot(spec: ProfileSpec, count: number, extra: number): string {
+    const builder = new UnixFsFileBuilder(spec, () => undefined)
+    for (const piece of pieces(count, extra)) {
+      for (let at = 0; at < piece.length; at += spec.chunkBytes)
+        builder.addChunk(piece.subarray(at, at + spec.chunkBytes))
+    }
+    return builder.finish().cid.toString()
+  }
+
+  it.each(
+    Object.values(PROFILES).flatMap((spec) => [0, 1].map((extra) => [spec.name, extra, spec] as const)),
+  )(
+    '%s, 1 GiB + %d bytes: the importer root',
+    async (_name, extra, spec) => {
+      expect(ourRoot(spec, 1024, extra)).toBe(await importerRoot(() => pieces(1024, extra), spec))
+    },
+    600_000,
+  )
 })

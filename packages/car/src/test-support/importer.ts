@@ -63,3 +63,23 @@ export function pseudoRandomBytes(length: number, seed = 1): Uint8Array {
   for (let i = words.length * 4; i < length; i++) out[i] = (i * 31 + seed) & 0xff
   return out
 }
+
+/**
+ * The root CID ipfs-unixfs-importer gives a stream of `pieces` under `spec`, keeping no blocks
+ * (for files too large to hold twice in memory).
+ */
+export async function importerRoot(pieces: () => Iterable<Uint8Array>, spec: ProfileSpec): Promise<string> {
+  const discard = {
+    put: async (cid: CID) => cid,
+    get: async () => {
+      throw new Error('not kept')
+    },
+    has: async () => false,
+  }
+  let root: string | undefined
+  for await (const entry of importer([{ content: pieces() }], discard as never, importerOptions(spec))) {
+    root = entry.cid.toString()
+  }
+  if (!root) throw new Error('the importer made no root')
+  return root
+}
