@@ -14,14 +14,9 @@
  * ```
  */
 
+export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-message.js'
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
-export {
-  columnFromValues,
-  concatColumns,
-  estimateColumnBytes,
-  filterColumn,
-  sliceColumn,
-} from './column.js'
+export * from './columns/index.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
