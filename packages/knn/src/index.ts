@@ -13,6 +13,7 @@
  * ```
  */
 
+export type { SaveResult } from './car-write.js'
 export type { KnnErrorCode } from './errors.js'
 export { type FromVectorsOptions, KnnIndex } from './knn-index.js'
 export type { Metadata } from './metadata.js'

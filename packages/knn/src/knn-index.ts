@@ -1,7 +1,9 @@
 import { isVectorSource, ValidationError, type VectorSource } from '@sd/core'
-import { checkK, closedError, invalid } from './errors.js'
+import { OpenedIndex } from './car-read.js'
+import { type RowReader, type SaveResult, saveIndex } from './car-write.js'
+import { checkK, closedError, corrupt, invalid } from './errors.js'
 import { type ExactPlan, searchMemory, searchSource } from './exact.js'
-import { type Metadata, MetadataStore } from './metadata.js'
+import { type Metadata, MetadataStore, readMetadata } from './metadata.js'
 import { type Metric, prepareQueries } from './metric.js'
 import {
   checkDimension,
@@ -240,6 +242,80 @@ export class KnnIndex {
     return rankHeaps(this.metric, heaps).map((hits) =>
       hits.map(({ index, score }) => ({ index, score, metadata: this.meta.get(index) })),
     )
+  }
+
+  /**
+   * Saves the index as a CAR at `path` (a dag-cbor manifest linking raw blocks of whole rows, none
+   * over 1 MiB, dag-cbor metadata blocks and the removed rows; every block addressed by its sha256)
+   * and the rows as a `.npy` beside it (`index.car` -> `index.npy`) that NumPy opens. Metadata must
+   * be JSON-like (`KNN_BAD_METADATA` names the row otherwise). An index over a vector source is
+   * saved from its source's rows.
+   */
+  async save(path: string): Promise<SaveResult> {
+    if (this.closed) throw closedError()
+    const d = this.dimension
+    const rows = this.rowCount
+    const live = this.live()
+    const removed: number[] = []
+    for (let i = 0; i < rows; i++) if (live[i] === 0) removed.push(i)
+    let readRows: RowReader
+    if (this.store) {
+      const vectors = this.store.vectors
+      readRows = (start, end, out) => out.set(vectors.subarray(start * d, end * d))
+    } else {
+      const source = this.source as VectorSource
+      readRows = (start, end, out) => {
+        const got = source.readRows(start, end, out)
+        if (typeof got !== 'number')
+          throw new ValidationError('Saving an index over an asynchronous vector source is not supported', {
+            code: 'INVALID_OPTION',
+          })
+      }
+    }
+    return saveIndex(path, {
+      kind: 'knn',
+      dimension: d,
+      metric: this.metric,
+      rows,
+      readRows,
+      metadata: (i) => this.meta.raw(i),
+      removed: Int32Array.from(removed),
+    })
+  }
+
+  /**
+   * Loads an index saved by {@link KnnIndex.save}. Every block is checked against its CID (sha256)
+   * as it is read; a corrupt, truncated or foreign file fails with a `FormatError`
+   * (`CAR_HASH_MISMATCH`, `CAR_TRUNCATED`, `CAR_MISSING_BLOCK`, `CAR_BAD_HEADER`, `KNN_BAD_SAVE`)
+   * and nothing is returned half-loaded.
+   */
+  static async load(path: string, options: { workers?: 'auto' | number } = {}): Promise<KnnIndex> {
+    const opened = await OpenedIndex.open(path)
+    try {
+      const m = opened.manifest
+      if (m.kind !== 'knn')
+        throw corrupt('KNN_BAD_SAVE', `This is an IVF index: open it with IvfIndex.load`, path)
+      const index = new KnnIndex({
+        dimension: m.dimension,
+        metric: m.metric,
+        workers: options.workers ?? 'auto',
+      })
+      const store = index.store as MemoryVectors
+      const view = store.reserve(m.rows)
+      const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+      const blockBytes = m.rowsPerBlock * m.dimension * 4
+      m.vectors.forEach((cid, b) => {
+        opened.block(cid, bytes.subarray(b * blockBytes, Math.min(bytes.length, (b + 1) * blockBytes)))
+      })
+      const metadata = readMetadata(opened)
+      const removed = opened.ints(m.removed, m.removedCount)
+      store.commit(m.rows)
+      index.meta.appendStored(0, metadata)
+      index.remove(removed)
+      return index
+    } finally {
+      opened.close()
+    }
   }
 
   /** Stops the search workers. Further calls fail with `KNN_CLOSED`. */

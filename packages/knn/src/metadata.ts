@@ -1,5 +1,7 @@
+import * as dagCbor from '@ipld/dag-cbor'
 import { compileFilter, type Filter } from '@sd/core'
-import { invalid } from './errors.js'
+import type { OpenedIndex } from './car-read.js'
+import { corrupt, invalid } from './errors.js'
 
 /** Metadata of one vector: a plain object (keys from data are kept as own properties). */
 export type Metadata = Record<string, unknown>
@@ -40,6 +42,16 @@ export class MetadataStore {
     }
   }
 
+  /** Appends metadata read from a saved index (`undefined` = the default). */
+  appendStored(first: number, items: readonly (Metadata | undefined)[]): void {
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i]
+      if (m === undefined) this.fields.add('id')
+      else for (const key of Object.keys(m)) this.fields.add(key)
+      this.items[first + i] = m
+    }
+  }
+
   /** The metadata of row `index`. */
   get(index: number): Metadata {
     return this.items[index] ?? { id: String(index) }
@@ -75,4 +87,20 @@ export class MetadataStore {
     }
     return { mask, allowed }
   }
+}
+
+/** The metadata blocks of a saved index, verified and decoded (`undefined` for the default). */
+export function readMetadata(opened: OpenedIndex): (Metadata | undefined)[] {
+  const out: (Metadata | undefined)[] = []
+  for (const chunk of opened.manifest.metadata) {
+    const items = dagCbor.decode(opened.block(chunk.link)) as unknown
+    if (!Array.isArray(items) || items.length !== chunk.count)
+      throw corrupt('KNN_BAD_SAVE', `A metadata block does not hold ${chunk.count} entries`, opened.path)
+    for (const item of items) {
+      if (item !== null && (typeof item !== 'object' || Array.isArray(item)))
+        throw corrupt('KNN_BAD_SAVE', `A metadata entry is not an object`, opened.path)
+      out.push(item === null ? undefined : (item as Metadata))
+    }
+  }
+  return out
 }

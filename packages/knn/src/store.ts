@@ -45,11 +45,22 @@ export class MemoryVectors {
 
   /** Appends checked rows (a flat array) and returns the index of the first. */
   append(flat: Float32Array): number {
+    const n = flat.length / this.dimension
+    this.reserve(n).set(flat)
+    return this.commit(n)
+  }
+
+  /** Room for `n` more rows: the view to fill before {@link MemoryVectors.commit}. */
+  reserve(n: number): Float32Array {
     const d = this.dimension
-    const n = flat.length / d
+    if (this.rows + n > this.capacity()) this.grow(this.rows + n)
+    return this.vectors.subarray(this.rows * d, (this.rows + n) * d)
+  }
+
+  /** Counts `n` rows filled in the reserved view, and returns the index of the first. */
+  commit(n: number): number {
+    const d = this.dimension
     const first = this.rows
-    if (first + n > this.capacity()) this.grow(first + n)
-    this.vectors.set(flat, first * d)
     this.live.fill(1, first, first + n)
     computeInverseNorms(this.vectors, d, first, first + n, this.invNorms)
     this.rows += n
