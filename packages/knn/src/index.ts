@@ -15,6 +15,8 @@
 
 export type { SaveResult } from './car-write.js'
 export type { KnnErrorCode } from './errors.js'
+export { IvfIndex, type IvfIndexOptions, type IvfSearchOptions } from './ivf-index.js'
+export type { TrainOptions } from './kmeans.js'
 export { type FromVectorsOptions, KnnIndex } from './knn-index.js'
 export type { Metadata } from './metadata.js'
 export type { Metric } from './metric.js'

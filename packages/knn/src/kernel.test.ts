@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Kernel } from './kernel.js'
 import { type Metric, prepareQueries } from './metric.js'
+import { mulberry32 } from './random.js'
 import { rankHeaps } from './results.js'
 import { scanList, scanRange } from './scan.js'
-import { mulberry32 } from './test-support/random.js'
 
 function randomRows(n: number, d: number, seed: number): Float32Array {
   const rand = mulberry32(seed)

@@ -5,9 +5,9 @@ import { SdError } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KnnIndex } from './knn-index.js'
 import type { Metric } from './metric.js'
+import { mulberry32 } from './random.js'
 import { readNpy } from './test-support/npy.js'
 import { hasNumpy, numpyRandom, numpyTopK, type ReferenceCase } from './test-support/numpy.js'
-import { mulberry32 } from './test-support/random.js'
 import { type Hit, jsTopK } from './test-support/reference.js'
 
 function expectError(fn: () => unknown, code: string, message?: RegExp): void {

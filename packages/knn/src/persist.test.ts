@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KnnIndex } from './knn-index.js'
 import { MAX_BLOCK_BYTES } from './manifest.js'
 import type { Metric } from './metric.js'
+import { mulberry32 } from './random.js'
 import { hasNumpy, python } from './test-support/numpy.js'
-import { mulberry32 } from './test-support/random.js'
 import { jsTopK } from './test-support/reference.js'
 
 const d = 300 // 873 rows per 1 MiB block: several blocks, the last one partial

@@ -2,7 +2,7 @@ import { SdError } from '@sd/core'
 import { describe, expect, it } from 'vitest'
 import { KnnIndex } from './knn-index.js'
 import type { WorkerPool } from './pool.js'
-import { mulberry32 } from './test-support/random.js'
+import { mulberry32 } from './random.js'
 
 const d = 32
 const n = 20_000
