@@ -51,6 +51,20 @@ export {
   UnsupportedError,
   ValidationError,
 } from './errors.js'
+export {
+  type CompiledFilter,
+  compileFilter,
+  type Filter,
+  type FilterErrorCode,
+  type FilterOperators,
+  type FilterOptions,
+  type FilterValue,
+  filterEquals,
+  filterFields,
+  invalidFilter,
+  readField,
+  validateFilter,
+} from './filter/index.js'
 export type { DatasetStats, Instruments } from './instruments.js'
 export { FileRangeReader } from './io/file-range.js'
 export {
