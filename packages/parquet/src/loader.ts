@@ -382,7 +382,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
 
   #readerOptions(): ReaderOptions {
-    return { cache: this.cache, fetch: this.#parquet.fetch, headers: this.#parquet.headers }
+    return { cache: this.cache, http: this.#parquet.http }
   }
 
   #require(what: string): Opened {
