@@ -24,14 +24,8 @@ const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
     manifest: JSON.parse(readFileSync(join(root, 'packages', d.name, 'package.json'), 'utf8')) as Manifest,
   }))
 
-function sdDeps(m: Manifest): string[] {
-  return Object.keys(m.dependencies ?? {}).filter((n) => n.startsWith('@sd/'))
-}
-
-/** The sd packages a package reads or writes through: optional peers (and dev dependencies for its tests). */
-function sdPeers(m: Manifest): string[] {
-  return Object.keys(m.peerDependencies ?? {}).filter((n) => n.startsWith('@sd/'))
-}
+const sdNames = (deps: Record<string, string> | undefined) =>
+  Object.keys(deps ?? {}).filter((n) => n.startsWith('@sd/'))
 
 function conditionOrder(entry: unknown): string[] {
   return entry && typeof entry === 'object' ? Object.keys(entry) : []
@@ -52,20 +46,31 @@ describe.each(packages)('package contract of packages/$dir', ({ dir, manifest })
   })
 
   it('depends on @sd/core alone among sd packages (core on none)', () => {
-    if (manifest.name === '@sd/core') expect(sdDeps(manifest)).toEqual([])
+    if (manifest.name === '@sd/core') expect(sdNames(manifest.dependencies)).toEqual([])
     else {
-      expect(sdDeps(manifest)).toEqual(['@sd/core'])
+      expect(sdNames(manifest.dependencies)).toEqual(['@sd/core'])
       expect(manifest.dependencies?.['@sd/core']).toBe('workspace:^')
     }
   })
 
-  it('reaches other sd packages only as optional peers, installed for its own tests', () => {
-    const devSd = Object.keys(manifest.devDependencies ?? {}).filter((n) => n.startsWith('@sd/'))
-    for (const peer of sdPeers(manifest)) {
-      expect(manifest.peerDependenciesMeta?.[peer]?.optional, `${peer} is an optional peer`).toBe(true)
-      expect(manifest.devDependencies?.[peer], `${peer} in devDependencies`).toBe('workspace:^')
+  it('reaches other sd packages only as optional peers, present for its own tests', () => {
+    for (const name of sdNames(manifest.peerDependencies)) {
+      expect(manifest.peerDependenciesMeta?.[name]?.optional, `${name} must be an optional peer`).toBe(true)
+      expect(manifest.devDependencies?.[name], `${name} must be a dev dependency for the tests`).toBe(
+        'workspace:^',
+      )
     }
-    expect(devSd.filter((n) => !sdPeers(manifest).includes(n))).toEqual([])
+    for (const name of sdNames(manifest.devDependencies)) {
+      if (name === '@sd/core') continue
+      expect(manifest.peerDependencies?.[name], `${name} is used only as an optional peer`).toBeDefined()
+    }
+  })
+
+  it('takes apache-arrow, when at all, as an optional peer', () => {
+    expect(manifest.dependencies?.['apache-arrow']).toBeUndefined()
+    if (manifest.peerDependencies?.['apache-arrow'] !== undefined) {
+      expect(manifest.peerDependenciesMeta?.['apache-arrow']?.optional).toBe(true)
+    }
   })
 
   it('pins its runtime dependencies exactly', () => {

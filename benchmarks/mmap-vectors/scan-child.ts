@@ -13,7 +13,7 @@ import { peakRssMb } from '../lib/rss.ts'
 const [mode, path, dimArg, cacheArg] = process.argv.slice(2)
 if (!mode || !path) throw new Error('usage: scan-child.ts <mode> <path> <dimension> <cacheMb>')
 const dimension = Number(dimArg)
-const cacheSizeMb = Number(cacheArg)
+const pageCacheMb = Number(cacheArg)
 const t0 = performance.now()
 let records = 0
 let sink = 0
@@ -29,7 +29,7 @@ if (mode === 'read-whole') {
   records = all.length / dimension
 } else {
   const backend = mode.startsWith('mmap') ? 'mmap' : 'pread'
-  const vectors = loadMemoryMappedVectors(path, { dimension, backend, cacheSizeMb })
+  const vectors = loadMemoryMappedVectors(path, { dimension, backend, pageCacheMb })
   if (mode === 'pread-get') {
     for (let i = 0; i < vectors.length; i++) sink += vectors.get(i)[0] as number
     records = vectors.length

@@ -32,7 +32,7 @@ export const mmapVectorsSuite: Suite = async (options) => {
   const lookups = options.quick ? 50_000 : 200_000
   // the same cache in both runs: a fresh tsx process alone takes ~85 MiB, so a much smaller cache
   // would measure the runtime rather than the scan
-  const cacheSizeMb = 64
+  const pageCacheMb = 64
   const path = vectorFile(options.dataDir ?? defaultDataDir(), rows, DIM)
   const size = statSync(path).size
   const mb = size / 1e6
@@ -45,7 +45,7 @@ export const mmapVectorsSuite: Suite = async (options) => {
 
   log('sequential: iterBatches vs fs.readSync of the whole file')
   const mmap = loadMemoryMappedVectors(path, { dimension: DIM, backend: 'mmap' })
-  const pread = loadMemoryMappedVectors(path, { dimension: DIM, backend: 'pread', cacheSizeMb })
+  const pread = loadMemoryMappedVectors(path, { dimension: DIM, backend: 'pread', pageCacheMb })
   const sequential = await timeTasks(
     {
       'fs.readSync whole file': () => {
@@ -113,11 +113,11 @@ export const mmapVectorsSuite: Suite = async (options) => {
   pread.close()
   if (Number.isNaN(sink)) throw new Error('the consumers read NaN')
 
-  log(`peak RSS: full scans in fresh processes, ${cacheSizeMb} MiB page cache`)
+  log(`peak RSS: full scans in fresh processes, ${pageCacheMb} MiB page cache`)
   const child = new URL('./scan-child.ts', import.meta.url)
   const scans: Record<string, Awaited<ReturnType<typeof runChild>>> = {}
   for (const mode of ['read-whole', 'mmap-batches', 'pread-batches', 'pread-get']) {
-    scans[mode] = await runChild(child, [mode, path, String(DIM), String(cacheSizeMb)])
+    scans[mode] = await runChild(child, [mode, path, String(DIM), String(pageCacheMb)])
   }
 
   const measurements: Measurement[] = []
@@ -161,13 +161,13 @@ export const mmapVectorsSuite: Suite = async (options) => {
   )
   const getMmap = lookup('get(i), mmap (a view)', 'get mmap')
   const intoMmap = lookup('readInto(i, out), mmap', 'readInto mmap')
-  lookup(`get(i), pread (${cacheSizeMb} MiB page cache, a copy)`, 'get pread')
-  lookup(`readInto(i, out), pread (${cacheSizeMb} MiB page cache)`, 'readInto pread')
+  lookup(`get(i), pread (${pageCacheMb} MiB page cache, a copy)`, 'get pread')
+  lookup(`readInto(i, out), pread (${pageCacheMb} MiB page cache)`, 'readInto pread')
   const labels: Record<string, string> = {
     'read-whole': 'scan: fs.readSync of the whole file',
     'mmap-batches': 'scan: iterBatches(10k), mmap',
     'pread-batches': 'scan: iterBatches(10k), pread',
-    'pread-get': `scan: get(i) over every row, pread, ${cacheSizeMb} MiB cache`,
+    'pread-get': `scan: get(i) over every row, pread, ${pageCacheMb} MiB cache`,
   }
   for (const [mode, report] of Object.entries(scans)) {
     measurements.push({
@@ -179,7 +179,7 @@ export const mmapVectorsSuite: Suite = async (options) => {
     })
   }
 
-  const bound = 2 * cacheSizeMb + 64
+  const bound = 2 * pageCacheMb + 64
   const ratios: RatioCheck[] = [
     ratioCheck('sequential iterBatches mmap / fs.readSync whole file (throughput)', whole / seqMmap, {
       min: 0.8,
@@ -204,7 +204,7 @@ export const mmapVectorsSuite: Suite = async (options) => {
   for (const mode of ['mmap-batches', 'pread-batches', 'pread-get']) {
     const rss = scans[mode]?.peakRssMb ?? Number.NaN
     ratios.push(
-      ratioCheck(`peak RSS / (2 x ${cacheSizeMb} MiB cache + 64 MiB), ${labels[mode]}`, rss / bound, {
+      ratioCheck(`peak RSS / (2 x ${pageCacheMb} MiB cache + 64 MiB), ${labels[mode]}`, rss / bound, {
         max: 1,
       }),
     )
@@ -219,7 +219,7 @@ export const mmapVectorsSuite: Suite = async (options) => {
     ratios,
     notes: [
       'Sequential consumers read the first component of every row; random consumers read the first component of each row returned.',
-      `pread page cache after the random runs: hit ratio ${preadCache?.hitRatio.toFixed(3)} (${cacheSizeMb} MiB of a ${Math.round(mb)} MB file).`,
+      `pread page cache after the random runs: hit ratio ${preadCache?.hitRatio.toFixed(3)} (${pageCacheMb} MiB of a ${Math.round(mb)} MB file).`,
       'A fresh tsx child process starts at about 85 MiB RSS before it reads anything.',
     ],
   }

@@ -1,6 +1,13 @@
 import { throwIfAborted } from '@sd/core'
 import type { RowSource } from './row-source.js'
 
+/**
+ * Batches of vectors, each a `Float32Array` of `rows × dimension` values: iterate with `for` (reads
+ * on the calling thread) or `for await` (the `'pread'` backend reads the next batches on the
+ * thread pool meanwhile).
+ */
+export interface VectorBatches extends Iterable<Float32Array>, AsyncIterable<Float32Array> {}
+
 /** One pass of batches: rows `[start, end)` in batches of `size`, `prefetch` batches ahead. */
 export interface BatchPlan {
   size: number

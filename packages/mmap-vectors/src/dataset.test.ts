@@ -1,8 +1,8 @@
 import { AbortError, NotFoundError, RecordBatch, StreamingDataset } from '@sd/core'
 import { describe, expect, it } from 'vitest'
-import { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './open.js'
+import { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './load.js'
+import type { VectorRow } from './loader.js'
 import { backends, eachTempDir, flat, openFds, skipBackend, vectors } from './test-support/fixtures.js'
-import type { VectorRow } from './vector-loader.js'
 
 describe.each(backends)('$backend backend', ({ backend }) => {
   const tmp = eachTempDir()
@@ -21,18 +21,20 @@ describe.each(backends)('$backend backend', ({ backend }) => {
       for await (const batch of ds) {
         sizes.push(batch.numRows)
         const index = batch.column('index') as Int32Array
-        const column = batch.column('vector') as Float32Array[]
+        const column = batch.data('vector')
         expect(index).toBeInstanceOf(Int32Array)
-        for (let k = 0; k < batch.numRows; k++) expect(column[k]).toEqual(flat(index[k] as number, 1, 5))
+        // one flat Float32Array of rows x dimension
+        expect(batch.column('vector')).toBeInstanceOf(Float32Array)
+        for (let k = 0; k < batch.numRows; k++) expect(column.get(k)).toEqual(flat(index[k] as number, 1, 5))
       }
       expect(sizes).toEqual([...new Array(12).fill(100), 34])
+      expect(ds.getStats().throughput?.totalBytes).toBe(1234 * 20)
       expect(openFds()).toBe(fds)
       const rows = await ds.toArray()
       expect(rows).toHaveLength(1234)
       const row = rows[1000] as VectorRow
       expect(row.index).toBe(1000)
       expect([...row.vector]).toEqual(vectors(1000, 1, 5)[0])
-      expect(ds.getStats().throughput?.totalBytes).toBe(2 * 1234 * 20)
       expect(openFds()).toBe(fds)
     })
 
@@ -95,7 +97,57 @@ describe.each(backends)('$backend backend', ({ backend }) => {
       const batch = await ds.collect()
       expect(batch.numRows).toBe(50)
       expect(batch.field('vector')).toEqual({ name: 'vector', type: 'vector', nullable: false, dimension: 2 })
-      expect((batch.column('vector') as Float32Array[])[49]).toEqual(flat(49, 1, 2))
+      expect(batch.data('vector').get(49)).toEqual(flat(49, 1, 2))
+      expect((batch.column('vector') as Float32Array).subarray(98, 100)).toEqual(flat(49, 1, 2))
+      v.close()
+    })
+
+    it('cacheSizeMb is the batch cache: a file that fits is replayed from it, a changed file is read again', async () => {
+      const path = tmp.path('v.npy')
+      // 2000 x 16 float32: 128 KB
+      createMemoryMappedVectors(path, { dimension: 16, initialVectors: flat(0, 2000, 16), backend }).close()
+      const ds = loadVectors(path, { batchSize: 500, cacheSizeMb: 1, backend })
+      expect(ds.getStats().cache?.maxSizeBytes).toBe(2 ** 20)
+      const first = await ds.collect()
+      // four batches and the pass's end marker
+      expect(ds.getStats().cache).toMatchObject({ hits: 0, itemCount: 5 })
+      const second = await ds.collect()
+      expect(ds.getStats().cache?.hits).toBe(4)
+      expect(second.column('index')).toEqual(first.column('index'))
+      expect(second.data('vector').get(1999)).toEqual(flat(1999, 1, 16))
+      // an append changes the file (size, time): the next pass reads it
+      const w = loadMemoryMappedVectors(path, { mode: 'r+', backend })
+      w.append(flat(2000, 10, 16))
+      w.close()
+      const third = await ds.collect()
+      expect(third.numRows).toBe(2010)
+      expect(third.data('vector').get(2009)).toEqual(flat(2009, 1, 16))
+
+      // a file larger than the cache streams through without filling it
+      const small = loadVectors(path, { batchSize: 500, cacheSizeMb: 0.1, backend })
+      await small.collect()
+      await small.collect()
+      expect(small.getStats().cache).toMatchObject({ hits: 0, itemCount: 0 })
+      // without the cache
+      const none = loadVectors(path, { batchSize: 500, cacheEnabled: false, backend })
+      expect((await none.collect()).numRows).toBe(2010)
+      expect(none.getStats().cache).toBeUndefined()
+    })
+
+    it('refuses the page cache options of earlier releases under their old names', () => {
+      const path = tmp.path('v.npy')
+      createMemoryMappedVectors(path, { dimension: 2, initialVectors: flat(0, 2, 2), backend }).close()
+      for (const [old, now] of [
+        ['cacheSizeMb', 'pageCacheMb'],
+        ['pageSize', 'chunkBytes'],
+      ]) {
+        expect(() => loadMemoryMappedVectors(path, { backend, [old as string]: 8 })).toThrow(
+          new RegExp(`the option ${old} was renamed: use ${now}`),
+        )
+      }
+      const v = loadMemoryMappedVectors(path, { backend, pageCacheMb: 1, chunkBytes: 64 })
+      v.get(0)
+      expect(v.cacheStats()?.maxSizeBytes).toBe(backend === 'pread' ? 2 ** 20 : undefined)
       v.close()
     })
 

@@ -1,31 +1,10 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { FormatError, UnsupportedError } from '@sd/core'
+import { UnsupportedError } from '@sd/core'
 import { describe, expect, it } from 'vitest'
+import { createMemoryMappedVectors, loadMemoryMappedVectors } from './load.js'
 import { formatNpyHeader } from './npy-header.js'
-import { createMemoryMappedVectors, loadMemoryMappedVectors } from './open.js'
 import { backends, bytes, eachTempDir, flat, skipBackend } from './test-support/fixtures.js'
-
-/** A `.npy` v1 (or v2) file with any header text, padded to `total` bytes when given. */
-function npyWithHeader(
-  dict: string,
-  data: Float32Array,
-  options: { version?: 1 | 2; total?: number } = {},
-): Buffer {
-  const version = options.version ?? 1
-  const pre = version === 1 ? 10 : 12
-  const minimal = pre + dict.length + 1
-  const total = options.total ?? Math.ceil(minimal / 64) * 64
-  const text = `${dict.padEnd(total - pre - 1, ' ')}\n`
-  const head = Buffer.alloc(pre)
-  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0])
-  if (version === 1) head.writeUInt16LE(text.length, 8)
-  else head.writeUInt32LE(text.length, 8)
-  return Buffer.concat([
-    head,
-    Buffer.from(text, 'latin1'),
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-  ])
-}
+import { npyWithHeader, runScript } from './test-support/npy-files.js'
 
 function caught(fn: () => unknown): Error & { code?: string } {
   try {
@@ -36,42 +15,92 @@ function caught(fn: () => unknown): Error & { code?: string } {
   throw new Error('expected an error')
 }
 
-function nextWarning(): Promise<Error & { code?: string }> {
-  return new Promise((resolve) => process.once('warning', resolve))
+/** The next warning about `path` (warnings are emitted on a later tick, so others may come first). */
+function nextWarning(path: string): Promise<Error & { code?: string }> {
+  return new Promise((resolve) => {
+    const listener = (warning: Error & { code?: string }) => {
+      if (!warning.message.includes(path)) return
+      process.off('warning', listener)
+      resolve(warning)
+    }
+    process.on('warning', listener)
+  })
 }
 
 describe.each(backends)('$backend backend', ({ backend }) => {
   const tmp = eachTempDir()
 
   describe.skipIf(skipBackend(backend))('a crash between the data and the header update', () => {
-    it('leaves a valid .npy file with the old count; opening for writing discards the unpublished rows', async () => {
+    it('leaves a valid .npy file with the old count; opening for writing keeps the bytes and writes over them', async () => {
       const path = tmp.path('crash.npy')
       createMemoryMappedVectors(path, { dimension: 10, initialVectors: flat(0, 100, 10), backend }).close()
       const committed = statSync(path).size
       // what an append does before it publishes the count: the data alone
       appendFileSync(path, bytes(flat(100, 50, 10)))
 
-      let warning = nextWarning()
       const r = loadMemoryMappedVectors(path, { backend })
       expect(r.length).toBe(100)
       expect(r.slice()).toEqual(flat(0, 100, 10))
       r.close()
-      expect((await warning).message).toMatch(
-        /2000 bytes after the 100 vectors the header counts are ignored/,
-      )
       expect(statSync(path).size).toBe(committed + 2000)
 
-      warning = nextWarning()
+      const warning = nextWarning(path)
       const w = loadMemoryMappedVectors(path, { mode: 'r+', backend })
-      expect((await warning).code).toBe('PARTIAL_VECTOR_TRUNCATED')
+      const seen = await warning
+      expect(seen.code).toBe('PARTIAL_VECTOR')
+      expect(seen.message).toMatch(/2000 bytes after the 100 vectors the header counts are not counted/)
       expect(w.length).toBe(100)
-      expect(statSync(path).size).toBe(committed)
+      // opening for writing shrinks nothing
+      expect(statSync(path).size).toBe(committed + 2000)
       w.append(flat(200, 5, 10))
       w.close()
+      // 5 rows written over the first 5 unpublished ones; the other 45 stay uncounted
+      expect(statSync(path).size).toBe(committed + 2000)
       const again = loadMemoryMappedVectors(path, { backend })
       expect(again.length).toBe(105)
+      expect(again.slice(0, 100)).toEqual(flat(0, 100, 10))
       expect(again.slice(100)).toEqual(flat(200, 5, 10))
       again.close()
+    })
+
+    it('an append that fails part way (the file size limit) leaves the size, the count and the committed rows', async () => {
+      const path = tmp.path('limit.npy')
+      createMemoryMappedVectors(path, { dimension: 256, initialVectors: flat(0, 100, 256), backend }).close()
+      appendFileSync(path, bytes(flat(100, 3, 256)))
+      const before = readFileSync(path)
+      // 150 KiB allowed: the file has ~103 KiB; appending 100 more rows (100 KiB) fails with EFBIG
+      const { done } = runScript('appender.ts', [path, '256', '1', '100', 'true', backend], {
+        fileSizeLimitKb: 150,
+      })
+      const result = await done
+      expect(result.status, result.stderr).toBe(0)
+      const report = JSON.parse(result.stdout.trim().split('\n').at(-1) as string)
+      expect(report.error).toMatchObject({ code: 'IO_EFBIG', sd: true })
+      expect(report.length).toBe(100)
+      const after = readFileSync(path)
+      expect(after.length).toBe(before.length)
+      // the header still counts 100 rows and the committed rows are intact
+      expect(
+        after.subarray(0, before.length - 3 * 1024).equals(before.subarray(0, before.length - 3 * 1024)),
+      ).toBe(true)
+      const r = loadMemoryMappedVectors(path, { backend })
+      expect(r.length).toBe(100)
+      expect(r.slice()).toEqual(flat(0, 100, 256))
+      r.close()
+    })
+
+    it('a raw file whose append fails part way keeps its length', async () => {
+      const path = tmp.path('limit.f32')
+      writeFileSync(path, bytes(flat(0, 100, 256)))
+      const before = readFileSync(path)
+      const { done } = runScript('appender.ts', [path, '256', '1', '100', 'true', backend], {
+        fileSizeLimitKb: 150,
+      })
+      const result = await done
+      expect(result.status, result.stderr).toBe(0)
+      const report = JSON.parse(result.stdout.trim().split('\n').at(-1) as string)
+      expect(report.error).toMatchObject({ code: 'IO_EFBIG', sd: true })
+      expect(readFileSync(path).equals(before)).toBe(true)
     })
 
     it('publishes the count in the header on every append', () => {
@@ -96,7 +125,7 @@ describe.each(backends)('$backend backend', ({ backend }) => {
         path,
         Buffer.concat([Buffer.from(flat(0, 100, 10).buffer), Buffer.from(new Float32Array(3).buffer)]),
       )
-      const warning = nextWarning()
+      const warning = nextWarning(path)
       const r = loadMemoryMappedVectors(path, { dimension: 10, backend })
       expect(r.length).toBe(100)
       expect(r.get(-1)).toEqual(flat(99, 1, 10))
@@ -107,138 +136,30 @@ describe.each(backends)('$backend backend', ({ backend }) => {
       expect(statSync(path).size).toBe(4012)
     })
 
-    it('is truncated when a raw file is opened for writing', async () => {
+    it('is kept when a raw file is opened for writing, and the next append writes over it', async () => {
       const path = tmp.path('partial.f32')
       writeFileSync(
         path,
         Buffer.concat([Buffer.from(flat(0, 100, 10).buffer), Buffer.from(new Float32Array(3).buffer)]),
       )
-      const warning = nextWarning()
+      const warning = nextWarning(path)
       const w = createMemoryMappedVectors(path, { dimension: 10, mode: 'r+', backend })
       expect((await warning).message).toContain(
-        '12 bytes after the last whole 10-dimensional vector were truncated',
+        '12 bytes after the last whole 10-dimensional vector are not counted',
       )
-      expect(statSync(path).size).toBe(4000)
-      w.append(flat(100, 1, 10))
+      expect(statSync(path).size).toBe(4012)
+      expect(w.length).toBe(100)
       w.close()
+      expect(statSync(path).size).toBe(4012)
+      const again = createMemoryMappedVectors(path, { dimension: 10, mode: 'r+', backend })
+      again.append(flat(100, 1, 10))
+      again.close()
       const bytes = readFileSync(path)
       expect(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)).toEqual(flat(0, 101, 10))
     })
   })
 
   describe.skipIf(skipBackend(backend))('a corrupt or unsupported .npy file', () => {
-    it('is a typed error, and opening it for writing changes nothing', () => {
-      const cases: {
-        name: string
-        bytes: Buffer
-        error: typeof FormatError | typeof UnsupportedError
-        code: string
-        message: RegExp
-      }[] = [
-        {
-          name: 'magic',
-          bytes: Buffer.concat([Buffer.from('NOTNUMPY'), Buffer.alloc(120)]),
-          error: FormatError,
-          code: 'NPY_BAD_MAGIC',
-          message:
-            /Expected the NumPy magic string .* got 4e 4f 54 4e 55 4d \(at file ".*magic\.npy", byte 0\)/,
-        },
-        {
-          name: 'version',
-          bytes: (() => {
-            const b = npyWithHeader(
-              "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }",
-              flat(0, 1, 2),
-            )
-            b[6] = 9
-            return b
-          })(),
-          error: UnsupportedError,
-          code: 'NPY_VERSION',
-          message: /Expected .npy format version 1.0, 2.0 or 3.0, got 9.0/,
-        },
-        {
-          name: 'dict',
-          bytes: npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2) }}", flat(0, 1, 2)),
-          error: FormatError,
-          code: 'NPY_BAD_HEADER',
-          message: /Expected the end of the header in the .npy header, got "}/,
-        },
-        {
-          name: 'missing-key',
-          bytes: npyWithHeader("{'descr': '<f4', 'shape': (1, 2), }", flat(0, 1, 2)),
-          error: FormatError,
-          code: 'NPY_BAD_HEADER',
-          message: /to have the key 'fortran_order'/,
-        },
-        {
-          name: 'float64',
-          bytes: npyWithHeader(
-            "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }",
-            new Float32Array(2),
-          ),
-          error: UnsupportedError,
-          code: 'NPY_DTYPE',
-          message: /Expected dtype '<f4' \(little-endian float32\), got '<f8'/,
-        },
-        {
-          name: 'big-endian',
-          bytes: npyWithHeader("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 2), }", flat(0, 1, 2)),
-          error: UnsupportedError,
-          code: 'NPY_BIG_ENDIAN',
-          message: /got big-endian '>f4'/,
-        },
-        {
-          name: 'fortran',
-          bytes: npyWithHeader("{'descr': '<f4', 'fortran_order': True, 'shape': (1, 2), }", flat(0, 1, 2)),
-          error: UnsupportedError,
-          code: 'NPY_FORTRAN_ORDER',
-          message: /Expected C order/,
-        },
-        {
-          name: 'three-d',
-          bytes: npyWithHeader(
-            "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 1), }",
-            flat(0, 1, 2),
-          ),
-          error: UnsupportedError,
-          code: 'NPY_SHAPE',
-          message: /Expected a 2-D shape \(n, d\) with d >= 1, got \(1, 2, 1\)/,
-        },
-        {
-          name: 'truncated-data',
-          bytes: npyWithHeader(
-            "{'descr': '<f4', 'fortran_order': False, 'shape': (100, 2), }",
-            flat(0, 50, 2),
-          ),
-          error: FormatError,
-          code: 'NPY_TRUNCATED',
-          message: /declares shape \(100, 2\), 800 data bytes, but the file holds 400 after the header/,
-        },
-        {
-          name: 'truncated-header',
-          bytes: npyWithHeader(
-            "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }",
-            new Float32Array(0),
-          ).subarray(0, 40),
-          error: FormatError,
-          code: 'NPY_TRUNCATED',
-          message: /Expected a 128-byte .npy header, the file ends after 40 bytes/,
-        },
-      ]
-      for (const c of cases) {
-        const path = tmp.path(`${c.name}.npy`)
-        writeFileSync(path, c.bytes)
-        for (const mode of ['r', 'r+'] as const) {
-          const err = caught(() => loadMemoryMappedVectors(path, { mode, backend }))
-          expect(err, c.name).toBeInstanceOf(c.error)
-          expect(err.code, c.name).toBe(c.code)
-          expect(err.message, c.name).toMatch(c.message)
-        }
-        expect(readFileSync(path).equals(c.bytes), c.name).toBe(true)
-      }
-    })
-
     it('reads a version 2.0 header and keeps it when appending', () => {
       const path = tmp.path('v2.npy')
       writeFileSync(

@@ -18,20 +18,28 @@
  * ```
  */
 
-export { isMmapAvailable, mmapUnavailableReason } from './native.js'
+export type { VectorBatches } from './batches.js'
 export {
-  createMemoryMappedVectors,
-  type LoadVectorsOptions,
-  loadMemoryMappedVectors,
-  loadVectors,
-} from './open.js'
+  MMAP_VECTORS_ERROR_CODES,
+  type MmapVectorsErrorCode,
+  type MmapVectorsWarningCode,
+} from './errors.js'
+export { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './load.js'
+export {
+  type VectorBatchSource,
+  VectorLoader,
+  type VectorOpener,
+  type VectorRow,
+} from './loader.js'
+export { isMmapAvailable, mmapUnavailableReason } from './native.js'
 export type {
   CreateVectorsOptions,
+  IterVectorsOptions,
+  LoadVectorsOptions,
   OpenVectorsOptions,
   VectorBackend,
   VectorFileMode,
   VectorFormat,
   VectorsInput,
 } from './options.js'
-export { VectorLoader, type VectorOpener, type VectorRow } from './vector-loader.js'
-export { type IterVectorsOptions, MemoryMappedVectors, type VectorBatches } from './vectors.js'
+export { MemoryMappedVectors } from './vectors.js'

@@ -1,8 +1,8 @@
 import { closeSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createMemoryMappedVectors, loadMemoryMappedVectors } from './load.js'
 import { WINDOW_BYTES, WINDOW_OVERLAP } from './mmap-rows.js'
 import { formatNpyHeader } from './npy-header.js'
-import { createMemoryMappedVectors, loadMemoryMappedVectors } from './open.js'
 import { backends, hasNumpy, python, skipBackend, tempDir } from './test-support/fixtures.js'
 
 const DIM = 128
@@ -74,6 +74,15 @@ describe('a 6 GiB sparse .npy file', () => {
       const long = v.slice(first, first + WINDOW_OVERLAP / ROW + 8)
       expect(long.length).toBe((WINDOW_OVERLAP / ROW + 8) * DIM)
       expect(long.subarray((boundary - first) * DIM, (boundary - first + 1) * DIM)).toEqual(marker(boundary))
+      // readRows across the boundary: a few rows (copied out of the mapping) and many (read)
+      for (const count of [4, WINDOW_OVERLAP / ROW + 8]) {
+        const tile = new Float32Array(count * DIM)
+        expect(v.readRows(boundary - 2, boundary - 2 + count, tile)).toBe(count)
+        expect(tile.subarray(2 * DIM, 3 * DIM), `readRows of ${count}`).toEqual(marker(boundary))
+      }
+      const tail = new Float32Array(16 * DIM)
+      expect(v.readRows(rows - 1, rows + 15, tail)).toBe(1)
+      expect(tail.subarray(0, DIM)).toEqual(marker(rows - 1))
       // batches near the end
       const found: number[] = []
       for await (const batch of v.iterBatches(4, { start: rows - 9 })) {

@@ -7,6 +7,8 @@ import type { RowGeometry, RowSource } from './row-source.js'
 export const WINDOW_BYTES = 2 ** 30
 /** Consecutive windows overlap by this much, so rows and slices up to this size are single views. */
 export const WINDOW_OVERLAP = 2 ** 26
+/** Ranges up to this size are copied out of the mapping by `readRowsInto`; larger ones are read. */
+const MAPPED_COPY_BYTES = 2 ** 16
 /** Window `w` maps file bytes `[w * STRIDE, w * STRIDE + WINDOW_BYTES)`. */
 const STRIDE = WINDOW_BYTES - WINDOW_OVERLAP
 
@@ -69,6 +71,24 @@ export class MmapRows implements RowSource {
 
   rowsAsync(start: number, count: number): Float32Array {
     return this.rows(start, count)
+  }
+
+  readRowsInto(start: number, count: number, out: Float32Array): void {
+    const from = this.#dataOffset + start * this.#rowBytes
+    const bytes = count * this.#rowBytes
+    if (bytes <= MAPPED_COPY_BYTES) {
+      out.set(this.#range(from, from + bytes))
+      return
+    }
+    // a positional read copies from the page cache as fast as a copy out of the mapping, and
+    // leaves no mapped pages behind: a scan of a file larger than RAM stays small in memory
+    const n = this.#file.readSync(new Uint8Array(out.buffer, out.byteOffset, bytes), from)
+    if (n < bytes) {
+      throw new IoError(`Expected ${bytes} bytes at byte ${from}, the file ended after ${n}`, {
+        code: 'SHORT_READ',
+        location: { file: this.#file.path, byte: from + n, index: start },
+      })
+    }
   }
 
   readInto(i: number, out: Float32Array, outOffset: number): void {

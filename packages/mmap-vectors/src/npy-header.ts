@@ -1,4 +1,5 @@
 import { FormatError, UnsupportedError } from '@sd/core'
+import { formatPyLiteral, type PyDict, type PyLiteral, PyLiteralParser, PyTuple } from './npy-literal.js'
 
 /** `\x93NUMPY`: the first six bytes of every `.npy` file. */
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] as const
@@ -6,17 +7,32 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] as const
 const GROWTH_DIGITS = 21
 /** Data starts at a multiple of this, as NumPy writes it. */
 const ALIGNMENT = 64
+/**
+ * Longest header text read: what a version 1.0 length field can announce. NumPy itself refuses
+ * headers over 10,000 bytes by default; a float32 matrix header is about 120.
+ */
+export const MAX_HEADER_TEXT = 0xffff
+/** Most components per vector: one vector stays within 1 GiB. */
+export const MAX_DIMENSION = 2 ** 28
+/** Bytes before the header text in the longest preamble (versions 2.0 and 3.0). */
+export const MAX_PREAMBLE = 12
+/** A dtype string as NumPy writes one: byte order, kind and size (`'<f4'`, `'|S10'`, `'<M8[ns]'`). */
+const DTYPE = /^[<>=|]?[A-Za-z?][A-Za-z0-9]*(\[[A-Za-z0-9]+(, ?[A-Za-z0-9]+)?\])?$/
+/** The keys of a `.npy` header, no more and no fewer. */
+const KEYS = ['descr', 'fortran_order', 'shape'] as const
 
-/** A parsed `.npy` header. */
-export interface NpyHeader {
+/** The preamble of a `.npy` file: version and where the data starts. */
+export interface NpyPreamble {
   /** Format version, `[1, 0]`, `[2, 0]` or `[3, 0]`. */
   version: [number, number]
   /** Byte offset of the first data byte (magic, version, length field and header text). */
   dataOffset: number
-  /** The dtype descriptor as written, e.g. `'<f4'` (a list for structured dtypes). */
-  descr: unknown
-  fortranOrder: boolean
-  shape: number[]
+}
+
+/** A checked `.npy` header of a little-endian float32 `(rows, dimension)` matrix in C order. */
+export interface NpyMatrix extends NpyPreamble {
+  rows: number
+  dimension: number
 }
 
 /** Bytes before the header text: magic, version, and a 2-byte (v1) or 4-byte (v2, v3) length. */
@@ -24,14 +40,15 @@ export function preambleLength(major: number): number {
   return major === 1 ? 10 : 12
 }
 
+function badHeader(message: string, file: string, byte: number): FormatError {
+  return new FormatError(message, { code: 'NPY_BAD_HEADER', location: { file, byte } })
+}
+
 /**
- * The total header length (data offset) announced by the first 12 bytes of a file, after checking
- * the magic string and version. `head` must hold at least 12 bytes (or the whole file if shorter).
+ * Checks the magic string, the version and the header length announced by the first bytes of a
+ * file. `head` holds the first {@link MAX_PREAMBLE} bytes (or the whole file if shorter).
  */
-export function npyDataOffset(
-  head: Uint8Array,
-  file: string,
-): { version: [number, number]; dataOffset: number } {
+export function npyPreamble(head: Uint8Array, file: string): NpyPreamble {
   for (let i = 0; i < MAGIC.length; i++) {
     if (head[i] !== MAGIC[i]) {
       const got = [...head.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join(' ')
@@ -41,13 +58,22 @@ export function npyDataOffset(
       )
     }
   }
-  const major = head[6] ?? -1
-  const minor = head[7] ?? -1
+  if (head.length < 8) {
+    throw new FormatError(
+      `Expected the .npy version after the magic string, the file ends after ${head.length} bytes`,
+      {
+        code: 'NPY_TRUNCATED',
+        location: { file, byte: head.length },
+      },
+    )
+  }
+  const major = head[6] as number
+  const minor = head[7] as number
   if (major < 1 || major > 3 || minor !== 0) {
-    throw new UnsupportedError(`Expected .npy format version 1.0, 2.0 or 3.0, got ${major}.${minor}`, {
-      code: 'NPY_VERSION',
-      location: { file, byte: 6 },
-    })
+    throw new UnsupportedError(
+      `Expected .npy format version 1.0, 2.0 or 3.0 (header field 'version'), got ${major}.${minor}`,
+      { code: 'NPY_VERSION', location: { file, byte: 6 } },
+    )
   }
   const pre = preambleLength(major)
   if (head.length < pre) {
@@ -58,15 +84,27 @@ export function npyDataOffset(
   }
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
   const textLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true)
+  if (textLength > MAX_HEADER_TEXT) {
+    throw badHeader(
+      `Expected the .npy header length (bytes 8-11) to be at most ${MAX_HEADER_TEXT}, got ${textLength}`,
+      file,
+      8,
+    )
+  }
   return { version: [major, minor], dataOffset: pre + textLength }
 }
 
 /**
- * Parses a whole `.npy` header (`bytes` holds at least `dataOffset` bytes): the Python dict
- * literal with `descr`, `fortran_order` and `shape`.
+ * Parses and checks every field of a `.npy` header: the preamble, the dict literal (exactly the
+ * keys `descr`, `fortran_order` and `shape`, each of the right type), the shape's integers (none
+ * negative, none beyond what a file can hold), then that the array is what this package reads:
+ * little-endian float32 in C order with shape `(n, d)`. `bytes` holds at least the header
+ * (`dataOffset` bytes). Malformed fields are `FormatError`s (`NPY_BAD_HEADER` naming the field);
+ * well-formed headers of other arrays are `UnsupportedError`s.
  */
-export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
-  const { version, dataOffset } = npyDataOffset(bytes, file)
+export function readNpyMatrix(bytes: Uint8Array, file: string): NpyMatrix {
+  const preamble = npyPreamble(bytes.subarray(0, MAX_PREAMBLE), file)
+  const { version, dataOffset } = preamble
   const pre = preambleLength(version[0])
   if (bytes.length < dataOffset) {
     throw new FormatError(
@@ -74,44 +112,42 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
       { code: 'NPY_TRUNCATED', location: { file, byte: bytes.length } },
     )
   }
-  const encoding = version[0] === 3 ? 'utf-8' : 'latin1'
-  const text = new TextDecoder(encoding).decode(bytes.subarray(pre, dataOffset))
-  const dict = new LiteralParser(text, file, pre).parseHeader()
-  for (const key of ['descr', 'fortran_order', 'shape']) {
-    if (!(key in dict)) {
-      throw new FormatError(
-        `Expected the .npy header to have the key '${key}', got keys ${Object.keys(dict).join(', ')}`,
-        {
-          code: 'NPY_BAD_HEADER',
-          location: { file, byte: pre },
-        },
-      )
-    }
+  let text: string
+  try {
+    // version 3.0 headers are UTF-8; earlier ones latin-1, where every byte is a character
+    text = new TextDecoder(version[0] === 3 ? 'utf-8' : 'latin1', { fatal: true }).decode(
+      bytes.subarray(pre, dataOffset),
+    )
+  } catch {
+    throw badHeader('Expected a version 3.0 .npy header in UTF-8, got invalid UTF-8', file, pre)
   }
-  const fortranOrder = dict.fortran_order
-  const shape = dict.shape
+  const parser = new PyLiteralParser(text, file, pre)
+  const dict = parser.parse()
+  const at = (key: string) => pre + (parser.valueOffsets.get(key) ?? 0)
+  if (!(dict instanceof Map)) {
+    throw badHeader(`Expected the .npy header to be a dict literal, got ${formatPyLiteral(dict)}`, file, pre)
+  }
+  checkKeys(dict, file, pre)
+  const descr = dict.get('descr') as PyLiteral
+  const fortranOrder = dict.get('fortran_order') as PyLiteral
+  const shape = dict.get('shape') as PyLiteral
+  if ((typeof descr !== 'string' || !DTYPE.test(descr)) && !Array.isArray(descr)) {
+    throw badHeader(
+      `Expected the .npy header field 'descr' to be a dtype string or a list of fields, got ${formatPyLiteral(descr)}`,
+      file,
+      at('descr'),
+    )
+  }
   if (typeof fortranOrder !== 'boolean') {
-    throw new FormatError(`Expected 'fortran_order' to be True or False, got ${String(fortranOrder)}`, {
-      code: 'NPY_BAD_HEADER',
-      location: { file, byte: pre },
-    })
+    throw badHeader(
+      `Expected the .npy header field 'fortran_order' to be True or False, got ${formatPyLiteral(fortranOrder)}`,
+      file,
+      at('fortran_order'),
+    )
   }
-  if (!Array.isArray(shape) || !shape.every((n) => typeof n === 'number')) {
-    throw new FormatError(`Expected 'shape' to be a tuple of integers, got ${JSON.stringify(shape)}`, {
-      code: 'NPY_BAD_HEADER',
-      location: { file, byte: pre },
-    })
-  }
-  return { version, dataOffset, descr: dict.descr, fortranOrder, shape: shape as number[] }
-}
-
-/**
- * Checks that a header describes what this package reads: little-endian float32 in C order with
- * shape `(n, d)`. Returns `n` and `d`.
- */
-export function float32Matrix(header: NpyHeader, file: string): { rows: number; dimension: number } {
-  const location = { file, byte: preambleLength(header.version[0]) }
-  const { descr } = header
+  const dims = shapeOf(shape, file, at('shape'))
+  // a well-formed header: now, is it an array this package reads?
+  const location = { file, byte: at('descr') }
   if (descr !== '<f4') {
     if (descr === '>f4') {
       throw new UnsupportedError(
@@ -119,26 +155,80 @@ export function float32Matrix(header: NpyHeader, file: string): { rows: number; 
         { code: 'NPY_BIG_ENDIAN', location },
       )
     }
-    const got = typeof descr === 'string' ? `'${descr}'` : 'a structured dtype'
+    const got = typeof descr === 'string' ? `'${descr.slice(0, 40)}'` : 'a structured dtype'
     throw new UnsupportedError(`Expected dtype '<f4' (little-endian float32), got ${got}`, {
       code: 'NPY_DTYPE',
       location,
     })
   }
-  if (header.fortranOrder) {
+  if (fortranOrder) {
     throw new UnsupportedError(
       'Expected C order (fortran_order: False), got Fortran order; save np.ascontiguousarray(arr) instead',
-      { code: 'NPY_FORTRAN_ORDER', location },
+      { code: 'NPY_FORTRAN_ORDER', location: { file, byte: at('fortran_order') } },
     )
   }
-  const [rows, dimension] = header.shape
-  if (header.shape.length !== 2 || rows === undefined || dimension === undefined || dimension < 1) {
-    throw new UnsupportedError(`Expected a 2-D shape (n, d) with d >= 1, got (${header.shape.join(', ')})`, {
+  const [rows, dimension] = dims
+  if (dims.length !== 2 || rows === undefined || dimension === undefined || dimension < 1) {
+    throw new UnsupportedError(`Expected a 2-D shape (n, d) with d >= 1, got ${formatPyLiteral(shape)}`, {
       code: 'NPY_SHAPE',
-      location,
+      location: { file, byte: at('shape') },
     })
   }
-  return { rows, dimension }
+  if (dimension > MAX_DIMENSION) {
+    throw new UnsupportedError(
+      `Expected at most ${MAX_DIMENSION} components per vector, the .npy header's shape says ${dimension}`,
+      { code: 'NPY_SHAPE', location: { file, byte: at('shape') } },
+    )
+  }
+  if (rows > (Number.MAX_SAFE_INTEGER - dataOffset) / (dimension * 4)) {
+    throw badHeader(
+      `Expected the .npy header field 'shape' to describe at most 2^53 bytes, got ${formatPyLiteral(shape)} (${rows} x ${dimension} float32)`,
+      file,
+      at('shape'),
+    )
+  }
+  return { version, dataOffset, rows, dimension }
+}
+
+function checkKeys(dict: PyDict, file: string, byte: number): void {
+  for (const key of KEYS) {
+    if (!dict.has(key)) {
+      throw badHeader(
+        `Expected the .npy header to have the key '${key}', got keys ${[...dict.keys()].map((k) => `'${k.slice(0, 20)}'`).join(', ') || 'none'}`,
+        file,
+        byte,
+      )
+    }
+  }
+  for (const key of dict.keys()) {
+    if (!(KEYS as readonly string[]).includes(key)) {
+      throw badHeader(
+        `Expected only the keys 'descr', 'fortran_order' and 'shape' in the .npy header, got also '${key.slice(0, 40)}'`,
+        file,
+        byte,
+      )
+    }
+  }
+}
+
+/** The shape as safe non-negative integers, or a `NPY_BAD_HEADER` naming the field. */
+function shapeOf(shape: PyLiteral, file: string, byte: number): number[] {
+  const bad = (why: string) =>
+    badHeader(
+      `Expected the .npy header field 'shape' to be a tuple of ${why}, got ${formatPyLiteral(shape)}`,
+      file,
+      byte,
+    )
+  if (!(shape instanceof PyTuple)) throw bad('integers')
+  if (shape.items.length > 32) throw bad('at most 32 integers')
+  const out: number[] = []
+  for (const item of shape.items) {
+    if (typeof item !== 'bigint') throw bad('integers')
+    if (item < 0n) throw bad('non-negative integers')
+    if (item > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('integers below 2^53')
+    out.push(Number(item))
+  }
+  return out
 }
 
 /**
@@ -173,103 +263,4 @@ export function formatNpyHeader(
   const text = `${dict.padEnd(textLength - 1, ' ')}\n`
   for (let i = 0; i < text.length; i++) out[pre + i] = text.charCodeAt(i)
   return out
-}
-
-type Literal = string | number | boolean | null | Literal[] | { [key: string]: Literal }
-
-/** A parser for the small subset of Python literals `.npy` headers use. */
-class LiteralParser {
-  #pos = 0
-
-  constructor(
-    private readonly text: string,
-    private readonly file: string,
-    private readonly base: number,
-  ) {}
-
-  parseHeader(): Record<string, Literal> {
-    const value = this.#value()
-    this.#skipSpace()
-    if (this.#pos !== this.text.length) this.#fail('the end of the header')
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new FormatError(`Expected the .npy header to be a dict literal, got ${JSON.stringify(value)}`, {
-        code: 'NPY_BAD_HEADER',
-        location: { file: this.file, byte: this.base },
-      })
-    }
-    return value
-  }
-
-  #fail(expected: string): never {
-    const got = this.text.slice(this.#pos, this.#pos + 16)
-    throw new FormatError(
-      `Expected ${expected} in the .npy header, got ${got ? JSON.stringify(got) : 'the end of the header'}`,
-      { code: 'NPY_BAD_HEADER', location: { file: this.file, byte: this.base + this.#pos } },
-    )
-  }
-
-  #skipSpace(): void {
-    while (this.#pos < this.text.length && /\s/.test(this.text[this.#pos] as string)) this.#pos++
-  }
-
-  #value(): Literal {
-    this.#skipSpace()
-    const c = this.text[this.#pos]
-    if (c === '{') return this.#dict()
-    if (c === '(' || c === '[') return this.#sequence(c === '(' ? ')' : ']')
-    if (c === "'" || c === '"') return this.#string()
-    const word = /^(True|False|None|-?\d+L?)/.exec(this.text.slice(this.#pos))
-    if (!word) this.#fail('a value')
-    this.#pos += word[0].length
-    if (word[0] === 'True') return true
-    if (word[0] === 'False') return false
-    if (word[0] === 'None') return null
-    return Number.parseInt(word[0], 10)
-  }
-
-  #dict(): Record<string, Literal> {
-    this.#pos++
-    const out: Record<string, Literal> = {}
-    for (;;) {
-      this.#skipSpace()
-      if (this.text[this.#pos] === '}') {
-        this.#pos++
-        return out
-      }
-      const key = this.#value()
-      if (typeof key !== 'string') this.#fail('a string key')
-      this.#skipSpace()
-      if (this.text[this.#pos] !== ':') this.#fail("':'")
-      this.#pos++
-      out[key] = this.#value()
-      this.#skipSpace()
-      if (this.text[this.#pos] === ',') this.#pos++
-      else if (this.text[this.#pos] !== '}') this.#fail("',' or '}'")
-    }
-  }
-
-  #sequence(close: string): Literal[] {
-    this.#pos++
-    const out: Literal[] = []
-    for (;;) {
-      this.#skipSpace()
-      if (this.text[this.#pos] === close) {
-        this.#pos++
-        return out
-      }
-      out.push(this.#value())
-      this.#skipSpace()
-      if (this.text[this.#pos] === ',') this.#pos++
-      else if (this.text[this.#pos] !== close) this.#fail(`',' or '${close}'`)
-    }
-  }
-
-  #string(): string {
-    const quote = this.text[this.#pos]
-    const end = this.text.indexOf(quote as string, this.#pos + 1)
-    if (end < 0) this.#fail('a closing quote')
-    const value = this.text.slice(this.#pos + 1, end)
-    this.#pos = end + 1
-    return value
-  }
 }

@@ -1,7 +1,7 @@
 import { appendFileSync, copyFileSync } from 'node:fs'
 import { UnsupportedError } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMemoryMappedVectors, loadMemoryMappedVectors } from './open.js'
+import { createMemoryMappedVectors, loadMemoryMappedVectors } from './load.js'
 import {
   backends,
   bytes,

@@ -1,4 +1,8 @@
-import { ValidationError } from '@sd/core'
+import { type LoaderOptions, ValidationError } from '@sd/core'
+import { MAX_DIMENSION } from './npy-header.js'
+
+/** Largest page of the `'pread'` page cache. */
+const MAX_CHUNK_BYTES = 2 ** 26
 
 /** `'r'` read-only, `'r+'` read and append to an existing file, `'w+'` create or truncate. */
 export type VectorFileMode = 'r' | 'r+' | 'w+'
@@ -13,7 +17,7 @@ export type VectorBackend = 'auto' | 'mmap' | 'pread'
 /** `'npy'` (NumPy `.npy`, float32 `(n, d)`) or `'raw'` (float32 rows, no header). */
 export type VectorFormat = 'npy' | 'raw'
 
-/** Options of {@link loadMemoryMappedVectors} (and the base of {@link CreateVectorsOptions}). */
+/** Options of `loadMemoryMappedVectors` (and the base of {@link CreateVectorsOptions}). */
 export interface OpenVectorsOptions {
   /** Components per vector. Required for raw files and for mode `'w+'`; checked against a `.npy` header. */
   dimension?: number
@@ -25,14 +29,18 @@ export interface OpenVectorsOptions {
   offset?: number
   /** Default `'auto'`. */
   backend?: VectorBackend
-  /** Page cache of the `'pread'` backend in MiB; 0 reads every row from the file. Default 64. */
-  cacheSizeMb?: number
   /**
-   * Bytes per cached page of the `'pread'` backend (rounded down to whole vectors, at least one).
-   * Default 4096: a miss reads little, so random access stays cheap; sequential scans use
-   * `iterBatches`, which reads whole batches.
+   * Page cache of the `'pread'` backend in MiB (random reads with `get` and `readInto`); 0 reads
+   * every row from the file. Default 64. (Not the batch cache of `loadVectors`, which is
+   * the shared loader option `cacheSizeMb`.)
    */
-  pageSize?: number
+  pageCacheMb?: number
+  /**
+   * Bytes per read of the `'pread'` page cache: one cached page (rounded down to whole vectors, at
+   * least one). Default 4096: a miss reads little, so random access stays cheap; sequential scans
+   * use `iterBatches`, which reads whole batches.
+   */
+  chunkBytes?: number
   /**
    * `fdatasync` each append's data before its new count is published (the `.npy` header), so a
    * power loss cannot leave a header counting rows that never reached the disk. Default true.
@@ -41,10 +49,33 @@ export interface OpenVectorsOptions {
   syncAppends?: boolean
 }
 
+/**
+ * Options of `loadVectors`: how to open the file (read-only, read in batches: the page cache of
+ * random reads does not apply), and the shared loader options, whose `cacheEnabled` and
+ * `cacheSizeMb` are the batch cache.
+ */
+export type LoadVectorsOptions = Pick<OpenVectorsOptions, 'dimension' | 'format' | 'offset' | 'backend'> &
+  LoaderOptions
+
+/** Options of `MemoryMappedVectors.iterBatches`. */
+export interface IterVectorsOptions {
+  /** First row (negative counts from the end). Default 0. */
+  start?: number
+  /** End row, exclusive (negative counts from the end). Default the length when iteration starts. */
+  end?: number
+  /**
+   * Batches read ahead: asynchronous reads in flight (`'pread'`) or pages the kernel is asked to
+   * load (`'mmap'`). Default 2.
+   */
+  prefetch?: number
+  /** Cancels the iteration with an `AbortError`. */
+  signal?: AbortSignal
+}
+
 /** Vectors to append: a flat `Float32Array` (rows × dimension), or one array per vector. */
 export type VectorsInput = Float32Array | readonly number[] | readonly ArrayLike<number>[]
 
-/** Options of {@link createMemoryMappedVectors}. */
+/** Options of `createMemoryMappedVectors`. */
 export interface CreateVectorsOptions extends OpenVectorsOptions {
   dimension: number
   /** Vectors written right after the file is created or opened. */
@@ -59,10 +90,15 @@ export interface ResolvedOpenOptions {
   offset: number
   backend: VectorBackend
   cacheBytes: number
-  pageSize: number
+  chunkBytes: number
   syncAppends: boolean
 }
 
+/** Options of earlier releases that now mean something else or have another name. */
+const RENAMED = [
+  ['cacheSizeMb', 'pageCacheMb'],
+  ['pageSize', 'chunkBytes'],
+] as const
 const MODES: readonly VectorFileMode[] = ['r', 'r+', 'w+']
 const BACKENDS: readonly VectorBackend[] = ['auto', 'mmap', 'pread']
 const FORMATS: readonly VectorFormat[] = ['npy', 'raw']
@@ -77,6 +113,13 @@ export function resolveOpenOptions(
   options: OpenVectorsOptions,
   defaultMode: VectorFileMode,
 ): ResolvedOpenOptions {
+  for (const [old, now] of RENAMED) {
+    if (old in options) {
+      throw invalid(
+        `the option ${old} was renamed: use ${now} (${old === 'cacheSizeMb' ? 'the page cache of the pread backend, in MiB' : 'bytes per page-cache read'})`,
+      )
+    }
+  }
   const mode = options.mode ?? defaultMode
   if (!MODES.includes(mode)) throw invalid(`mode must be one of 'r', 'r+', 'w+', got ${JSON.stringify(mode)}`)
   const backend = options.backend ?? 'auto'
@@ -86,8 +129,11 @@ export function resolveOpenOptions(
   const format = options.format ?? (path.toLowerCase().endsWith('.npy') ? 'npy' : 'raw')
   if (!FORMATS.includes(format)) throw invalid(`format must be 'npy' or 'raw', got ${JSON.stringify(format)}`)
   const { dimension } = options
-  if (dimension !== undefined && !(Number.isInteger(dimension) && dimension >= 1)) {
-    throw invalid(`dimension must be a positive integer, got ${dimension}`)
+  if (
+    dimension !== undefined &&
+    !(Number.isInteger(dimension) && dimension >= 1 && dimension <= MAX_DIMENSION)
+  ) {
+    throw invalid(`dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${dimension}`)
   }
   if (dimension === undefined && (format === 'raw' || mode === 'w+')) {
     throw new ValidationError(
@@ -104,13 +150,15 @@ export function resolveOpenOptions(
   if (format === 'npy' && offset !== 0) {
     throw invalid('offset applies to raw files only; a .npy header says where its data starts')
   }
-  const cacheSizeMb = options.cacheSizeMb ?? 64
-  if (!(cacheSizeMb >= 0 && Number.isFinite(cacheSizeMb))) {
-    throw invalid(`cacheSizeMb must be a non-negative number, got ${cacheSizeMb}`)
+  const pageCacheMb = options.pageCacheMb ?? 64
+  if (!(pageCacheMb >= 0 && Number.isFinite(pageCacheMb))) {
+    throw invalid(`pageCacheMb must be a non-negative number, got ${pageCacheMb}`)
   }
-  const pageSize = options.pageSize ?? 4096
-  if (!(Number.isInteger(pageSize) && pageSize >= 1)) {
-    throw invalid(`pageSize must be a positive integer number of bytes, got ${pageSize}`)
+  const chunkBytes = options.chunkBytes ?? 4096
+  if (!(Number.isInteger(chunkBytes) && chunkBytes >= 1 && chunkBytes <= MAX_CHUNK_BYTES)) {
+    throw invalid(
+      `chunkBytes must be an integer number of bytes from 1 to ${MAX_CHUNK_BYTES}, got ${chunkBytes}`,
+    )
   }
   return {
     dimension,
@@ -118,8 +166,8 @@ export function resolveOpenOptions(
     format,
     offset,
     backend,
-    cacheBytes: Math.floor(cacheSizeMb * 1024 * 1024),
-    pageSize,
+    cacheBytes: Math.floor(pageCacheMb * 1024 * 1024),
+    chunkBytes,
     syncAppends: options.syncAppends ?? true,
   }
 }

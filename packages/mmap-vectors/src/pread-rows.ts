@@ -62,6 +62,11 @@ export class PreadRows implements RowSource {
     return out
   }
 
+  readRowsInto(start: number, count: number, out: Float32Array): void {
+    const target = new Uint8Array(out.buffer, out.byteOffset, count * this.#rowBytes)
+    this.#expect(this.#file.readSync(target, this.#dataOffset + start * this.#rowBytes), start, count)
+  }
+
   async rowsAsync(start: number, count: number): Promise<Float32Array> {
     const out = uninitializedFloat32(count * this.#dim)
     this.#expect(await this.#file.read(bytesOf(out), this.#dataOffset + start * this.#rowBytes), start, count)

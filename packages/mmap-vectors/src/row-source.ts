@@ -13,6 +13,8 @@ export interface RowSource {
   rows(start: number, count: number): Float32Array
   /** The same as {@link RowSource.rows}, reading on the thread pool where the backend reads at all. */
   rowsAsync(start: number, count: number): Promise<Float32Array> | Float32Array
+  /** Copies rows `[start, start + count)` into `out` from index 0. */
+  readRowsInto(start: number, count: number, out: Float32Array): void
   /** Copies row `i` into `out` at `outOffset`. */
   readInto(i: number, out: Float32Array, outOffset: number): void
   /** A hint: rows `[start, end)` will be read soon, in order. */

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { NotFoundError, StateError, ValidationError } from '@sd/core'
 import { describe, expect, it } from 'vitest'
-import { createMemoryMappedVectors, loadMemoryMappedVectors } from './open.js'
+import { createMemoryMappedVectors, loadMemoryMappedVectors } from './load.js'
 import { backends, eachTempDir, flat, openFds, skipBackend, value, vectors } from './test-support/fixtures.js'
 
 describe.each(backends)('$backend backend', ({ backend }) => {

@@ -1,4 +1,4 @@
-import { fdatasyncSync, fsyncSync, ftruncateSync } from 'node:fs'
+import { fdatasyncSync, fstatSync, fsyncSync, ftruncateSync } from 'node:fs'
 import {
   assertBatchSize,
   type CacheStats,
@@ -8,15 +8,18 @@ import {
   type StreamingDataset,
   UnsupportedError,
   ValidationError,
+  type VectorSource,
 } from '@sd/core'
-import { type BatchPlan, batchesAsync, batchesSync } from './batches.js'
+import { type BatchPlan, batchesAsync, batchesSync, type VectorBatches } from './batches.js'
 import { toFlatVectors } from './coerce.js'
 import { bytesOf, type SharedFd } from './file-io.js'
+import { VectorLoader, type VectorRow } from './loader.js'
 import { MmapRows } from './mmap-rows.js'
 import { mmapUnavailableReason, nativeMmap } from './native.js'
 import { formatNpyHeader } from './npy-header.js'
 import { openVectorFile } from './open-file.js'
 import {
+  type IterVectorsOptions,
   type OpenVectorsOptions,
   resolveOpenOptions,
   type VectorFileMode,
@@ -25,29 +28,6 @@ import {
 } from './options.js'
 import { PreadRows } from './pread-rows.js'
 import type { RowSource } from './row-source.js'
-import { VectorLoader, type VectorRow } from './vector-loader.js'
-
-/** Options of {@link MemoryMappedVectors.iterBatches}. */
-export interface IterVectorsOptions {
-  /** First row (negative counts from the end). Default 0. */
-  start?: number
-  /** End row, exclusive (negative counts from the end). Default the length when iteration starts. */
-  end?: number
-  /**
-   * Batches read ahead: asynchronous reads in flight (`'pread'`) or pages the kernel is asked to
-   * load (`'mmap'`). Default 2.
-   */
-  prefetch?: number
-  /** Cancels the iteration with an `AbortError`. */
-  signal?: AbortSignal
-}
-
-/**
- * Batches of vectors, each a `Float32Array` of `rows × dimension` values: iterate with `for` (reads
- * on the calling thread) or `for await` (the `'pread'` backend reads the next batches on the
- * thread pool meanwhile).
- */
-export interface VectorBatches extends Iterable<Float32Array>, AsyncIterable<Float32Array> {}
 
 /**
  * A file of float32 vectors (raw rows or NumPy `.npy`), read without loading it: by memory mapping
@@ -63,7 +43,7 @@ export interface VectorBatches extends Iterable<Float32Array>, AsyncIterable<Flo
  * vectors.close()
  * ```
  */
-export class MemoryMappedVectors {
+export class MemoryMappedVectors implements VectorSource {
   /** The file. */
   readonly path: string
   /** `'npy'` or `'raw'`. */
@@ -119,7 +99,7 @@ export class MemoryMappedVectors {
     this.#rows =
       useMmap && addon
         ? new MmapRows(addon, file, layout, length, layout.mode !== 'r')
-        : new PreadRows(file, layout, length, resolved.cacheBytes, resolved.pageSize)
+        : new PreadRows(file, layout, length, resolved.cacheBytes, resolved.chunkBytes)
     this.backend = this.#rows.kind
   }
 
@@ -182,6 +162,38 @@ export class MemoryMappedVectors {
   }
 
   /**
+   * Copies vectors `[start, end)` into `out` from index 0, row-major, and returns how many were
+   * copied (`end` is clipped to the length): the `VectorSource` interface of `@sd/core`, which
+   * `@sd/knn` searches through. `out` must hold `(end - start) × dimension` values; it may live in
+   * a `SharedArrayBuffer`. Large ranges are read with positional reads on both backends, so a
+   * scan of a file larger than RAM leaves no mapped pages behind.
+   */
+  readRows(start: number, end: number, out: Float32Array): number {
+    if (this.#closed) throw this.#closedError('readRows')
+    if (!(Number.isInteger(start) && start >= 0 && start <= this.#length)) {
+      throw new ValidationError(`Expected a start row from 0 to ${this.#length}, got ${start}`, {
+        code: Number.isInteger(start) ? 'INDEX_OUT_OF_RANGE' : 'INVALID_INDEX',
+        location: { file: this.path },
+      })
+    }
+    if (!(Number.isInteger(end) && end >= start)) {
+      throw new ValidationError(`Expected an integer end row >= start (${start}), got ${end}`, {
+        code: 'INVALID_INDEX',
+        location: { file: this.path },
+      })
+    }
+    const count = Math.min(end, this.#length) - start
+    if (!(out instanceof Float32Array) || out.length < count * this.dimension) {
+      throw new ValidationError(
+        `Expected a Float32Array with room for ${count} vectors (${count * this.dimension} values), got ${out instanceof Float32Array ? `length ${out.length}` : typeof out}`,
+        { code: 'INVALID_OUTPUT', location: { file: this.path } },
+      )
+    }
+    if (count > 0) this.#rows.readRowsInto(start, count, out)
+    return count
+  }
+
+  /**
    * Appends vectors (a flat `Float32Array` of whole vectors, or one array per vector) and returns
    * the new length. Every vector is checked before anything is written; the data is written (and
    * with `syncAppends`, synced) before the new count is published in the `.npy` header, so a crash
@@ -214,14 +226,23 @@ export class MemoryMappedVectors {
       }
     }
     const at = this.dataOffset + oldLength * this.#rowBytes
+    let sizeBefore: number
+    try {
+      sizeBefore = fstatSync(this.#file.fd).size
+    } catch (err) {
+      throw fileSystemError(err, this.path, 'append to')
+    }
     try {
       this.#file.writeSync(bytesOf(data), at)
       if (this.#syncAppends) fdatasyncSync(this.#file.fd)
       if (header) this.#file.writeSync(header, 0)
     } catch (err) {
-      // drop whatever part of the new rows landed, so the file keeps its old, valid state
+      // drop what this append added past the old end of the file, so a raw file keeps its old
+      // length (a .npy file's count was not published); never cut below the size it had
       try {
-        ftruncateSync(this.#file.fd, at)
+        if (fstatSync(this.#file.fd).size > Math.max(sizeBefore, at)) {
+          ftruncateSync(this.#file.fd, Math.max(sizeBefore, at))
+        }
       } catch {
         // the write error below says what went wrong first
       }

@@ -1,6 +1,11 @@
-import type { LoaderOptions, StreamingDataset } from '@sd/core'
-import type { CreateVectorsOptions, OpenVectorsOptions } from './options.js'
-import { type VectorRow, vectorDataset } from './vector-loader.js'
+import type { StreamingDataset } from '@sd/core'
+import { type VectorRow, vectorDataset } from './loader.js'
+import {
+  type CreateVectorsOptions,
+  type LoadVectorsOptions,
+  type OpenVectorsOptions,
+  resolveOpenOptions,
+} from './options.js'
 import { MemoryMappedVectors } from './vectors.js'
 
 /**
@@ -44,9 +49,6 @@ export function loadMemoryMappedVectors(path: string, options: OpenVectorsOption
   return new MemoryMappedVectors(path, { ...options, mode: options.mode ?? 'r' })
 }
 
-/** Options of {@link loadVectors}: how to open the file, and the shared loader options. */
-export type LoadVectorsOptions = Omit<OpenVectorsOptions, 'mode' | 'syncAppends'> & LoaderOptions
-
 /**
  * A {@link StreamingDataset} over a vector file with an `index` and a `vector` column. Each pass
  * opens the file read-only and closes it when the pass ends (also on `break`, errors and aborts).
@@ -58,13 +60,18 @@ export type LoadVectorsOptions = Omit<OpenVectorsOptions, 'mode' | 'syncAppends'
  * ```
  */
 export function loadVectors(path: string, options: LoadVectorsOptions = {}): StreamingDataset<VectorRow> {
-  const { dimension, format, offset, backend, cacheSizeMb, pageSize, ...loaderOptions } = options
+  const { dimension, format, offset, backend, ...loaderOptions } = options
   const open: OpenVectorsOptions = { mode: 'r' }
   if (dimension !== undefined) open.dimension = dimension
   if (format !== undefined) open.format = format
   if (offset !== undefined) open.offset = offset
   if (backend !== undefined) open.backend = backend
-  if (cacheSizeMb !== undefined) open.cacheSizeMb = cacheSizeMb
-  if (pageSize !== undefined) open.pageSize = pageSize
-  return vectorDataset(() => ({ vectors: new MemoryMappedVectors(path, open), owned: true }), loaderOptions)
+  // batches are read whole: the page cache of random reads stays empty
+  open.pageCacheMb = 0
+  // options are checked now, not when the first pass opens the file
+  resolveOpenOptions(path, open, 'r')
+  return vectorDataset(() => ({ vectors: new MemoryMappedVectors(path, open), owned: true }), loaderOptions, {
+    path,
+    options: JSON.stringify(open),
+  })
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import {
   type Field,
   type LoaderOptions,
@@ -6,7 +7,8 @@ import {
   StreamingDataLoader,
   type StreamingDataset,
 } from '@sd/core'
-import type { MemoryMappedVectors } from './vectors.js'
+import type { VectorBatches } from './batches.js'
+import type { IterVectorsOptions } from './options.js'
 
 /** A row of a vector dataset: the vector's position in the file and the vector itself. */
 export interface VectorRow extends Record<string, unknown> {
@@ -14,8 +16,32 @@ export interface VectorRow extends Record<string, unknown> {
   vector: Float32Array
 }
 
+/** What a pass reads from: an open vector file (`MemoryMappedVectors` is one). */
+export interface VectorBatchSource {
+  /** Number of vectors. */
+  readonly length: number
+  /** Components per vector. */
+  readonly dimension: number
+  /** True when batches are views of memory that `close()` releases. */
+  readonly zeroCopy: boolean
+  /** Batches of `size` vectors, each one flat `Float32Array`. */
+  iterBatches(size: number, options?: IterVectorsOptions): VectorBatches
+  /** Releases the file. */
+  close(): void
+}
+
 /** Opens the vectors for one pass; `owned` vectors are closed when the pass ends. */
-export type VectorOpener = () => { vectors: MemoryMappedVectors; owned: boolean }
+export type VectorOpener = () => { vectors: VectorBatchSource; owned: boolean }
+
+/** The file a loader's passes open, and how (for the batch cache's key). */
+export interface VectorFileKey {
+  path: string
+  /** The open options, serialized: the same file opened differently is another key. */
+  options: string
+}
+
+/** Batch bytes per file byte, at most: the vectors, plus a 4-byte index per vector of 1 or more floats. */
+const DECODED_PER_FILE_BYTE = 2
 
 /** Rows past this do not fit an `Int32Array` index column. */
 const INT32_ROWS = 2 ** 31 - 1
@@ -27,10 +53,33 @@ const INT32_ROWS = 2 ** 31 - 1
  */
 export class VectorLoader extends StreamingDataLoader<VectorRow> {
   readonly #open: VectorOpener
+  readonly #file: VectorFileKey | undefined
 
-  constructor(open: VectorOpener, options: LoaderOptions = {}) {
+  /**
+   * `file` names the file each pass opens, for the batch cache (`cacheEnabled`, `cacheSizeMb`):
+   * without it (an already open file, which appends may change) no batches are cached.
+   */
+  constructor(open: VectorOpener, options: LoaderOptions = {}, file?: VectorFileKey) {
     super(options)
     this.#open = open
+    this.#file = file
+  }
+
+  /**
+   * Decoded batches are cached when the whole file fits in the cache (a larger file would only
+   * churn it), under a key that changes when the file does (size, modification time).
+   */
+  protected override cacheKey(): string | undefined {
+    if (this.#file === undefined) return undefined
+    let stat: { size: number; mtimeMs: number }
+    try {
+      stat = statSync(this.#file.path)
+    } catch {
+      // the pass itself reports a missing file
+      return undefined
+    }
+    if (stat.size * DECODED_PER_FILE_BYTE > (this.cache?.maxSizeBytes ?? 0)) return undefined
+    return `mmap-vectors:${this.#file.path}:${stat.size}:${stat.mtimeMs}:${this.options.batchSize}:${this.#file.options}`
   }
 
   protected override get seekable(): boolean {
@@ -75,7 +124,7 @@ export class VectorLoader extends StreamingDataLoader<VectorRow> {
   }
 }
 
-function schemaOf(vectors: MemoryMappedVectors): Field[] {
+function schemaOf(vectors: VectorBatchSource): Field[] {
   return [
     { name: 'index', type: vectors.length > INT32_ROWS ? 'float64' : 'int32', nullable: false },
     { name: 'vector', type: 'vector', nullable: false, dimension: vectors.dimension },
@@ -83,6 +132,10 @@ function schemaOf(vectors: MemoryMappedVectors): Field[] {
 }
 
 /** Creates the dataset for {@link VectorLoader}. */
-export function vectorDataset(open: VectorOpener, options: LoaderOptions): StreamingDataset<VectorRow> {
-  return new VectorLoader(open, options).toDataset()
+export function vectorDataset(
+  open: VectorOpener,
+  options: LoaderOptions,
+  file?: VectorFileKey,
+): StreamingDataset<VectorRow> {
+  return new VectorLoader(open, options, file).toDataset()
 }

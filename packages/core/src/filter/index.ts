@@ -1,0 +1,5 @@
+export { type CompiledFilter, compileFilter, readField } from './compile.js'
+export { filterEquals } from './equals.js'
+export { type FilterErrorCode, invalidFilter } from './errors.js'
+export type { Filter, FilterOperators, FilterOptions, FilterValue } from './types.js'
+export { filterFields, validateFilter } from './validate.js'
