@@ -19,6 +19,7 @@ export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './c
 export * from './columns/index.js'
 export {
   type BatchMapFn,
+  type BatchSource,
   type BatchPredicate,
   type DatasetSource,
   type IterOptions,
