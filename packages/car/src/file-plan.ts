@@ -1,8 +1,7 @@
 import { basename, extname } from 'node:path'
 import type { Field } from '@sd/core'
-import { ValidationError } from '@sd/core'
+import { importPeer, ValidationError } from '@sd/core'
 import type { FileBatch, FileFormat } from './manifest.js'
-import { importPeer, type PeerImporter } from './peers.js'
 
 /** What a format package tells about a file before it is packed. */
 export interface FilePlan {
@@ -55,12 +54,7 @@ type JsonModule = typeof import('@sd/json')
  * peer: when it is missing, an `SdError` `MISSING_PEER` names it (pack with `format: 'none'` to
  * store the bytes alone).
  */
-export async function planFile(
-  path: string,
-  format: FileFormat,
-  importer?: PeerImporter,
-  signal?: AbortSignal,
-): Promise<FilePlan> {
+export async function planFile(path: string, format: FileFormat, signal?: AbortSignal): Promise<FilePlan> {
   const name = basename(path)
   const base = { format, schema: undefined, numRows: undefined, batches: undefined, scanLines: undefined }
   const opts = { cacheEnabled: false, prefetchBatches: 0, ...(signal ? { signal } : {}) }
@@ -71,7 +65,7 @@ export async function planFile(
       const pq = await importPeer<ParquetModule>(
         '@sd/parquet',
         `Packing the Parquet file ${name} with its row groups`,
-        importer,
+        () => import('@sd/parquet'),
       )
       const loader = new pq.ParquetStreamingLoader(path, opts)
       const meta = await loader.getMetadata()
@@ -91,10 +85,11 @@ export async function planFile(
       return { ...base, schema: meta.schema, numRows: meta.numRows, batches }
     }
     case 'csv': {
+      // the import is written here so that it resolves from this package, where the peer is installed
       const csv = await importPeer<CsvModule>(
         '@sd/csv',
         `Packing the CSV file ${name} with its schema`,
-        importer,
+        () => import('@sd/csv'),
       )
       const schema = await csv.loadCsv(path, opts).schema()
       return { ...base, schema, scanLines: 'csv' }
@@ -104,7 +99,7 @@ export async function planFile(
       const json = await importPeer<JsonModule>(
         '@sd/json',
         `Packing the JSON file ${name} with its schema`,
-        importer,
+        () => import('@sd/json'),
       )
       const schema = await json
         .loadJson(path, { ...opts, format: format === 'json' ? 'array' : 'ndjson' })

@@ -1,4 +1,11 @@
-import { NetworkError, NotFoundError, throwIfAborted, ValidationError } from '@sd/core'
+import {
+  type HttpOptions,
+  NetworkError,
+  NotFoundError,
+  retryingRequest,
+  throwIfAborted,
+  ValidationError,
+} from '@sd/core'
 import { CID } from 'multiformats/cid'
 import { checkBlock, unsupportedHash } from './block-check.js'
 import type { Block } from './block-source.js'
@@ -7,13 +14,12 @@ import type { DagSource } from './car-reader.js'
 import { readCarStream, type StreamSection } from './car-stream.js'
 import { cidBlockKey, cidParts, IDENTITY, isSupportedHash } from './cid.js'
 import { CarError, sourceLocation } from './errors.js'
-import { type GatewayHttpOptions, retryingRequest } from './gateway-http.js'
 import { blockLinks } from './links.js'
 import { RangeExpectation } from './range-expectation.js'
 import type { VerifyReport } from './verify.js'
 
-/** Options of the trustless-gateway client. */
-export interface GatewayOptions extends GatewayHttpOptions {
+/** Options of the trustless-gateway client: core's HTTP options (timeouts, retries) and these. */
+export interface GatewayOptions extends HttpOptions {
   /** Largest block accepted, in bytes. Default 2 MiB. */
   maxBlockBytes?: number
   /** Cancels every request. */

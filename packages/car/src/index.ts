@@ -23,7 +23,6 @@ export type { CarReader } from './car-reader.js'
 export { CarError, type CarErrorCode, type CarErrorOptions } from './errors.js'
 export type { ExportResult } from './export-file.js'
 export type { GatewayOptions } from './gateway-client.js'
-export type { GatewayHttpOptions } from './gateway-http.js'
 export { type GatewayServer, type GatewayServerOptions, serveGateway } from './gateway-server.js'
 export type {
   BatchesManifest,

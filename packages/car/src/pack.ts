@@ -10,7 +10,6 @@ import { cborCid } from './cid.js'
 import { detectFormat, planFile } from './file-plan.js'
 import { LineRangeScanner } from './line-ranges.js'
 import { encodeManifest, type FileFormat, type FileManifest } from './manifest.js'
-import type { PeerImporter } from './peers.js'
 import { type Profile, profileSpec } from './profiles.js'
 import { UnixFsFileBuilder } from './unixfs-builder.js'
 
@@ -26,8 +25,6 @@ export interface PackOptions {
   index?: boolean
   /** Cancels packing (the partial CAR is removed). */
   signal?: AbortSignal
-  /** Loads the format packages (a seam for tests; default `import()`). */
-  importer?: PeerImporter
 }
 
 /** What {@link packFile} made, and how fast each stage went. */
@@ -91,7 +88,7 @@ export async function packFile(
     const size = file.byteLength
     const head = await readAt(file, 0, Math.min(size, 64 * 1024))
     const format = resolveFormat(options.format, path, head)
-    const plan = await planFile(path, format, options.importer, signal)
+    const plan = await planFile(path, format, signal)
     const scanner = plan.scanLines ? new LineRangeScanner(plan.scanLines, batchRows) : undefined
     const writer = await CarFileWriter.create(carPath, cborCid(new Uint8Array(0)), writeClock)
     try {

@@ -3,7 +3,6 @@ import { cpSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { importPeer } from './peers.js'
 import { tempDir } from './test-support/files.js'
 
 const here = dirname(new URL(import.meta.url).pathname)
@@ -69,19 +68,5 @@ console.log(JSON.stringify(out))
     expect(parquet.code).toBe('MISSING_PEER')
     expect(parquet.message).toContain('@sd/parquet')
     expect([notes, none]).toEqual(['none', 'none'])
-  })
-
-  it('importPeer turns a failed import of the package into MISSING_PEER and lets other failures through', async () => {
-    const missing = importPeer('@sd/json', 'Reading JSON', (name) => import(`${name}-that-is-not-installed`))
-    await expect(missing).rejects.toMatchObject({
-      code: 'MISSING_PEER',
-      message: expect.stringContaining('pnpm add @sd/json'),
-    })
-    const broken = importPeer('@sd/json', 'Reading JSON', async () => {
-      throw new SyntaxError('Unexpected token')
-    })
-    await expect(broken).rejects.toBeInstanceOf(SyntaxError)
-    const json = await importPeer<typeof import('@sd/json')>('@sd/json', 'Reading JSON')
-    expect(typeof json.loadJson).toBe('function')
   })
 })
