@@ -16,10 +16,12 @@
 
 export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-message.js'
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
+export { CORE_ERROR_CODES, type CoreErrorCode } from './codes.js'
 export * from './columns/index.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
+  type BatchSource,
   type DatasetSource,
   type IterOptions,
   type RowMapFn,
@@ -88,6 +90,7 @@ export { type S3RangeOptions, S3RangeReader } from './io/s3-range.js'
 export { StreamingDataLoader } from './loader.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
+export { importPeer } from './peer.js'
 export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
@@ -107,3 +110,18 @@ export {
 export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
 export { isVectorSource, type VectorSource } from './vector-source.js'
+export {
+  type ErrorMessage,
+  errorFromMessage,
+  errorToMessage,
+  type PoolTask,
+  type SpawnOptions,
+  serveWorker,
+  spawnWorker,
+  type TaskContext,
+  type TaskOptions,
+  type WorkerHandler,
+  WorkerPool,
+  type WorkerPoolOptions,
+  workerModule,
+} from './workers/index.js'
