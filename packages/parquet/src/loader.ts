@@ -207,6 +207,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         p.filters ?? null,
         p.filterStrict,
         p.rowFormat,
+        p.rowGroups ? [...p.rowGroups] : null,
         this.options.batchSize,
       ],
       (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value),
@@ -317,13 +318,13 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
 
   /** The row groups of a part to read; the others are counted as skipped. */
   #tasks(o: Opened, part: ParquetPart, index: number): GroupTask[] {
-    const { filters, filterStrict } = this.#parquet
+    const { filters, filterStrict, rowGroups } = this.#parquet
     const columns = o.readNames.map((name) => part.byName.get(name) as ColumnInfo)
     const partitions = o.partitions.map((c) => ({ name: c.field.name, value: c.values[index] }))
     const tasks: GroupTask[] = []
     part.metadata.row_groups.forEach((group, rowGroup) => {
       const rows = Number(group.num_rows)
-      if (rows === 0) return
+      if (rows === 0 || (rowGroups && !rowGroups.has(rowGroup))) return
       const task: GroupTask = {
         metadata: part.metadata,
         tree: part.tree,
