@@ -14,14 +14,9 @@
  * ```
  */
 
+export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-message.js'
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
-export {
-  columnFromValues,
-  concatColumns,
-  estimateColumnBytes,
-  filterColumn,
-  sliceColumn,
-} from './column.js'
+export * from './columns/index.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
@@ -67,17 +62,19 @@ export {
 } from './filter/index.js'
 export type { DatasetStats, Instruments } from './instruments.js'
 export { FileRangeReader } from './io/file-range.js'
+export {
+  HTTP_DEFAULTS,
+  type HttpOptions,
+  type HttpSettings,
+  httpTimeBudgetMs,
+  pickHttpOptions,
+  resolveHttpOptions,
+} from './io/http-options.js'
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
-export {
-  backoffDelay,
-  RETRYABLE_STATUSES,
-  type RetryOptions,
-  retryAfterMs,
-  retryingFetch,
-  sleep,
-} from './io/retry.js'
+export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
+export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
 export { StreamingDataLoader } from './loader.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'

@@ -1,5 +1,5 @@
-import type { Field, LoaderOptions } from '@sd/core'
-import { ValidationError } from '@sd/core'
+import type { Field, HttpOptions, LoaderOptions } from '@sd/core'
+import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
 /** A value a filter compares with. */
 export type ParquetFilterValue = string | number | bigint | boolean | Date | Uint8Array | null
@@ -33,8 +33,12 @@ export type ParquetFilter = {
 /** What {@link loadParquet} and {@link ParquetStreamingLoader} read: a file, a directory, URLs, or a list. */
 export type ParquetSource = string | URL | readonly (string | URL)[]
 
-/** Options of {@link loadParquet} and {@link ParquetStreamingLoader}. */
-export interface ParquetLoaderOptions extends LoaderOptions {
+/**
+ * Options of {@link loadParquet} and {@link ParquetStreamingLoader}: the shared loader options,
+ * core's HTTP options for URL sources (`fetch`, `headers`, `retries`, `backoffMs`, `timeoutMs`,
+ * `idleTimeoutMs`, `minBytesPerSecond`, `maxRedirects`), and what to read.
+ */
+export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
   /** Columns to read, in this order. Chunks of other columns are never read. Default: all. */
   columns?: readonly string[]
   /**
@@ -46,10 +50,6 @@ export interface ParquetLoaderOptions extends LoaderOptions {
   filterStrict?: boolean
   /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
   rowFormat?: 'columns' | 'object'
-  /** The `fetch` for URL sources (default: the global one). */
-  fetch?: typeof fetch
-  /** Extra request headers for URL sources, e.g. `Authorization`. */
-  headers?: Record<string, string>
 }
 
 /** One file of a source, as {@link ParquetStreamingLoader.getMetadata} describes it. */
@@ -108,8 +108,8 @@ export interface ResolvedParquetOptions {
   filters: ParquetFilter | undefined
   filterStrict: boolean
   rowFormat: 'columns' | 'object'
-  fetch: typeof fetch | undefined
-  headers: Record<string, string> | undefined
+  /** How URL sources are read (validated). */
+  http: HttpOptions
 }
 
 /** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
@@ -155,7 +155,12 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     filters,
     filterStrict,
     rowFormat,
-    fetch: options.fetch,
-    headers: options.headers,
+    http: checkedHttpOptions(options),
   }
+}
+
+/** The HTTP options of `options`, validated now rather than at the first request. */
+function checkedHttpOptions(options: ParquetLoaderOptions): HttpOptions {
+  resolveHttpOptions(options)
+  return pickHttpOptions(options)
 }

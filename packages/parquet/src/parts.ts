@@ -2,7 +2,7 @@ import {
   type ErrorLocation,
   FileRangeReader,
   FormatError,
-  type HttpRangeOptions,
+  type HttpOptions,
   HttpRangeReader,
   type RangeReader,
   SdError,
@@ -39,8 +39,8 @@ export interface ParquetPart {
 /** How to reach files and URLs. */
 export interface ReaderOptions {
   cache: StreamingCache | undefined
-  fetch: typeof fetch | undefined
-  headers: Record<string, string> | undefined
+  /** Timeouts, retries, `fetch` and headers of URL sources. */
+  http: HttpOptions
 }
 
 /** Where a part's errors point: `file` or `url`. */
@@ -56,11 +56,12 @@ export function openReader(
   known?: { byteLength: number; etag: string },
 ): Promise<RangeReader> {
   if (!entry.remote) return FileRangeReader.open(entry.name, signal)
-  const http: HttpRangeOptions = { cache: options.cache, signal }
-  if (options.fetch) http.fetch = options.fetch
-  if (options.headers) http.headers = options.headers
-  if (known) http.known = known
-  return HttpRangeReader.open(entry.name, http)
+  return HttpRangeReader.open(entry.name, {
+    ...options.http,
+    cache: options.cache,
+    signal,
+    ...(known ? { known } : {}),
+  })
 }
 
 /** Reads the footer of one file and describes its columns. The reader is closed before returning. */

@@ -1,0 +1,126 @@
+import { abortErrorFrom, throwIfAborted, type VectorSource } from '@sd/core'
+import { Kernel, threadKernel } from './kernel.js'
+import type { Metric } from './metric.js'
+import type { WorkerPool } from './pool.js'
+import { mergeHeaps } from './results.js'
+import { type Heaps, type MemoryRows, scanList, scanRange, TileScanner } from './scan.js'
+
+/** Work (rows x queries x dimension) below which a search stays on the calling thread. */
+const PARALLEL_WORK = 1 << 24
+
+/** What an exact search reads and keeps. */
+export interface ExactPlan {
+  metric: Metric
+  k: number
+  /** Prepared queries, flat. */
+  queries: Float32Array
+  /** Rows that may be returned (1 = allowed), or none for all rows. */
+  mask?: Uint8Array | undefined
+  /** How many rows the mask allows (or the row count without a mask). */
+  allowed: number
+  signal?: AbortSignal | undefined
+}
+
+/** Allowed rows below this share of all rows are gathered rather than scanned with a mask. */
+const GATHER_SHARE = 1 / 16
+
+function allowedList(mask: Uint8Array, allowed: number, shared: boolean): Int32Array {
+  const list = new Int32Array(shared ? new SharedArrayBuffer(allowed * 4) : new ArrayBuffer(allowed * 4))
+  let j = 0
+  for (let i = 0; i < mask.length && j < allowed; i++) if (mask[i]) list[j++] = i
+  return list
+}
+
+/**
+ * Exact top-k over rows in memory (SharedArrayBuffers): on the calling thread, or split into as
+ * many row ranges as the pool has workers when the work is large enough.
+ */
+export async function searchMemory(
+  rows: MemoryRows,
+  rowCount: number,
+  plan: ExactPlan,
+  pool: WorkerPool | undefined,
+): Promise<Heaps> {
+  throwIfAborted(plan.signal)
+  const d = rows.dimension
+  const gather = plan.mask !== undefined && plan.allowed < rowCount * GATHER_SHARE
+  const list = gather ? allowedList(plan.mask as Uint8Array, plan.allowed, pool !== undefined) : undefined
+  const span = list ? list.length : rowCount
+  const nq = plan.queries.length / d
+  const parts = pool && pool.size > 1 && span * nq * d >= PARALLEL_WORK ? pool.size : 1
+  const withMask = gather ? { ...rows, mask: undefined } : { ...rows, mask: plan.mask }
+  if (parts === 1 || !pool) {
+    const kernel = threadKernel()
+    return list
+      ? scanList(kernel, plan.metric, plan.k, plan.queries, withMask, list, 0, span)
+      : scanRange(kernel, plan.metric, plan.k, plan.queries, withMask, 0, span)
+  }
+  const step = Math.ceil(span / parts)
+  const tasks = []
+  for (let start = 0; start < span; start += step)
+    tasks.push({
+      metric: plan.metric,
+      k: plan.k,
+      dimension: d,
+      queries: plan.queries,
+      vectors: rows.vectors,
+      invNorms: rows.invNorms,
+      mask: withMask.mask,
+      list,
+      start,
+      end: Math.min(span, start + step),
+    })
+  return mergeHeaps(await pool.run(tasks, plan.signal))
+}
+
+/**
+ * Exact top-k over a {@link VectorSource} (a memory-mapped file larger than RAM, say): tiles are read
+ * straight into the kernel's memory one after another, so memory stays at one tile whatever the
+ * source's size. Tiles the mask allows nothing in are not read; a small allowed set is read row by row.
+ */
+export async function searchSource(source: VectorSource, plan: ExactPlan): Promise<Heaps> {
+  const d = source.dimension
+  const kernel = new Kernel() // its own memory: other searches may run while this one awaits reads
+  const scanner = new TileScanner(kernel, d, plan.metric, plan.k, plan.queries)
+  const T = scanner.tileRows
+  const rowCount = source.length
+  const check = () => {
+    if (plan.signal?.aborted) throw abortErrorFrom(plan.signal)
+  }
+  if (plan.mask && plan.allowed < rowCount / 64) {
+    const list = allowedList(plan.mask, plan.allowed, false)
+    for (let at = 0; at < list.length; at += T) {
+      check()
+      const n = Math.min(T, list.length - at)
+      const tile = scanner.tile()
+      const ids = scanner.ids()
+      for (let j = 0; j < n; j++) {
+        const id = list[at + j] as number
+        ids[j] = id
+        const got = source.readRows(id, id + 1, tile.subarray(j * d, (j + 1) * d))
+        if (typeof got !== 'number') await got
+      }
+      scanner.scan(n, 0, { useIds: true })
+    }
+    return scanner.heaps()
+  }
+  for (let at = 0; at < rowCount; at += T) {
+    check()
+    const n = Math.min(T, rowCount - at)
+    let useMask = false
+    if (plan.mask) {
+      const slice = plan.mask.subarray(at, at + n)
+      let allowed = 0
+      for (let i = 0; i < n; i++) allowed += slice[i] as number
+      if (allowed === 0) continue
+      if (allowed < n) {
+        scanner.mask().set(slice)
+        useMask = true
+      }
+    }
+    const pending = source.readRows(at, at + n, scanner.tile())
+    const got = typeof pending === 'number' ? pending : await pending
+    scanner.scan(Math.min(got, n), at, { useMask })
+  }
+  return scanner.heaps()
+}

@@ -1,0 +1,106 @@
+import * as dagCbor from '@ipld/dag-cbor'
+import { compileFilter, type Filter } from '@sd/core'
+import type { OpenedIndex } from './car-read.js'
+import { corrupt, invalid } from './errors.js'
+
+/** Metadata of one vector: a plain object (keys from data are kept as own properties). */
+export type Metadata = Record<string, unknown>
+
+/**
+ * Metadata by row. Rows added without metadata hold nothing until read, then read as
+ * `{ id: String(index) }`, so adding a million vectors does not build a million objects.
+ */
+export class MetadataStore {
+  private readonly items: (Metadata | undefined)[] = []
+  /** Top-level keys some row has. */
+  readonly fields = new Set<string>()
+
+  get length(): number {
+    return this.items.length
+  }
+
+  /** Appends metadata for `count` rows starting at `first` (`undefined` = the default). */
+  append(first: number, count: number, metadata: readonly unknown[] | undefined): void {
+    if (metadata === undefined) {
+      this.items.length = first + count
+      this.fields.add('id')
+      return
+    }
+    for (let i = 0; i < count; i++) {
+      const m = metadata[i]
+      if (typeof m !== 'object' || m === null || Array.isArray(m))
+        throw invalid(
+          'KNN_BAD_METADATA',
+          `Expected metadata ${i} to be an object, got ${m === null ? 'null' : typeof m}`,
+          first + i,
+        )
+    }
+    for (let i = 0; i < count; i++) {
+      const m = metadata[i] as Metadata
+      for (const key of Object.keys(m)) this.fields.add(key)
+      this.items[first + i] = m
+    }
+  }
+
+  /** Appends metadata read from a saved index (`undefined` = the default). */
+  appendStored(first: number, items: readonly (Metadata | undefined)[]): void {
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i]
+      if (m === undefined) this.fields.add('id')
+      else for (const key of Object.keys(m)) this.fields.add(key)
+      this.items[first + i] = m
+    }
+  }
+
+  /** The metadata of row `index`. */
+  get(index: number): Metadata {
+    return this.items[index] ?? { id: String(index) }
+  }
+
+  /** Metadata as stored (`undefined` for a default), for saving. */
+  raw(index: number): Metadata | undefined {
+    return this.items[index]
+  }
+
+  /**
+   * The rows `filter` allows among the live ones, as a 0/1 mask, and how many. A filter on a field
+   * no row has is refused (`KNN_UNKNOWN_FIELD`): it would silently match nothing (or everything).
+   */
+  mask(filter: Filter, live: Uint8Array, rows: number): { mask: Uint8Array; allowed: number } {
+    const compiled = compileFilter(filter)
+    for (const field of compiled.fields) {
+      const top = field.split('.')[0] as string
+      if (!this.fields.has(field) && !this.fields.has(top))
+        throw invalid(
+          'KNN_UNKNOWN_FIELD',
+          `The filter reads field "${field}", which no vector's metadata has (fields: ${[...this.fields].slice(0, 20).join(', ')})`,
+        )
+    }
+    const mask = new Uint8Array(new SharedArrayBuffer(rows))
+    let allowed = 0
+    for (let i = 0; i < rows; i++) {
+      if (live[i] === 0) continue
+      if (compiled.matches(this.get(i))) {
+        mask[i] = 1
+        allowed++
+      }
+    }
+    return { mask, allowed }
+  }
+}
+
+/** The metadata blocks of a saved index, verified and decoded (`undefined` for the default). */
+export function readMetadata(opened: OpenedIndex): (Metadata | undefined)[] {
+  const out: (Metadata | undefined)[] = []
+  for (const chunk of opened.manifest.metadata) {
+    const items = dagCbor.decode(opened.block(chunk.link)) as unknown
+    if (!Array.isArray(items) || items.length !== chunk.count)
+      throw corrupt('KNN_BAD_SAVE', `A metadata block does not hold ${chunk.count} entries`, opened.path)
+    for (const item of items) {
+      if (item !== null && (typeof item !== 'object' || Array.isArray(item)))
+        throw corrupt('KNN_BAD_SAVE', `A metadata entry is not an object`, opened.path)
+      out.push(item === null ? undefined : (item as Metadata))
+    }
+  }
+  return out
+}

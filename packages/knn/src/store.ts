@@ -1,0 +1,106 @@
+import { threadKernel } from './kernel.js'
+import { tileRowsFor } from './scan.js'
+
+/**
+ * Rows in memory, in SharedArrayBuffers so search workers read them without a copy. Capacity grows
+ * by doubling; a search in flight keeps the buffers it was given (rows are never rewritten).
+ */
+export class MemoryVectors {
+  vectors: Float32Array
+  /** 1 / |row| per row (0 for a zero row), for cosine scores. */
+  invNorms: Float32Array
+  /** 1 = live, 0 = removed, per row. */
+  live: Uint8Array
+  /** Rows stored, removed ones included. */
+  rows = 0
+  /** Rows not removed. */
+  liveCount = 0
+
+  constructor(
+    readonly dimension: number,
+    capacity = 1024,
+  ) {
+    this.vectors = sharedFloats(capacity * dimension)
+    this.invNorms = sharedFloats(capacity)
+    this.live = new Uint8Array(new SharedArrayBuffer(capacity))
+  }
+
+  private capacity(): number {
+    return this.invNorms.length
+  }
+
+  private grow(needed: number): void {
+    let capacity = Math.max(1024, this.capacity())
+    while (capacity < needed) capacity *= 2
+    const vectors = sharedFloats(capacity * this.dimension)
+    vectors.set(this.vectors.subarray(0, this.rows * this.dimension))
+    const invNorms = sharedFloats(capacity)
+    invNorms.set(this.invNorms.subarray(0, this.rows))
+    const live = new Uint8Array(new SharedArrayBuffer(capacity))
+    live.set(this.live.subarray(0, this.rows))
+    this.vectors = vectors
+    this.invNorms = invNorms
+    this.live = live
+  }
+
+  /** Appends checked rows (a flat array) and returns the index of the first. */
+  append(flat: Float32Array): number {
+    const n = flat.length / this.dimension
+    this.reserve(n).set(flat)
+    return this.commit(n)
+  }
+
+  /** Room for `n` more rows: the view to fill before {@link MemoryVectors.commit}. */
+  reserve(n: number): Float32Array {
+    const d = this.dimension
+    if (this.rows + n > this.capacity()) this.grow(this.rows + n)
+    return this.vectors.subarray(this.rows * d, (this.rows + n) * d)
+  }
+
+  /** Counts `n` rows filled in the reserved view, and returns the index of the first. */
+  commit(n: number): number {
+    const d = this.dimension
+    const first = this.rows
+    this.live.fill(1, first, first + n)
+    computeInverseNorms(this.vectors, d, first, first + n, this.invNorms)
+    this.rows += n
+    this.liveCount += n
+    return first
+  }
+
+  /** Marks a live row removed; false when it already was. */
+  remove(index: number): boolean {
+    if (this.live[index] === 0) return false
+    this.live[index] = 0
+    this.liveCount--
+    return true
+  }
+
+  /** The stored rows (a view, removed rows included). */
+  view(): Float32Array {
+    return this.vectors.subarray(0, this.rows * this.dimension)
+  }
+}
+
+function sharedFloats(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * 4))
+}
+
+/** Fills `out[start, end)` with the inverse norms of rows `[start, end)` of `vectors`, in kernel tiles. */
+export function computeInverseNorms(
+  vectors: Float32Array,
+  dimension: number,
+  start: number,
+  end: number,
+  out: Float32Array,
+): void {
+  const kernel = threadKernel()
+  const T = tileRowsFor(dimension) * 4
+  const [tilePtr, normsPtr] = kernel.reserve([T * dimension * 4, T * 4]) as [number, number]
+  for (let at = start; at < end; at += T) {
+    const n = Math.min(T, end - at)
+    kernel.floats(tilePtr, n * dimension).set(vectors.subarray(at * dimension, (at + n) * dimension))
+    kernel.exports.inverseNorms(tilePtr, n, dimension, normsPtr)
+    out.set(kernel.floats(normsPtr, n), at)
+  }
+}

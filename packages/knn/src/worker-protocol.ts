@@ -1,0 +1,24 @@
+import type { Metric } from './metric.js'
+
+/** A scan a worker runs: rows `[start, end)` of the shared vectors, or of the shared row list. */
+export interface ScanRequest {
+  id: number
+  metric: Metric
+  k: number
+  dimension: number
+  /** Prepared queries (unit length under cosine). */
+  queries: Float32Array
+  /** Every row, row-major, over a SharedArrayBuffer (shared, never copied). */
+  vectors: Float32Array
+  invNorms?: Float32Array | undefined
+  mask?: Uint8Array | undefined
+  /** Row ids to gather; `start` and `end` then index this list. */
+  list?: Int32Array | undefined
+  start: number
+  end: number
+}
+
+/** A worker's answer: raw top-k lists, or the message of what failed. */
+export type ScanReply =
+  | { id: number; ok: true; scores: Float32Array; ids: Int32Array }
+  | { id: number; ok: false; message: string }

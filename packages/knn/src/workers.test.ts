@@ -1,0 +1,80 @@
+import { SdError } from '@sd/core'
+import { describe, expect, it } from 'vitest'
+import { KnnIndex } from './knn-index.js'
+import type { WorkerPool } from './pool.js'
+import { mulberry32 } from './random.js'
+
+const d = 32
+const n = 20_000
+const rand = mulberry32(11)
+const rows = Float32Array.from({ length: n * d }, () => rand() - 0.5)
+const queries = Float32Array.from({ length: 64 * d }, () => rand() - 0.5)
+const metadata = Array.from({ length: n }, (_, i) => ({ group: i % 100 }))
+
+function poolOf(index: KnnIndex): WorkerPool | undefined {
+  return (index as unknown as { pool: WorkerPool | undefined }).pool
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SdError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(SdError)
+  return error as SdError
+}
+
+describe('searchBatch on worker threads', () => {
+  it('gives the same results as the calling thread, filtered or not, and stops its workers on close', async () => {
+    const main = new KnnIndex({ dimension: d, metric: 'euclidean', workers: 0 })
+    const pooled = new KnnIndex({ dimension: d, metric: 'euclidean', workers: 2 })
+    for (const index of [main, pooled]) index.addVectors(rows, metadata)
+    expect(pooled.workerCount).toBe(0) // started on the first large search
+    expect(await pooled.searchBatch(queries, 10)).toEqual(await main.searchBatch(queries, 10))
+    expect(pooled.workerCount).toBe(2)
+    expect(main.workerCount).toBe(0)
+    const filter = { group: { $in: [3, 50] } }
+    expect(await pooled.searchBatch(queries, 10, { filter })).toEqual(
+      await main.searchBatch(queries, 10, { filter }),
+    )
+    pooled.remove([1, 2, 3])
+    main.remove([1, 2, 3])
+    expect(await pooled.searchBatch(queries, 5)).toEqual(await main.searchBatch(queries, 5))
+    await pooled.close()
+    expect(pooled.workerCount).toBe(0)
+    expect((await rejection(pooled.searchBatch(queries, 1))).code).toBe('KNN_CLOSED')
+  })
+
+  it('stops its workers when the search is aborted', async () => {
+    const index = new KnnIndex({ dimension: d, workers: 2 })
+    index.addVectors(rows)
+    await index.searchBatch(queries, 3)
+    expect(index.workerCount).toBe(2)
+    const controller = new AbortController()
+    const many = new Float32Array(2000 * d).fill(0.25)
+    const search = index.searchBatch(many, 10, { signal: controller.signal })
+    controller.abort()
+    expect((await rejection(search)).code).toBe('ABORTED')
+    expect(index.workerCount).toBe(0)
+    // and searches again with new workers
+    expect((await index.searchBatch(queries, 3)).length).toBe(64)
+    expect(index.workerCount).toBe(2)
+    await index.close()
+  })
+
+  it('turns a worker that dies into WORKER_CRASHED, stops the others, and recovers', async () => {
+    const index = new KnnIndex({ dimension: d, workers: 2 })
+    index.addVectors(rows)
+    await index.searchBatch(queries, 3)
+    const many = new Float32Array(4000 * d).fill(0.5)
+    const search = index.searchBatch(many, 10)
+    const worker = (poolOf(index) as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0]
+    await worker?.terminate()
+    const error = await rejection(search)
+    expect(error.code).toBe('WORKER_CRASHED')
+    expect(error.message).toMatch(/exited with code/)
+    expect(index.workerCount).toBe(0)
+    expect((await index.searchBatch(queries, 3))[0]?.length).toBe(3)
+    await index.close()
+  })
+})
