@@ -41,7 +41,7 @@ if (mode === 'read-whole' || mode === 'read-chunks') {
   records = size / 4 / dimension
 } else if (mode === 'dataset') {
   for await (const batch of loadVectors(path, { dimension, batchSize: BATCH })) {
-    for (const vector of batch.column('vector') as Float32Array[]) sum(vector)
+    sum(batch.column('vector') as Float32Array)
     records += batch.numRows
   }
 } else {
