@@ -16,10 +16,12 @@
 
 export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-message.js'
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
+export { CORE_ERROR_CODES, type CoreErrorCode } from './codes.js'
 export * from './columns/index.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
+  type BatchSource,
   type DatasetSource,
   type IterOptions,
   type RowMapFn,
@@ -78,6 +80,7 @@ export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying
 export { StreamingDataLoader } from './loader.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
+export { importPeer } from './peer.js'
 export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
