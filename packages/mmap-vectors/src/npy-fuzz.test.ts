@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { SdError } from '@sd/core'
+import { CORE_ERROR_CODES, SdError } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MMAP_VECTORS_ERROR_CODES } from './errors.js'
 import { loadMemoryMappedVectors } from './load.js'
@@ -18,7 +18,7 @@ const CASES = LONG ? 20_000 : 400
 const SEED = Number(process.env.SD_FUZZ_SEED ?? 20_261_201)
 /** Milliseconds one open may take (generous: the machine may be busy). */
 const BOUND_MS = 2000
-const CODES = new Set<string>(MMAP_VECTORS_ERROR_CODES)
+const CODES = new Set<string>([...MMAP_VECTORS_ERROR_CODES, ...CORE_ERROR_CODES])
 
 /** Our reading of an accepted file, to compare with NumPy's. */
 interface Accepted {
