@@ -100,3 +100,18 @@ export {
 export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
 export { isVectorSource, type VectorSource } from './vector-source.js'
+export {
+  type ErrorMessage,
+  errorFromMessage,
+  errorToMessage,
+  type PoolTask,
+  type SpawnOptions,
+  serveWorker,
+  spawnWorker,
+  type TaskContext,
+  type TaskOptions,
+  type WorkerHandler,
+  WorkerPool,
+  type WorkerPoolOptions,
+  workerModule,
+} from './workers/index.js'
