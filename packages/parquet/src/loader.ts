@@ -15,6 +15,7 @@ import {
 import type { DecodedArray } from 'hyparquet'
 import { type ByteSource, byteSource } from './byte-source.js'
 import { canSkip, filterColumns, filterMask } from './filter.js'
+import { rowGroupSpan } from './footer.js'
 import { GroupReader, type GroupTask, type ReadTuning, taskBytes, upfrontBytes } from './group-reader.js'
 import { constantColumn, type PartitionColumn, typePartitions } from './hive.js'
 import {
@@ -178,6 +179,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         fileSizeBytes: p.byteLength,
         createdBy: p.metadata.created_by,
         partition: Object.fromEntries(o.partitions.map((c) => [c.field.name, c.values[i]])),
+        rowGroups: p.metadata.row_groups.map(rowGroupSpan),
       })),
     }
   }

@@ -57,6 +57,15 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
   rowFormat?: 'columns' | 'object'
 }
 
+/** One row group of a file: its rows and the bytes its column chunks span. */
+export interface ParquetRowGroupInfo {
+  numRows: number
+  /** First byte of the row group's first column chunk (dictionary page included). */
+  byteStart: number
+  /** Byte just past the row group's last column chunk. */
+  byteEnd: number
+}
+
 /** One file of a source, as {@link ParquetStreamingLoader.getMetadata} describes it. */
 export interface ParquetFileInfo {
   /** Path or URL. */
@@ -67,6 +76,8 @@ export interface ParquetFileInfo {
   createdBy: string | undefined
   /** Hive-style `key=value` folder values of this file (empty outside directories). */
   partition: Record<string, unknown>
+  /** The row groups, in file order. */
+  rowGroups: ParquetRowGroupInfo[]
 }
 
 /** What {@link ParquetStreamingLoader.getMetadata} returns, from the footers alone. */
