@@ -4,12 +4,12 @@ import { basename } from 'node:path'
 import { FileRangeReader, IoError, throwIfAborted, ValidationError } from '@sd/core'
 import type { CID } from 'multiformats/cid'
 import { BusyClock, type StageStats, stage } from './busy-clock.js'
-import { writeSidecar } from './car-index.js'
 import { CarFileWriter } from './car-writer.js'
 import { cborCid } from './cid.js'
 import { detectFormat, planFile } from './file-plan.js'
+import { finishCar } from './finish-car.js'
 import { LineRangeScanner } from './line-ranges.js'
-import { encodeManifest, type FileFormat, type FileManifest } from './manifest.js'
+import type { FileFormat, FileManifest } from './manifest.js'
 import { type Profile, profileSpec } from './profiles.js'
 import { UnixFsFileBuilder } from './unixfs-builder.js'
 
@@ -142,14 +142,7 @@ export async function packFile(
         header: lines?.header,
         batches: lines ? lines.batches : (plan.batches ?? []),
       }
-      const blocks = encodeManifest(manifest, cborCid)
-      for (const block of blocks) writer.put(block.cid, block.bytes)
-      const root = (blocks.at(-1) as (typeof blocks)[number]).cid
-      const written = await writer.finish(root)
-      if (options.index !== false) {
-        const info = await stat(carPath)
-        await writeSidecar(carPath, `${info.size}:${info.mtimeMs}`, writer.places)
-      }
+      const { root, written } = await finishCar(writer, manifest, options.index !== false)
       return {
         root,
         file: fileRoot.cid,
