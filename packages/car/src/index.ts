@@ -38,6 +38,13 @@ export type {
 export { type OpenCarOptions, openCar } from './open-car.js'
 export type { CarLoadOptions } from './options.js'
 export { type PackOptions, type PackResult, packFile } from './pack.js'
+export {
+  type CarToParquetOptions,
+  type ParquetToCarOptions,
+  type ParquetToCarResult,
+  streamCarToParquet,
+  streamParquetToCar,
+} from './parquet-bridge.js'
 export { PROFILES, type Profile, type ProfileSpec } from './profiles.js'
 export type { CarReadStats } from './read-stored.js'
 export type { UnixFsFile } from './unixfs-file.js'
