@@ -4,7 +4,6 @@ import {
   type DatasetStats,
   type Field,
   FormatError,
-  filterColumn,
   type ReadContext,
   RecordBatch,
   type Row,
@@ -367,18 +366,19 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
     mask: Uint8Array | undefined,
     kept: number,
   ): RecordBatch<R> {
-    const columns: Record<string, Column> = {}
+    const columns: Record<string, Column> = Object.create(null)
+    const rows = mask ? mask.length : kept
     for (const out of o.outputs) {
       if (out.kind === 'partition') {
         const partition = o.partitions[out.index] as PartitionColumn
-        columns[out.field.name] = constantColumn(out.field, partition.values[partIndex], kept)
+        columns[out.field.name] = constantColumn(out.field, partition.values[partIndex], rows)
         continue
       }
-      let values = raw.get(out.name) as Column
-      if (mask) values = filterColumn(values, mask, kept)
-      columns[out.name] = (part.byName.get(out.name) as ColumnInfo).finish(values as DecodedArray)
+      const values = raw.get(out.name) as DecodedArray
+      columns[out.name] = (part.byName.get(out.name) as ColumnInfo).finish(values) as Column
     }
-    return RecordBatch.fromColumns<R>(columns, o.schema)
+    const batch = RecordBatch.fromColumns<R>(columns, o.schema)
+    return mask ? batch.filter(mask) : batch
   }
 
   #readerOptions(): ReaderOptions {

@@ -1,4 +1,4 @@
-import type { Field, HttpOptions, LoaderOptions } from '@sd/core'
+import type { Field, HttpOptions, LoaderOptions, RangeReader } from '@sd/core'
 import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
 /** A value a filter compares with. */
@@ -30,8 +30,13 @@ export type ParquetFilter = {
   [column: string]: ParquetFilterOperators | ParquetFilterValue | ParquetFilter[] | undefined
 }
 
-/** What {@link loadParquet} and {@link ParquetStreamingLoader} read: a file, a directory, URLs, or a list. */
-export type ParquetSource = string | URL | readonly (string | URL)[]
+/**
+ * What {@link loadParquet} and {@link ParquetStreamingLoader} read: a file path, a directory, an
+ * `http(s)` URL, a core `RangeReader` (a file another package resolved: a file inside a CAR, a
+ * Hugging Face file), or an array of these. A `RangeReader` is read, never closed, by the loader:
+ * it must stay open while the loader is used, and its owner closes it.
+ */
+export type ParquetSource = string | URL | RangeReader | readonly (string | URL | RangeReader)[]
 
 /**
  * Options of {@link loadParquet} and {@link ParquetStreamingLoader}: the shared loader options,
