@@ -73,10 +73,20 @@ export {
   resolveHttpOptions,
 } from './io/http-options.js'
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
-export { isHttpUrl, openRange } from './io/open-range.js'
+export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
+export {
+  isS3Url,
+  parseS3Url,
+  resolveS3Options,
+  type S3Location,
+  type S3Options,
+  type S3Settings,
+} from './io/s3-config.js'
+export { listS3, type S3ListOptions, type S3Object } from './io/s3-list.js'
+export { type S3RangeOptions, S3RangeReader } from './io/s3-range.js'
 export { StreamingDataLoader } from './loader.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
