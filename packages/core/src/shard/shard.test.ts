@@ -85,7 +85,7 @@ describe('shard', () => {
     const max = Math.max(...plain.map((p) => p.ids.length))
     expect(min).toBeLessThan(max)
     expect(drop.map((p) => p.batches.length)).toEqual(new Array(worldSize).fill(Math.ceil(min / 1000)))
-    drop.forEach((p, r) => expect(p.ids).toEqual(plain[r]?.ids.slice(0, min)))
+    for (const [r, p] of drop.entries()) expect(p.ids).toEqual(plain[r]?.ids.slice(0, min))
     const pad = await Promise.all(
       Array.from({ length: worldSize }, (_, rank) =>
         ids(dataset().shard({ rank, worldSize, equalize: 'pad' })),
@@ -279,7 +279,9 @@ describe('other sources', () => {
     expect(sorted(parts.flat().map((r) => r.id))).toEqual(rows.map((r) => r.id))
     const mapped = ds
       .map((b) =>
-        RecordBatch.fromColumns({ id: Int32Array.from(b.column('id') as ArrayLike<number>, (v) => v * 2) }),
+        RecordBatch.fromColumns<{ id: number }>({
+          id: Int32Array.from(b.column('id') as ArrayLike<number>, (v) => v * 2),
+        }),
       )
       .filter((r) => r.id % 4 === 0, { batched: false })
     const viaMap = await mapped.shard({ rank: 1, worldSize: 2 }).toArray()

@@ -21,7 +21,8 @@ export function arrayUnitSource<R extends Row>(
   if (!batches && items.some((item) => RecordBatch.isRecordBatch(item))) return undefined
   const units: DataUnit[] = []
   if (batches) {
-    items.forEach((item, i) => units.push({ id: `batch-${i}`, rows: (item as RecordBatch<R>).numRows }))
+    for (const [i, item] of items.entries())
+      units.push({ id: `batch-${i}`, rows: (item as RecordBatch<R>).numRows })
   } else {
     for (let start = 0; start < items.length; start += batchSize)
       units.push({ id: `rows-${start}`, rows: Math.min(batchSize, items.length - start) })
