@@ -243,3 +243,24 @@ export function selectTopK(
     }
   }
 }
+
+/** The index of the first NaN or +-Infinity among `count` float32 values at `values`, or -1. */
+export function firstNonFinite(values: usize, count: i32): i32 {
+  const zero = f32x4.splat(0)
+  const vc = count & ~3
+  for (let i = 0; i < vc; i += 4) {
+    const v = v128.load(values + ((<usize>i) << 2))
+    // x - x is 0 for every finite x, NaN for NaN and +-Infinity
+    if (v128.any_true(f32x4.ne(f32x4.sub(v, v), zero))) {
+      for (let j = i; j < i + 4; j++) {
+        const x = load<f32>(values + ((<usize>j) << 2))
+        if (x - x != 0) return j
+      }
+    }
+  }
+  for (let j = vc; j < count; j++) {
+    const x = load<f32>(values + ((<usize>j) << 2))
+    if (x - x != 0) return j
+  }
+  return -1
+}

@@ -20,6 +20,7 @@ interface KernelExports {
   l2Tile(queries: number, nq: number, rows: number, n: number, dim: number, out: number): void
   inverseNorms(rows: number, n: number, dim: number, out: number): void
   resetHeaps(heapScores: number, heapIds: number, count: number): void
+  firstNonFinite(values: number, count: number): number
   selectTopK(
     scores: number,
     nq: number,

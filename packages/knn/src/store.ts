@@ -1,3 +1,4 @@
+import { invalid } from './errors.js'
 import { threadKernel } from './kernel.js'
 import { tileRowsFor } from './scan.js'
 
@@ -18,6 +19,7 @@ export class MemoryVectors {
 
   constructor(
     readonly dimension: number,
+    private readonly withNorms: boolean,
     capacity = 1024,
   ) {
     this.vectors = sharedFloats(capacity * dimension)
@@ -43,13 +45,6 @@ export class MemoryVectors {
     this.live = live
   }
 
-  /** Appends checked rows (a flat array) and returns the index of the first. */
-  append(flat: Float32Array): number {
-    const n = flat.length / this.dimension
-    this.reserve(n).set(flat)
-    return this.commit(n)
-  }
-
   /** Room for `n` more rows: the view to fill before {@link MemoryVectors.commit}. */
   reserve(n: number): Float32Array {
     const d = this.dimension
@@ -62,7 +57,7 @@ export class MemoryVectors {
     const d = this.dimension
     const first = this.rows
     this.live.fill(1, first, first + n)
-    computeInverseNorms(this.vectors, d, first, first + n, this.invNorms)
+    if (this.withNorms) computeInverseNorms(this.vectors, d, first, first + n, this.invNorms)
     this.rows += n
     this.liveCount += n
     return first
@@ -102,5 +97,29 @@ export function computeInverseNorms(
     kernel.floats(tilePtr, n * dimension).set(vectors.subarray(at * dimension, (at + n) * dimension))
     kernel.exports.inverseNorms(tilePtr, n, dimension, normsPtr)
     out.set(kernel.floats(normsPtr, n), at)
+  }
+}
+
+/**
+ * Refuses NaN and Infinity (values that overflow float32 included), naming the first bad row, with
+ * the kernel's SIMD check over tiles of the rows.
+ */
+export function checkRows(flat: Float32Array, dimension: number, what = 'vector'): void {
+  const kernel = threadKernel()
+  const T = tileRowsFor(dimension) * 4 * dimension
+  const [ptr] = kernel.reserve([T * 4]) as [number]
+  for (let at = 0; at < flat.length; at += T) {
+    const n = Math.min(T, flat.length - at)
+    kernel.floats(ptr, n).set(flat.subarray(at, at + n))
+    const bad = kernel.exports.firstNonFinite(ptr, n)
+    if (bad >= 0) {
+      const i = at + bad
+      const row = Math.floor(i / dimension)
+      throw invalid(
+        'KNN_NON_FINITE',
+        `Expected finite values, got ${flat[i]} in ${what} ${row} at component ${i % dimension}`,
+        row,
+      )
+    }
   }
 }
