@@ -65,7 +65,7 @@ export const knnSuite: Suite = async (options) => {
   const nlist = quick ? 256 : 1024
   const dir = join(options.dataDir ?? defaultDataDir(), 'knn')
   mkdirSync(dir, { recursive: true })
-  const params: Clustered = { rows, dimension: D, clusters: quick ? 200 : 1000, seed: 42, spread: 0.12 }
+  const params: Clustered = { rows, dimension: D, clusters: quick ? 200 : 1000, seed: 42, spread: 0.35 }
   const label = `${rows / 1e6}M x ${D} clustered, euclidean, k=${K}`
   const measurements: Measurement[] = []
   const ratios: RatioCheck[] = []
