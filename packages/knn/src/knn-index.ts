@@ -65,7 +65,10 @@ export class KnnIndex {
     this.dimension = checkDimension(options.dimension)
     this.metric = checkMetric(options.metric)
     this.workers = resolveWorkers(options.workers)
-    this.store = new MemoryVectors(this.dimension, this.metric === 'cosine')
+    this.store = new MemoryVectors(
+      this.dimension,
+      this.metric === 'cosine' ? 'inverse' : this.metric === 'euclidean' ? 'squared' : undefined,
+    )
     this.source = undefined
   }
 
@@ -234,7 +237,8 @@ export class KnnIndex {
         {
           vectors: store.vectors,
           dimension: this.dimension,
-          invNorms: this.metric === 'cosine' ? store.invNorms : undefined,
+          norms: this.metric === 'dot' ? undefined : store.norms,
+          maxSquaredNorm: store.maxSquaredNorm,
         },
         rowCount,
         plan,
