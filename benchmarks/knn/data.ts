@@ -56,7 +56,7 @@ function centresOf(p: Clustered): Float32Array {
 
 /** The `.npy` of the rows (written once per parameters, with @sd/mmap-vectors, and reused). */
 export function clusteredNpy(dir: string, p: Clustered): string {
-  const name = `knn-${p.rows}x${p.dimension}-c${p.clusters}-s${p.seed}.npy`
+  const name = `knn-${p.rows}x${p.dimension}-c${p.clusters}-s${p.seed}-n${p.spread}.npy`
   return writeOnce(join(dir, name), (tmp) => {
     const centres = centresOf(p)
     const rand = mulberry32(p.seed + 1)

@@ -260,9 +260,9 @@ export const knnSuite: Suite = async (options) => {
     extra: { recall: Number(ivfChild.recall), nprobe: ivfPick.nprobe, nlist },
   })
 
-  log('HNSW: hnswlib-node (M=16, efConstruction=200), 1 thread')
+  log('HNSW: hnswlib-node (M=16, efConstruction=100), 1 thread')
   const hnsw = new HierarchicalNSW('l2', D)
-  hnsw.initIndex(rows, 16, 200, 100)
+  hnsw.initIndex(rows, 16, 100, 100)
   const hnswBuild = timeOnce(() => {
     for (let r = 0; r < rows; r++) hnsw.addPoint(Array.from(data.subarray(r * D, (r + 1) * D)), r)
   })
