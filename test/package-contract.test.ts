@@ -13,6 +13,7 @@ interface Manifest {
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>
 }
 
 const root = join(import.meta.dirname, '..')
@@ -23,10 +24,8 @@ const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
     manifest: JSON.parse(readFileSync(join(root, 'packages', d.name, 'package.json'), 'utf8')) as Manifest,
   }))
 
-function sdDeps(m: Manifest): string[] {
-  const all = { ...m.dependencies, ...m.devDependencies, ...m.peerDependencies }
-  return Object.keys(all).filter((n) => n.startsWith('@sd/'))
-}
+const sdNames = (deps: Record<string, string> | undefined) =>
+  Object.keys(deps ?? {}).filter((n) => n.startsWith('@sd/'))
 
 function conditionOrder(entry: unknown): string[] {
   return entry && typeof entry === 'object' ? Object.keys(entry) : []
@@ -47,10 +46,30 @@ describe.each(packages)('package contract of packages/$dir', ({ dir, manifest })
   })
 
   it('depends on @sd/core alone among sd packages (core on none)', () => {
-    if (manifest.name === '@sd/core') expect(sdDeps(manifest)).toEqual([])
+    if (manifest.name === '@sd/core') expect(sdNames(manifest.dependencies)).toEqual([])
     else {
-      expect(sdDeps(manifest)).toEqual(['@sd/core'])
+      expect(sdNames(manifest.dependencies)).toEqual(['@sd/core'])
       expect(manifest.dependencies?.['@sd/core']).toBe('workspace:^')
+    }
+  })
+
+  it('reaches other sd packages only as optional peers, present for its own tests', () => {
+    for (const name of sdNames(manifest.peerDependencies)) {
+      expect(manifest.peerDependenciesMeta?.[name]?.optional, `${name} must be an optional peer`).toBe(true)
+      expect(manifest.devDependencies?.[name], `${name} must be a dev dependency for the tests`).toBe(
+        'workspace:^',
+      )
+    }
+    for (const name of sdNames(manifest.devDependencies)) {
+      if (name === '@sd/core') continue
+      expect(manifest.peerDependencies?.[name], `${name} is used only as an optional peer`).toBeDefined()
+    }
+  })
+
+  it('takes apache-arrow, when at all, as an optional peer', () => {
+    expect(manifest.dependencies?.['apache-arrow']).toBeUndefined()
+    if (manifest.peerDependencies?.['apache-arrow'] !== undefined) {
+      expect(manifest.peerDependenciesMeta?.['apache-arrow']?.optional).toBe(true)
     }
   })
 

@@ -122,7 +122,125 @@ describe('vector columns', () => {
       nullable: false,
       dimension: 3,
     })
+    // vectors of different lengths have no fixed-size layout: they stay plain JSON values
     const ragged = RecordBatch.fromRows([{ v: Float32Array.of(1) }, { v: Float32Array.of(1, 2) }])
-    expect(ragged.field('v')).toEqual({ name: 'v', type: 'vector', nullable: false })
+    expect(ragged.field('v')).toEqual({ name: 'v', type: 'json', nullable: false })
+    expect(ragged.data('v').kind).toBe('json')
+  })
+
+  it('lay out as one flat Float32Array, with row views over it', () => {
+    const batch = RecordBatch.fromColumns({ v: [Float32Array.of(1, 2), Float32Array.of(3, 4)] })
+    expect(batch.column('v')).toEqual(Float32Array.of(1, 2, 3, 4))
+    const row = batch.rows()[1] as { v: Float32Array }
+    expect(row.v).toEqual(Float32Array.of(3, 4))
+    expect(row.v.buffer).toBe((batch.column('v') as Float32Array).buffer)
+  })
+})
+
+describe('the Arrow layout inside a batch', () => {
+  it('keeps nullable numbers typed, with nulls in the validity bitmap and null in rows', () => {
+    const batch = RecordBatch.fromColumns({
+      n: [1, null, 3],
+      big: [1n, null, 3n],
+      x: [0.5, 1.5, null],
+      b: [true, null, false],
+      s: ['a', null, 'ccc'],
+    })
+    expect(batch.column('n')).toEqual(Int32Array.of(1, 0, 3))
+    expect(batch.column('big')).toEqual(BigInt64Array.of(1n, 0n, 3n))
+    expect(batch.column('x')).toEqual(Float64Array.of(0.5, 1.5, 0))
+    expect(batch.column('b')).toEqual(Uint8Array.of(1, 0, 0))
+    expect(batch.column('s')).toEqual(['a', null, 'ccc'])
+    expect(batch.data('n').nullCount).toBe(1)
+    expect(batch.data('n').isNull(1)).toBe(true)
+    expect(batch.rows()).toEqual([
+      { n: 1, big: 1n, x: 0.5, b: true, s: 'a' },
+      { n: null, big: null, x: 1.5, b: null, s: null },
+      { n: 3, big: 3n, x: null, b: false, s: 'ccc' },
+    ])
+    expect(batch.byteSize).toBe(batch.columns().reduce((sum, c) => sum + c.byteSize, 0))
+    // exact: 3 int32 + 3 int64 + 3 float64 values, one byte of bool bits, five validity bytes,
+    // then the strings' 4 offsets and 4 bytes
+    expect(batch.byteSize).toBe(12 + 24 + 24 + 1 + 5 + 16 + 4)
+  })
+
+  it('takes ColumnData as is and lays plain arrays out by the schema given', () => {
+    const batch = RecordBatch.fromColumns({ d: [new Date('2020-01-02T00:00:00Z')], t: [0n] }, [
+      { name: 'd', type: 'date', nullable: false },
+      { name: 't', type: 'timestamp', nullable: false, unit: 's' },
+    ])
+    expect(batch.column('d')).toEqual(Int32Array.of(18263))
+    expect(batch.rows()[0]).toEqual({ d: new Date('2020-01-02T00:00:00Z'), t: new Date(0) })
+    const again = RecordBatch.fromColumns({ d: batch.data('d') })
+    expect(again.data('d')).toBe(batch.data('d'))
+  })
+})
+
+describe('keys from data never become prototypes', () => {
+  it('carries __proto__, constructor and toString as own properties of row views', () => {
+    const batch = RecordBatch.fromColumns({
+      ['__proto__']: [{ isAdmin: true }],
+      constructor: ['c'],
+      toString: ['t'],
+      user: ['eve'],
+    })
+    expect(batch.columnNames).toEqual(['__proto__', 'constructor', 'toString', 'user'])
+    const row = batch.rows()[0] as Record<string, unknown>
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
+    expect((row as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+    expect(Object.hasOwn(row, '__proto__')).toBe(true)
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toEqual({ isAdmin: true })
+    expect(row.constructor).toBe('c')
+    expect(row.toString).toBe('t')
+  })
+
+  it('does so in wide batches too, built without a compiled literal', () => {
+    const columns: Record<string, unknown[]> = Object.create(null)
+    for (let j = 0; j < 1000; j++) columns[`c${j}`] = [j]
+    columns['__proto__'] = [{ isAdmin: true }]
+    const row = RecordBatch.fromColumns(columns).rows()[0] as Record<string, unknown>
+    expect(Object.keys(row)).toHaveLength(1001)
+    expect(row.c999).toBe(999)
+    expect((row as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+    expect(Object.hasOwn(row, '__proto__')).toBe(true)
+  })
+
+  it('reads own __proto__ keys of row objects into columns', () => {
+    const rows = [JSON.parse('{"__proto__": {"isAdmin": true}, "user": "eve"}') as Record<string, unknown>]
+    const batch = RecordBatch.fromRows(rows)
+    expect(batch.columnNames).toEqual(['__proto__', 'user'])
+    expect(batch.column('__proto__')).toEqual([{ isAdmin: true }])
+  })
+})
+
+describe('wide batches', () => {
+  it('check names in linear time (80,000 columns)', () => {
+    const columns: Record<string, Int32Array> = Object.create(null)
+    const schema = []
+    for (let j = 0; j < 80_000; j++) {
+      columns[`c${j}`] = Int32Array.of(j)
+      schema.push({ name: `c${j}`, type: 'int32' as const, nullable: false })
+    }
+    const t0 = performance.now()
+    const batch = RecordBatch.fromColumns(columns, schema)
+    batch.select(['c79999', 'c0'])
+    // a quadratic check took tens of seconds here; linear is a few tens of milliseconds
+    expect(performance.now() - t0).toBeLessThan(5000)
+    expect(batch.column('c79999')).toEqual(Int32Array.of(79_999))
+  })
+
+  it('refuse duplicate names', () => {
+    expect(() =>
+      RecordBatch.fromData(
+        [
+          { name: 'a', type: 'int32', nullable: false },
+          { name: 'a', type: 'int32', nullable: false },
+        ],
+        [
+          RecordBatch.fromColumns({ a: Int32Array.of(1) }).data('a'),
+          RecordBatch.fromColumns({ a: Int32Array.of(1) }).data('a'),
+        ],
+      ),
+    ).toThrow(/distinct/)
   })
 })

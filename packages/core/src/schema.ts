@@ -1,58 +1,18 @@
-/** The logical type of a column. */
-export type DataType =
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'float32'
-  | 'float64'
-  | 'bool'
-  | 'string'
-  | 'binary'
-  | 'timestamp'
-  | 'date'
-  | 'json'
-  | 'vector'
-  | 'null'
+import { type ColumnData, fieldOf, isColumnData } from './columns/column-data.js'
+import type { DataType, Field, TypedColumn } from './columns/types.js'
 
-/** One column's name and type. */
-export interface Field {
-  /** Column name. */
-  name: string
-  /** Logical type. */
-  type: DataType
-  /** Whether the column may hold `null`. */
-  nullable: boolean
-  /** For `vector` columns: the number of components per row. */
-  dimension?: number
-}
-
-/** A typed array a numeric column can be stored in. */
-export type TypedColumn =
-  | Float64Array
-  | Float32Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
+export type { DataType, Field, TypedColumn } from './columns/types.js'
 
 /**
- * A column: a typed array for fixed-width numeric data without nulls, or a plain array
- * (strings, nested values, nullable numbers, vectors as `Float32Array` per row).
+ * What `RecordBatch.fromColumns` accepts for a column: a {@link ColumnData} in sd's layout, a typed
+ * array (fixed-width values without nulls), or a plain array of JS values (typed by the schema or
+ * inferred).
  */
-export type Column = TypedColumn | unknown[]
+export type Column = ColumnData | TypedColumn | unknown[]
 
-/** True when `column` is a typed array rather than a plain array. */
-export function isTypedColumn(column: Column): column is TypedColumn {
-  return ArrayBuffer.isView(column)
+/** True when `column` is a typed array. */
+export function isTypedColumn(column: unknown): column is TypedColumn {
+  return ArrayBuffer.isView(column) && !(column instanceof DataView)
 }
 
 /** The type a typed array stores. */
@@ -101,8 +61,9 @@ export function widenType(a: DataType, b: DataType): DataType {
   return 'json'
 }
 
-/** Infers a field from a column's contents (typed arrays exactly; plain arrays by their values). */
+/** Infers a field from a column: exactly for laid-out and typed columns, by its values for plain arrays. */
 export function inferField(name: string, column: Column): Field {
+  if (isColumnData(column)) return fieldOf(name, column)
   if (isTypedColumn(column)) return { name, type: typedArrayType(column), nullable: false }
   const acc = new FieldAccumulator()
   for (const value of column) {
@@ -136,22 +97,19 @@ class FieldAccumulator {
 
   /** The field, nullable also when fewer than `rows` values were seen (keys some rows lack). */
   field(name: string, rows: number): Field {
-    const field: Field = {
-      name,
-      type: this.type,
-      nullable: this.nullable || this.count < rows || this.type === 'null',
-    }
-    if (this.type === 'vector' && this.dimension !== undefined && this.dimension >= 0)
-      field.dimension = this.dimension
+    // vectors of different lengths have no fixed-size layout: they stay plain values
+    const type = this.type === 'vector' && (this.dimension ?? -1) < 0 ? 'json' : this.type
+    const field: Field = { name, type, nullable: this.nullable || this.count < rows || type === 'null' }
+    if (type === 'vector') field.dimension = this.dimension as number
     return field
   }
 }
 
-/** Infers a schema from row objects: the union of their keys in first-seen order. */
+/** Infers a schema from row objects: the union of their own keys in first-seen order. */
 export function inferSchemaFromRows(rows: readonly Record<string, unknown>[]): Field[] {
   const entries = new Map<string, FieldAccumulator>()
   for (const row of rows) {
-    for (const key in row) {
+    for (const key of Object.keys(row)) {
       let entry = entries.get(key)
       if (!entry) {
         entry = new FieldAccumulator()

@@ -42,7 +42,7 @@ async function answer(path: string, options: Parameters<typeof loadCsv>[1] = {})
     for (const v of batch.column(name)) if (v !== null) s += Number(v)
     return s
   }
-  const maybe = batch.column('maybe')
+  const maybe = batch.data('maybe')
   let labelLength = 0
   for (const v of batch.column('label') as string[]) labelLength += v.length
   return [
@@ -50,7 +50,7 @@ async function answer(path: string, options: Parameters<typeof loadCsv>[1] = {})
     sum('id'),
     sum('value'),
     sum('maybe'),
-    Array.from(maybe).filter((v) => v !== null).length,
+    maybe.length - maybe.nullCount,
     sum('flag'),
     labelLength,
   ]

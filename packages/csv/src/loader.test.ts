@@ -166,7 +166,9 @@ describe('loadCsv', () => {
     const batches: RecordBatch[] = []
     for await (const b of nulled) batches.push(b)
     expect(batches.map((b) => b.field('v').type)).toEqual(['int32', 'int32'])
-    expect(batches[1]?.column('v')).toEqual([null, 40])
+    expect(batches[1]?.column('v')).toEqual(Int32Array.of(0, 40))
+    expect(batches[1]?.data('v').isNull(0)).toBe(true)
+    expect(batches[1]?.rows().map((r) => r.v)).toEqual([null, 40])
     expect(nulled.getStats().nulledValues).toBe(1)
 
     const skipped = loadCsv(path, { batchSize: 2, onCastError: 'skip' })

@@ -1,7 +1,6 @@
 import { NetworkError } from '@sd/core'
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
-const MAX_REDIRECTS = 10
 // a stored CDN location answering one of these has expired: go through the hub again
 const STALE = new Set([400, 401, 403, 404, 410])
 
@@ -20,8 +19,11 @@ interface Location {
  * - the answer carries the hub's `X-Linked-Etag` (the content hash the listing gave) as its
  *   `ETag`, so core's `HttpRangeReader` pins the same tag whichever CDN answers. A redirect
  *   without one drops the CDN's own tag: the URL names a commit, so its bytes cannot change.
+ *
+ * It follows at most `maxRedirects` hops (`HF_TOO_MANY_REDIRECTS`, not retried). Timeouts and
+ * retries are the reader's: this runs inside each of its attempts, with the attempt's signal.
  */
-export function hubFileFetch(base: typeof fetch): typeof fetch {
+export function hubFileFetch(base: typeof fetch, maxRedirects: number): typeof fetch {
   const locations = new Map<string, Location>()
   return async (input, init = {}) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
@@ -34,7 +36,7 @@ export function hubFileFetch(base: typeof fetch): typeof fetch {
     }
     let current = url
     let linkedEtag: string | undefined
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    for (let hop = 0; hop <= maxRedirects; hop++) {
       const res = await base(current, {
         ...init,
         headers: headersFor(url, current, init.headers),
@@ -51,7 +53,7 @@ export function hubFileFetch(base: typeof fetch): typeof fetch {
       await res.body?.cancel().catch(() => undefined)
       current = new URL(location, current).href
     }
-    throw new NetworkError(`Expected the hub to serve the file within ${MAX_REDIRECTS} redirects`, {
+    throw new NetworkError(`Expected the hub to serve the file within ${maxRedirects} redirects`, {
       code: 'HF_TOO_MANY_REDIRECTS',
       location: { url },
     })

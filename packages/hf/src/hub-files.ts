@@ -1,6 +1,7 @@
 import { FormatError, HttpRangeReader, isSdError, type StreamingCache } from '@sd/core'
 import { type FileMetaData, parquetMetadataAsync } from 'hyparquet'
 import { hubFileFetch } from './hub-fetch.js'
+import { httpOptions } from './hub-http.js'
 import type { HubSettings } from './options.js'
 import { RegionBuffer } from './region-buffer.js'
 import type { SplitFile } from './resolve.js'
@@ -19,26 +20,25 @@ export class HubFiles {
 
   constructor(settings: HubSettings) {
     this.#settings = settings
-    this.#fetch = hubFileFetch(settings.fetch)
+    this.#fetch = hubFileFetch(settings.fetch, settings.maxRedirects)
   }
 
   /**
    * A range reader over `file` at the pinned commit. Size and content hash come from the listing,
-   * so opening costs no request; every read retries, resumes, goes through `cache`, and checks the
-   * hash the hub sends back.
+   * so opening costs no request; every read has the timeouts of the settings, retries, resumes,
+   * goes through `cache`, and checks the hash the hub sends back.
    */
   open(
     file: SplitFile,
     cache: StreamingCache | undefined,
     signal: AbortSignal | undefined,
   ): Promise<HttpRangeReader> {
-    const { accessToken, retries, backoffMs } = this.#settings
+    const { accessToken } = this.#settings
     return HttpRangeReader.open(file.url, {
+      ...httpOptions(this.#settings),
       fetch: this.#fetch,
       ...(accessToken ? { headers: { authorization: `Bearer ${accessToken}` } } : {}),
       cache,
-      retries,
-      backoffMs,
       signal,
       known: { byteLength: file.size, etag: file.etag },
     })

@@ -1,4 +1,10 @@
-import { type LoaderOptions, ValidationError } from '@sd/core'
+import {
+  type HttpOptions,
+  type HttpSettings,
+  type LoaderOptions,
+  resolveHttpOptions,
+  ValidationError,
+} from '@sd/core'
 import type { ParquetQueryFilter } from 'hyparquet'
 
 /** The public hub, used when neither `hubUrl` nor `HF_ENDPOINT` is set. */
@@ -14,8 +20,12 @@ export const CONVERSION_REVISION = 'refs/convert/parquet'
  */
 export type HuggingFaceFilter = ParquetQueryFilter
 
-/** Options of {@link loadHuggingFace}: the shared loader options plus where and what to read. */
-export interface HuggingFaceOptions extends LoaderOptions {
+/**
+ * Options of {@link loadHuggingFace}: the shared loader options, core's HTTP options (`fetch`,
+ * `retries`, `backoffMs`, `timeoutMs`, `idleTimeoutMs`, `minBytesPerSecond`, `maxRedirects`; every
+ * request to the hub and its CDN follows them), plus where and what to read.
+ */
+export interface HuggingFaceOptions extends LoaderOptions, Omit<HttpOptions, 'headers'> {
   /** The dataset configuration (subset). Default: the only one, the one marked default, or `'default'`. */
   config?: string
   /** The split. Default `'train'`. */
@@ -30,12 +40,6 @@ export interface HuggingFaceOptions extends LoaderOptions {
   hubUrl?: string
   /** A token for private and gated datasets (starts with `hf_`). Default: `HF_TOKEN`. */
   accessToken?: string
-  /** The `fetch` every request goes through (default: the global one). */
-  fetch?: typeof fetch
-  /** Retries of one request on 408, 429, 5xx and dropped connections. Default 5. */
-  retries?: number
-  /** First backoff delay in ms, doubled on each retry. Default 100. */
-  backoffMs?: number
   /**
    * Row groups (or text chunks) whose bytes are requested ahead of decoding, across files.
    * Default 4; 0 requests each one when it is needed.
@@ -50,13 +54,10 @@ export interface HuggingFaceOptions extends LoaderOptions {
   textChunkBytes?: number
 }
 
-/** The hub-related options with defaults applied. */
-export interface HubSettings {
+/** The hub-related options with defaults applied (core's HTTP settings, the hub and the token). */
+export interface HubSettings extends HttpSettings {
   hubUrl: string
   accessToken: string | undefined
-  fetch: typeof fetch
-  retries: number
-  backoffMs: number
 }
 
 /** What to read, with defaults applied. */
@@ -90,15 +91,9 @@ export function resolveHubSettings(options: HuggingFaceOptions): HubSettings {
       { code: 'HF_INVALID_TOKEN' },
     )
   }
-  const retries = options.retries ?? 5
-  const backoffMs = options.backoffMs ?? 100
-  nonNegativeInteger(retries, 'retries')
-  if (!(backoffMs >= 0)) {
-    throw new ValidationError(`backoffMs must be a non-negative number, got ${backoffMs}`, {
-      code: 'INVALID_OPTION',
-    })
-  }
-  return { hubUrl, accessToken, fetch: options.fetch ?? globalThis.fetch, retries, backoffMs }
+  // the hub client sets its own headers (the token); HuggingFaceOptions has none to pass on
+  const http = resolveHttpOptions(options)
+  return { ...http, headers: undefined, hubUrl, accessToken }
 }
 
 /** Applies defaults to what to read and validates it. */

@@ -1,4 +1,4 @@
-import type { Column, DataType, Field } from '@sd/core'
+import type { ColumnValues as Column, DataType, Field } from '@sd/core'
 import { type FileMetaData, parquetSchema, type SchemaElement } from 'hyparquet'
 
 /**

@@ -1,7 +1,6 @@
 import {
   BatchAccumulator,
-  type Column,
-  concatColumns,
+  type ColumnValues as Column,
   type Field,
   FormatError,
   type HttpRangeReader,
@@ -9,7 +8,6 @@ import {
   NotFoundError,
   type ReadContext,
   RecordBatch,
-  sliceColumn,
 } from '@sd/core'
 import type { ColumnData, FileMetaData } from 'hyparquet'
 import { parquetRead } from 'hyparquet'
@@ -250,22 +248,22 @@ function assemble(
   const whole =
     chunks.length === 1
       ? (first.columnData as Column)
-      : concatColumns(
-          chunks.map((c) => c.columnData as Column),
-          chunks.map((c) => c.rowEnd - c.rowStart),
-        )
+      : chunks.flatMap((c) => Array.from(c.columnData as ArrayLike<unknown>))
   const from = groupStart - first.rowStart
-  return from === 0 && whole.length === groupRows ? whole : sliceColumn(whole, from, from + groupRows)
+  if (from === 0 && whole.length === groupRows) return whole
+  return ArrayBuffer.isView(whole)
+    ? whole.subarray(from, from + groupRows)
+    : whole.slice(from, from + groupRows)
 }
 
 /** The rows that match `filters` exactly (statistics only proved the row group may hold some). */
 function filterMask(batch: RecordBatch, filters: HuggingFaceFilter): Uint8Array {
   const names = columnsNeededForFilter(filters)
-  const columns = names.map((n) => batch.column(n))
-  const record: Record<string, unknown> = {}
+  const columns = names.map((n) => batch.data(n))
+  const record: Record<string, unknown> = Object.create(null)
   const mask = new Uint8Array(batch.numRows)
   for (let i = 0; i < batch.numRows; i++) {
-    for (let c = 0; c < names.length; c++) record[names[c] as string] = (columns[c] as Column)[i]
+    for (let c = 0; c < names.length; c++) record[names[c] as string] = columns[c]?.get(i)
     mask[i] = matchFilter(record, filters) ? 1 : 0
   }
   return mask

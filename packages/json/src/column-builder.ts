@@ -1,4 +1,10 @@
-import { type Column, type ErrorLocation, type Field, FormatError, RecordBatch } from '@sd/core'
+import {
+  type ColumnValues as Column,
+  type ErrorLocation,
+  type Field,
+  FormatError,
+  RecordBatch,
+} from '@sd/core'
 import { describeValue } from './describe.js'
 import { type Extractor, type MissFn, makeExtractor } from './extractor.js'
 import { type ColumnPlan, fitsType, inferColumns, ownValue, planField } from './infer-schema.js'

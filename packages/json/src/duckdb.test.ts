@@ -32,15 +32,15 @@ async function ourTotals(file: string, options: Parameters<typeof loadJson>[1] =
     const ids = batch.column('id') as Int32Array
     const values = batch.column('value') as Float64Array
     const flag = batch.column('flag') as Uint8Array
-    const maybes = batch.column('maybe') as (number | null)[]
+    const maybes = batch.data('maybe')
     const nested = batch.column('nested') as { a: number }[]
     for (let i = 0; i < batch.numRows; i++) {
       count++
       id += ids[i] as number
       value += values[i] as number
       flags += flag[i] as number
-      const m = maybes[i]
-      if (m !== null && m !== undefined) {
+      const m = maybes.get(i) as number | null
+      if (m !== null) {
         maybeCount++
         maybe += m
       }

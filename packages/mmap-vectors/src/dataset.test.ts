@@ -1,4 +1,4 @@
-import { AbortError, NotFoundError, RecordBatch, StreamingDataset } from '@sd/core'
+import { AbortError, NotFoundError, RecordBatch, StreamingDataset, VectorColumn } from '@sd/core'
 import { describe, expect, it } from 'vitest'
 import { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './load.js'
 import type { VectorRow } from './loader.js'
@@ -21,9 +21,11 @@ describe.each(backends)('$backend backend', ({ backend }) => {
       for await (const batch of ds) {
         sizes.push(batch.numRows)
         const index = batch.column('index') as Int32Array
-        const column = batch.column('vector') as Float32Array[]
+        const column = batch.data('vector')
         expect(index).toBeInstanceOf(Int32Array)
-        for (let k = 0; k < batch.numRows; k++) expect(column[k]).toEqual(flat(index[k] as number, 1, 5))
+        // one flat Float32Array of rows x dimension
+        expect(batch.column('vector')).toBeInstanceOf(Float32Array)
+        for (let k = 0; k < batch.numRows; k++) expect(column.get(k)).toEqual(flat(index[k] as number, 1, 5))
       }
       expect(sizes).toEqual([...new Array(12).fill(100), 34])
       expect(ds.getStats().throughput?.totalBytes).toBe(1234 * 20)
@@ -57,6 +59,29 @@ describe.each(backends)('$backend backend', ({ backend }) => {
         })(),
       ).rejects.toBeInstanceOf(AbortError)
       expect(openFds()).toBe(fds)
+    })
+
+    it('batches hold the vectors as one VectorColumn over the block read (a view of the mapping with mmap)', async () => {
+      const v = createMemoryMappedVectors(tmp.path('v.npy'), {
+        dimension: 8,
+        initialVectors: flat(0, 1000, 8),
+        backend,
+      })
+      let rows = 0
+      for await (const batch of v.toDataset({ batchSize: 300, cacheEnabled: false })) {
+        const data = batch.data('vector')
+        expect(data).toBeInstanceOf(VectorColumn)
+        const column = data as VectorColumn
+        expect(column.dimension).toBe(8)
+        expect(column.values).toBe(batch.column('vector'))
+        expect(column.values).toEqual(flat(rows, batch.numRows, 8))
+        expect(batch.byteSize).toBe(batch.numRows * (8 * 4 + 4))
+        // zero-copy on the mapping backend: the column is a view of the same mapping get() uses
+        if (backend === 'mmap') expect(column.values.buffer).toBe(v.get(0).buffer)
+        rows += batch.numRows
+      }
+      expect(rows).toBe(1000)
+      v.close()
     })
 
     it('toDataset reads an open file and leaves it open; filters and takes compose', async () => {
@@ -95,7 +120,8 @@ describe.each(backends)('$backend backend', ({ backend }) => {
       const batch = await ds.collect()
       expect(batch.numRows).toBe(50)
       expect(batch.field('vector')).toEqual({ name: 'vector', type: 'vector', nullable: false, dimension: 2 })
-      expect((batch.column('vector') as Float32Array[])[49]).toEqual(flat(49, 1, 2))
+      expect(batch.data('vector').get(49)).toEqual(flat(49, 1, 2))
+      expect((batch.column('vector') as Float32Array).subarray(98, 100)).toEqual(flat(49, 1, 2))
       v.close()
     })
 
@@ -111,14 +137,14 @@ describe.each(backends)('$backend backend', ({ backend }) => {
       const second = await ds.collect()
       expect(ds.getStats().cache?.hits).toBe(4)
       expect(second.column('index')).toEqual(first.column('index'))
-      expect((second.column('vector') as Float32Array[])[1999]).toEqual(flat(1999, 1, 16))
+      expect(second.data('vector').get(1999)).toEqual(flat(1999, 1, 16))
       // an append changes the file (size, time): the next pass reads it
       const w = loadMemoryMappedVectors(path, { mode: 'r+', backend })
       w.append(flat(2000, 10, 16))
       w.close()
       const third = await ds.collect()
       expect(third.numRows).toBe(2010)
-      expect((third.column('vector') as Float32Array[])[2009]).toEqual(flat(2009, 1, 16))
+      expect(third.data('vector').get(2009)).toEqual(flat(2009, 1, 16))
 
       // a file larger than the cache streams through without filling it
       const small = loadVectors(path, { batchSize: 500, cacheSizeMb: 0.1, backend })

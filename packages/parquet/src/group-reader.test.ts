@@ -25,12 +25,7 @@ afterAll(() => cleanup())
 /** Every row group read through GroupReader in uneven slices, against hyparquet reading the file whole. */
 async function readAll(local: boolean): Promise<Record<string, unknown>[]> {
   const entry = { name: path, remote: false, partition: [] }
-  const part = await openPart(
-    entry,
-    { cache: undefined, fetch: undefined, headers: undefined },
-    undefined,
-    () => {},
-  )
+  const part = await openPart(entry, { cache: undefined, http: {} }, undefined, () => {})
   const file = await FileRangeReader.open(path)
   const source = byteSource(file, undefined, () => {})
   const rows: Record<string, unknown>[] = []

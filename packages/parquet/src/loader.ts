@@ -4,7 +4,6 @@ import {
   type DatasetStats,
   type Field,
   FormatError,
-  filterColumn,
   type ReadContext,
   RecordBatch,
   type Row,
@@ -16,6 +15,7 @@ import {
 import type { DecodedArray } from 'hyparquet'
 import { type ByteSource, byteSource } from './byte-source.js'
 import { canSkip, filterColumns, filterMask } from './filter.js'
+import { rowGroupSpan } from './footer.js'
 import { GroupReader, type GroupTask, type ReadTuning, taskBytes, upfrontBytes } from './group-reader.js'
 import { constantColumn, type PartitionColumn, typePartitions } from './hive.js'
 import {
@@ -179,6 +179,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         fileSizeBytes: p.byteLength,
         createdBy: p.metadata.created_by,
         partition: Object.fromEntries(o.partitions.map((c) => [c.field.name, c.values[i]])),
+        rowGroups: p.metadata.row_groups.map(rowGroupSpan),
       })),
     }
   }
@@ -206,6 +207,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         p.filters ?? null,
         p.filterStrict,
         p.rowFormat,
+        p.rowGroups ? [...p.rowGroups] : null,
         this.options.batchSize,
       ],
       (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value),
@@ -316,13 +318,13 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
 
   /** The row groups of a part to read; the others are counted as skipped. */
   #tasks(o: Opened, part: ParquetPart, index: number): GroupTask[] {
-    const { filters, filterStrict } = this.#parquet
+    const { filters, filterStrict, rowGroups } = this.#parquet
     const columns = o.readNames.map((name) => part.byName.get(name) as ColumnInfo)
     const partitions = o.partitions.map((c) => ({ name: c.field.name, value: c.values[index] }))
     const tasks: GroupTask[] = []
     part.metadata.row_groups.forEach((group, rowGroup) => {
       const rows = Number(group.num_rows)
-      if (rows === 0) return
+      if (rows === 0 || (rowGroups && !rowGroups.has(rowGroup))) return
       const task: GroupTask = {
         metadata: part.metadata,
         tree: part.tree,
@@ -367,22 +369,23 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
     mask: Uint8Array | undefined,
     kept: number,
   ): RecordBatch<R> {
-    const columns: Record<string, Column> = {}
+    const columns: Record<string, Column> = Object.create(null)
+    const rows = mask ? mask.length : kept
     for (const out of o.outputs) {
       if (out.kind === 'partition') {
         const partition = o.partitions[out.index] as PartitionColumn
-        columns[out.field.name] = constantColumn(out.field, partition.values[partIndex], kept)
+        columns[out.field.name] = constantColumn(out.field, partition.values[partIndex], rows)
         continue
       }
-      let values = raw.get(out.name) as Column
-      if (mask) values = filterColumn(values, mask, kept)
-      columns[out.name] = (part.byName.get(out.name) as ColumnInfo).finish(values as DecodedArray)
+      const values = raw.get(out.name) as DecodedArray
+      columns[out.name] = (part.byName.get(out.name) as ColumnInfo).finish(values) as Column
     }
-    return RecordBatch.fromColumns<R>(columns, o.schema)
+    const batch = RecordBatch.fromColumns<R>(columns, o.schema)
+    return mask ? batch.filter(mask) : batch
   }
 
   #readerOptions(): ReaderOptions {
-    return { cache: this.cache, fetch: this.#parquet.fetch, headers: this.#parquet.headers }
+    return { cache: this.cache, http: this.#parquet.http }
   }
 
   #require(what: string): Opened {

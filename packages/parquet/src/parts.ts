@@ -2,7 +2,7 @@ import {
   type ErrorLocation,
   FileRangeReader,
   FormatError,
-  type HttpRangeOptions,
+  type HttpOptions,
   HttpRangeReader,
   type RangeReader,
   SdError,
@@ -39,8 +39,8 @@ export interface ParquetPart {
 /** How to reach files and URLs. */
 export interface ReaderOptions {
   cache: StreamingCache | undefined
-  fetch: typeof fetch | undefined
-  headers: Record<string, string> | undefined
+  /** Timeouts, retries, `fetch` and headers of URL sources. */
+  http: HttpOptions
 }
 
 /** Where a part's errors point: `file` or `url`. */
@@ -48,19 +48,42 @@ export function partLocation(entry: SourceEntry): ErrorLocation {
   return entry.remote ? { url: entry.name } : { file: entry.name }
 }
 
-/** Opens a range reader for `entry` (HTTP through the cache, keyed by URL, ETag and range). */
+/**
+ * Opens a range reader for `entry` (HTTP through the cache, keyed by URL, ETag and range). A
+ * reader the caller handed in is used as it is, behind a `close()` that leaves it open.
+ */
 export function openReader(
   entry: SourceEntry,
   options: ReaderOptions,
   signal: AbortSignal | undefined,
   known?: { byteLength: number; etag: string },
 ): Promise<RangeReader> {
+  const given = entry.reader
+  if (given) return Promise.resolve(borrowed(given))
   if (!entry.remote) return FileRangeReader.open(entry.name, signal)
-  const http: HttpRangeOptions = { cache: options.cache, signal }
-  if (options.fetch) http.fetch = options.fetch
-  if (options.headers) http.headers = options.headers
-  if (known) http.known = known
-  return HttpRangeReader.open(entry.name, http)
+  return HttpRangeReader.open(entry.name, {
+    ...options.http,
+    cache: options.cache,
+    signal,
+    ...(known ? { known } : {}),
+  })
+}
+
+/** `reader` behind a `close()` that does nothing: its owner closes it. */
+function borrowed(reader: RangeReader): RangeReader {
+  return {
+    get byteLength() {
+      return reader.byteLength
+    },
+    get name() {
+      return reader.name
+    },
+    get version() {
+      return reader.version
+    },
+    read: (start, end, signal) => reader.read(start, end, signal),
+    close: () => Promise.resolve(),
+  }
 }
 
 /** Reads the footer of one file and describes its columns. The reader is closed before returning. */
@@ -74,8 +97,9 @@ export async function openPart(
   try {
     // footers of local files go through the cache too (a URL's whole range traffic already does)
     const source = byteSource(reader, signal, count)
+    // (an HTTP reader caches its own ranges; a caller's reader is keyed by its name and version)
     const metadata = await readFooter(
-      entry.remote ? source : cachedSource(source, options.cache, reader.version),
+      entry.remote && !entry.reader ? source : cachedSource(source, options.cache, reader.version),
     )
     const tree = parquetSchema(metadata)
     const columns = describeColumns(metadata)
@@ -90,7 +114,7 @@ export async function openPart(
       entry,
       byteLength: reader.byteLength,
       version,
-      etag: entry.remote && !version.startsWith('size:') ? version : undefined,
+      etag: entry.remote && !entry.reader && !version.startsWith('size:') ? version : undefined,
       metadata,
       tree,
       physical: getPhysicalColumns(tree),

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import {
   assertBatchSize,
   BatchAccumulator,
-  type Column,
+  type ColumnValues as Column,
   type Field,
   fileSystemError,
   isSdError,
@@ -270,7 +270,13 @@ function columnData(batch: RecordBatch, field: Field, path: string): DecodedArra
       { code: 'PARQUET_SCHEMA_MISMATCH', location: { file: path, column: field.name } },
     )
   }
-  const column: Column = batch.column(field.name)
+  const data = batch.data(field.name)
+  // nulls, vectors, dates and timestamps go to the writer as JS values (null, arrays, Dates)
+  const asValues =
+    data.nullCount > 0 || data.kind === 'vector' || field.type === 'date' || field.type === 'timestamp'
+  const column: Column = asValues
+    ? Array.from({ length: data.length }, (_, i) => data.get(i))
+    : data.toValues()
   switch (field.type) {
     case 'bool':
       return ArrayBuffer.isView(column) ? Array.from(column as Uint8Array, (v) => v !== 0) : column

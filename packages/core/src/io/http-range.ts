@@ -1,30 +1,20 @@
 import type { StreamingCache } from '../cache.js'
-import {
-  AuthError,
-  abortErrorFrom,
-  isSdError,
-  NetworkError,
-  NotFoundError,
-  SdError,
-  StateError,
-  ValidationError,
-} from '../errors.js'
+import { SdError, StateError, ValidationError } from '../errors.js'
+import { badRange, contentLength, parseContentRange, probedSize, unexpectedStatus } from './content-range.js'
+import { type Attempt, BodyReader, httpAttempt } from './http-attempt.js'
+import { TransientError } from './http-errors.js'
+import { type HttpOptions, type HttpSettings, resolveHttpOptions } from './http-options.js'
 import type { RangeReader, RangeReaderStats } from './range-reader.js'
-import { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './retry.js'
+import { anySignal, Retrier } from './retry.js'
 
-/** Options of {@link HttpRangeReader.open}. */
-export interface HttpRangeOptions {
-  /** The `fetch` to use (default: the global one). */
-  fetch?: typeof fetch
-  /** Extra request headers, e.g. `Authorization`. */
-  headers?: Record<string, string>
+/** An attempt that delivered at least this much before failing does not use up a retry. */
+const PROGRESS_BYTES = 64 * 1024
+
+/** Options of {@link HttpRangeReader.open}: the {@link HttpOptions} and what the reader keeps. */
+export interface HttpRangeOptions extends HttpOptions {
   /** Byte ranges are kept here, keyed by URL, ETag and range. */
   cache?: StreamingCache | undefined
-  /** Retries of one read on 408, 429, 5xx and dropped connections. Default 5. */
-  retries?: number
-  /** First backoff delay in ms, doubled on each retry (with jitter, capped at 10 s). Default 100. */
-  backoffMs?: number
-  /** Aborts the probe and every read. */
+  /** Aborts the probe and every read, and any wait between attempts, at once. */
   signal?: AbortSignal | undefined
   /** Skip the probe when size and ETag are known (both must be given). */
   known?: { byteLength: number; etag: string }
@@ -32,13 +22,19 @@ export interface HttpRangeOptions {
 
 /**
  * A {@link RangeReader} over an HTTP(S) object through `Range` requests. The object's ETag is
- * pinned at open: a read that sees another ETag fails rather than mixing versions. Reads retry
- * with exponential backoff on 408/429/5xx and on dropped connections, resuming after the bytes
- * already received, and go through the cache when one is given.
+ * pinned at open: a read that sees another ETag fails rather than mixing versions.
+ *
+ * Every request (the opening probe too) has the timeouts of {@link HttpOptions} and is retried
+ * with exponential backoff on timeouts, 408/425/429/5xx (honouring `Retry-After`) and failed
+ * connections; a read resumes after the bytes already received. Every 206 answer must carry the
+ * bytes asked for: its `Content-Range` (first byte, last byte, total) and its body length are
+ * checked, and anything else fails with `HTTP_BAD_RANGE`. A 200 answer to a range request (a
+ * server that ignores `Range`) is sliced: the bytes before the range are read and dropped, and its
+ * length must be the size learned at open. Reads go through the cache when one is given.
  *
  * @example
  * ```ts
- * const reader = await HttpRangeReader.open('https://example.org/data.parquet', { cache })
+ * const reader = await HttpRangeReader.open('https://example.org/data.parquet', { cache, timeoutMs: 5000 })
  * const footer = await reader.read(reader.byteLength - 8, reader.byteLength)
  * ```
  */
@@ -49,7 +45,9 @@ export class HttpRangeReader implements RangeReader {
   readonly version: string
   readonly stats: RangeReaderStats
   readonly #etag: string | undefined
-  readonly #options: HttpRangeOptions
+  readonly #settings: HttpSettings
+  readonly #cache: StreamingCache | undefined
+  readonly #signal: AbortSignal | undefined
   #closed = false
 
   private constructor(
@@ -57,48 +55,45 @@ export class HttpRangeReader implements RangeReader {
     byteLength: number,
     etag: string | undefined,
     options: HttpRangeOptions,
+    settings: HttpSettings,
     stats: RangeReaderStats,
   ) {
     this.name = url
     this.byteLength = byteLength
     this.#etag = etag
     this.version = etag ?? `size:${byteLength}`
-    this.#options = options
+    this.#settings = settings
+    this.#cache = options.cache
+    this.#signal = options.signal
     this.stats = stats
   }
 
   /**
-   * Probes `url` with `Range: bytes=0-0` for its size and ETag. 401/403 raise an `AuthError`,
-   * 404 a `NotFoundError`, other failures a `NetworkError`, each naming the URL.
+   * Probes `url` with `Range: bytes=0-0` for its size and ETag, retrying like every read.
+   * 401/403 raise an `AuthError`, 404 a `NotFoundError`, other failures a `NetworkError`, each
+   * naming the URL; bad options a `ValidationError` (`INVALID_OPTION`).
    */
   static async open(url: string, options: HttpRangeOptions = {}): Promise<HttpRangeReader> {
+    const settings = resolveHttpOptions(options)
     const stats: RangeReaderStats = { requests: 0, bytesRead: 0, cacheHits: 0, retries: 0 }
-    if (options.known)
-      return new HttpRangeReader(url, options.known.byteLength, options.known.etag, options, stats)
-    const res = await request(url, 'bytes=0-0', options, stats, options.signal)
-    const etag = res.headers.get('etag') ?? undefined
-    let byteLength: number
-    if (res.status === 206) {
-      byteLength = totalFromContentRange(res.headers.get('content-range'), url)
-    } else if (res.status === 416) {
-      // an empty object cannot satisfy bytes=0-0
-      byteLength = totalFromContentRange(res.headers.get('content-range'), url, 0)
-    } else {
-      const length = Number(res.headers.get('content-length'))
-      if (!Number.isFinite(length)) {
-        await res.body?.cancel()
-        throw new NetworkError(
-          'Expected a 206 answer with Content-Range, or a Content-Length, to learn the size',
-          {
-            code: 'HTTP_NO_SIZE',
-            location: { url },
-          },
-        )
+    const make = (size: number, etag: string | undefined) =>
+      new HttpRangeReader(url, size, etag, options, settings, stats)
+    if (options.known) return make(options.known.byteLength, options.known.etag)
+    const retrier = new Retrier(settings, options.signal, () => stats.retries++)
+    for (;;) {
+      try {
+        stats.requests++
+        const attempt = await rangeAttempt(url, 'bytes=0-0', settings, options.signal)
+        try {
+          return make(probedSize(attempt.response, url), attempt.response.headers.get('etag') ?? undefined)
+        } finally {
+          await attempt.response.body?.cancel().catch(() => undefined)
+          attempt.release()
+        }
+      } catch (err) {
+        await retrier.failed(err, 'Opening the object', url)
       }
-      byteLength = length
     }
-    await res.body?.cancel().catch(() => undefined)
-    return new HttpRangeReader(url, byteLength, etag, options, stats)
   }
 
   async read(start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
@@ -112,7 +107,7 @@ export class HttpRangeReader implements RangeReader {
       })
     }
     if (start === to) return new Uint8Array(0)
-    const cache = this.#options.cache
+    const cache = this.#cache
     const key = `http:${this.name}|${this.version}|${start}-${to}`
     if (cache) {
       const hit = cache.get(key) as Uint8Array | undefined
@@ -121,7 +116,7 @@ export class HttpRangeReader implements RangeReader {
         return hit
       }
     }
-    const bytes = await this.#fetchRange(start, to, signal)
+    const bytes = await this.#fetchRange(start, to, anySignal(this.#signal, signal))
     cache?.put(key, bytes, bytes.byteLength)
     return bytes
   }
@@ -131,169 +126,134 @@ export class HttpRangeReader implements RangeReader {
   }
 
   async #fetchRange(start: number, end: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
-    const signals = [this.#options.signal, signal].filter((s): s is AbortSignal => s !== undefined)
-    const combined =
-      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals)
     const out = new Uint8Array(end - start)
-    let got = 0
-    let failures = 0
-    const retries = this.#options.retries ?? 5
-    while (got < out.length) {
-      const before = got
+    const progress = { pos: 0 }
+    const retrier = new Retrier(this.#settings, signal, () => this.stats.retries++)
+    while (progress.pos < out.length) {
+      const before = progress.pos
       try {
-        const res = await request(
-          this.name,
-          `bytes=${start + got}-${end - 1}`,
-          this.#options,
-          this.stats,
-          combined,
-        )
-        this.#checkVersion(res)
-        // a server that ignores Range sends the whole object: skip to the bytes wanted
-        const skip = res.status === 200 ? start + got : 0
-        const progress = { pos: got }
-        try {
-          await readBody(res, out, progress, skip)
-        } finally {
-          this.stats.bytesRead += progress.pos - got
-          got = progress.pos
-        }
-        if (got < out.length)
-          throw new DroppedConnection(`the body ended after ${got - before} of ${out.length - before} bytes`)
+        await this.#readOnce(start, out, progress, signal)
       } catch (err) {
-        if (combined?.aborted) throw abortErrorFrom(combined)
-        if (isSdError(err) && !(err instanceof RetryableStatus)) throw err
-        if (got > before) failures = 0 // progress was made: resume without using up retries
-        if (failures >= retries) {
-          const detail = err instanceof Error ? err.message : String(err)
-          throw new NetworkError(
-            `Reading bytes ${start}-${end - 1} failed after ${failures} retries: ${detail}`,
-            {
-              code: 'HTTP_RETRIES_EXHAUSTED',
-              cause: err,
-              location: { url: this.name, byte: start + got },
-              ...(err instanceof RetryableStatus ? { status: err.status } : {}),
-            },
-          )
-        }
-        const retryAfter = err instanceof RetryableStatus ? err.retryAfterMs : undefined
-        await sleep(retryAfter ?? backoffDelay(this.#options.backoffMs ?? 100, failures), combined)
-        failures++
-        this.stats.retries++
+        if (progress.pos - before >= PROGRESS_BYTES) retrier.progressed()
+        await retrier.failed(err, `Reading bytes ${start}-${end - 1}`, this.name, {
+          url: this.name,
+          byte: start + progress.pos,
+        })
       }
     }
     return out
   }
 
+  /** One request for the bytes of `out` from `progress.pos` on; a 206 may bring fewer than asked. */
+  async #readOnce(
+    start: number,
+    out: Uint8Array,
+    progress: { pos: number },
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const from = start + progress.pos
+    const last = start + out.length - 1
+    const asked = `bytes ${from}-${last}`
+    this.stats.requests++
+    const attempt = await rangeAttempt(this.name, `bytes=${from}-${last}`, this.#settings, signal)
+    const res = attempt.response
+    let body: BodyReader | undefined
+    try {
+      if (res.status !== 200 && res.status !== 206) throw unexpectedStatus(res, this.name, asked)
+      this.#checkVersion(res)
+      const length = contentLength(res)
+      // the bytes of this answer before the range (a 200 starts at 0) and the bytes it brings of it
+      let skip = 0
+      let bring: number
+      if (res.status === 206) {
+        const said = res.headers.get('content-range')
+        const range = parseContentRange(said)
+        if (
+          !range ||
+          range.first !== from ||
+          range.last > last ||
+          /multipart/i.test(res.headers.get('content-type') ?? '')
+        )
+          throw badRange(this.name, asked, `Content-Range ${JSON.stringify(said)}`)
+        if (range.total !== undefined && range.total !== this.byteLength)
+          throw this.#changed(`${range.total} bytes`)
+        bring = range.last - range.first + 1
+        if (length !== undefined && length !== bring)
+          throw badRange(this.name, asked, `Content-Range ${said} but Content-Length ${length}`)
+      } else {
+        if (length !== undefined && length !== this.byteLength) throw this.#changed(`${length} bytes`)
+        skip = from
+        bring = last - from + 1
+      }
+      if (!res.body) throw badRange(this.name, asked, 'no body')
+      body = new BodyReader(res.body, this.name, this.#settings, attempt, signal)
+      const end = progress.pos + bring
+      try {
+        while (progress.pos < end) {
+          const chunk = await body.read()
+          if (chunk === undefined) break
+          let data = chunk
+          if (skip > 0) {
+            if (data.length <= skip) {
+              skip -= data.length
+              continue
+            }
+            data = data.subarray(skip)
+            skip = 0
+          }
+          if (data.length > end - progress.pos) {
+            if (res.status === 206) throw badRange(this.name, asked, `a body longer than its Content-Range`)
+            data = data.subarray(0, end - progress.pos)
+          }
+          out.set(data, progress.pos)
+          progress.pos += data.length
+        }
+      } finally {
+        this.stats.bytesRead += progress.pos - (end - bring)
+      }
+      if (progress.pos < end) {
+        throw new TransientError(`The body ended after ${bring - (end - progress.pos)} of ${bring} bytes`, {
+          code: 'HTTP_CONNECTION_RESET',
+          url: this.name,
+        })
+      }
+      // a 206 must end where its Content-Range says; a 200 is cut short on purpose
+      if (res.status === 206 && (await body.read()) !== undefined)
+        throw badRange(this.name, asked, `a body longer than its Content-Range`)
+    } finally {
+      if (body) await body.cancel()
+      else {
+        await res.body?.cancel().catch(() => undefined)
+        attempt.release()
+      }
+    }
+  }
+
   #checkVersion(res: Response): void {
     const etag = res.headers.get('etag')
     if (this.#etag && etag && normalizeEtag(etag) !== normalizeEtag(this.#etag)) {
-      void res.body?.cancel().catch(() => undefined)
       throw new SdError(
         `The remote object changed while reading it: ETag ${this.#etag} at open, ${etag} now`,
-        {
-          code: 'REMOTE_CHANGED',
-          location: { url: this.name },
-        },
+        { code: 'REMOTE_CHANGED', location: { url: this.name } },
       )
     }
   }
-}
 
-/** A 408/429/5xx answer, retried by the reader. */
-class RetryableStatus extends NetworkError {
-  readonly retryAfterMs: number | undefined
-  constructor(status: number, url: string, retryAfterMs: number | undefined) {
-    super(`HTTP ${status}`, { code: `HTTP_${status}`, status, location: { url } })
-    this.retryAfterMs = retryAfterMs
+  #changed(now: string): SdError {
+    return new SdError(
+      `The remote object changed while reading it: ${this.byteLength} bytes at open, ${now} now`,
+      { code: 'REMOTE_CHANGED', location: { url: this.name } },
+    )
   }
 }
 
-class DroppedConnection extends Error {}
-
-async function request(
+function rangeAttempt(
   url: string,
   range: string,
-  options: HttpRangeOptions,
-  stats: RangeReaderStats,
+  settings: HttpSettings,
   signal: AbortSignal | undefined,
-): Promise<Response> {
-  const doFetch = options.fetch ?? fetch
-  stats.requests++
-  let res: Response
-  try {
-    res = await doFetch(url, { headers: { ...options.headers, Range: range }, ...(signal ? { signal } : {}) })
-  } catch (err) {
-    if (signal?.aborted) throw abortErrorFrom(signal)
-    throw err
-  }
-  if (res.ok || res.status === 416) return res
-  await res.body?.cancel().catch(() => undefined)
-  if (RETRYABLE_STATUSES.has(res.status))
-    throw new RetryableStatus(res.status, url, retryAfterMs(res.headers.get('retry-after')))
-  if (res.status === 401 || res.status === 403) {
-    throw new AuthError(`HTTP ${res.status}: the server refused access; expected valid credentials`, {
-      code: `HTTP_${res.status}`,
-      status: res.status,
-      location: { url },
-    })
-  }
-  if (res.status === 404)
-    throw new NotFoundError('HTTP 404: no object at this URL', { code: 'HTTP_404', location: { url } })
-  throw new NetworkError(`HTTP ${res.status} ${res.statusText}: expected 200 or 206`, {
-    code: `HTTP_${res.status}`,
-    status: res.status,
-    location: { url },
-  })
-}
-
-/**
- * Copies the body into `out` from `progress.pos`, after skipping `skip` leading bytes, advancing
- * `progress.pos` as bytes arrive so a broken connection still tells how far it got.
- */
-async function readBody(
-  res: Response,
-  out: Uint8Array,
-  progress: { pos: number },
-  skip: number,
-): Promise<void> {
-  if (!res.body) return
-  const reader = res.body.getReader()
-  let toSkip = skip
-  try {
-    while (progress.pos < out.length) {
-      const { done, value } = await reader.read()
-      if (done) break
-      let chunk = value
-      if (toSkip > 0) {
-        if (chunk.length <= toSkip) {
-          toSkip -= chunk.length
-          continue
-        }
-        chunk = chunk.subarray(toSkip)
-        toSkip = 0
-      }
-      const n = Math.min(chunk.length, out.length - progress.pos)
-      out.set(n === chunk.length ? chunk : chunk.subarray(0, n), progress.pos)
-      progress.pos += n
-    }
-  } finally {
-    if (progress.pos >= out.length) await reader.cancel().catch(() => undefined)
-    reader.releaseLock()
-  }
-}
-
-function totalFromContentRange(header: string | null, url: string, fallback?: number): number {
-  const match = header?.match(/\/(\d+)\s*$/)
-  if (match?.[1]) return Number(match[1])
-  if (fallback !== undefined) return fallback
-  throw new NetworkError(
-    `Expected a Content-Range header like "bytes 0-0/1234", got ${JSON.stringify(header)}`,
-    {
-      code: 'HTTP_BAD_CONTENT_RANGE',
-      location: { url },
-    },
-  )
+): Promise<Attempt> {
+  return httpAttempt(url, { headers: { ...settings.headers, Range: range } }, settings, signal)
 }
 
 function normalizeEtag(tag: string): string {

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AbortError, NetworkError } from '../errors.js'
-import { retryAfterMs, retryingFetch, sleep } from './retry.js'
+import { retryAfterMs, sleep } from './retry.js'
+import { retryingFetch } from './retrying-fetch.js'
 
 let server: Server
 let base: string
@@ -47,7 +48,7 @@ describe('retryingFetch', () => {
       (e: unknown) => e,
     )
     expect(err).toBeInstanceOf(NetworkError)
-    expect((err as NetworkError).code).toBe('HTTP_NETWORK')
+    expect((err as NetworkError).code).toBe('HTTP_CONNECTION_RESET')
     expect((err as Error).message).toContain(`${base}/drop`)
   })
 })

@@ -1,20 +1,10 @@
-import { AbortError, abortErrorFrom, NetworkError } from '../errors.js'
+import { AbortError, abortErrorFrom, type ErrorLocation, NetworkError } from '../errors.js'
+import { networkFailure, TransientError } from './http-errors.js'
+import { type HttpSettings, MAX_BACKOFF_MS } from './http-options.js'
 
-/** HTTP statuses worth retrying: timeouts, rate limits and server errors. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504])
+export { RETRYABLE_STATUSES } from './http-errors.js'
 
-const MAX_BACKOFF_MS = 10_000
 const MAX_RETRY_AFTER_MS = 30_000
-
-/** Options of {@link retryingFetch}. */
-export interface RetryOptions {
-  /** Retries after the first attempt. Default 5. */
-  retries?: number
-  /** First backoff delay in ms, doubled each retry (with jitter, capped at 10 s). Default 100. */
-  backoffMs?: number
-  /** Aborts the request and the waits between attempts. */
-  signal?: AbortSignal | undefined
-}
 
 /** The delay before retry number `attempt` (0-based): exponential from `baseMs`, with jitter, capped at 10 s. */
 export function backoffDelay(baseMs: number, attempt: number): number {
@@ -26,7 +16,7 @@ export function backoffDelay(baseMs: number, attempt: number): number {
 export function retryAfterMs(header: string | null): number | undefined {
   if (!header) return undefined
   const seconds = Number(header)
-  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS)
+  if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds) * 1000, MAX_RETRY_AFTER_MS)
   const date = Date.parse(header)
   return Number.isFinite(date) ? Math.min(Math.max(0, date - Date.now()), MAX_RETRY_AFTER_MS) : undefined
 }
@@ -48,37 +38,67 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * A `fetch` that retries on {@link RETRYABLE_STATUSES} answers (honouring `Retry-After`) and on
- * failed connections, with exponential backoff. After the last retry a retryable answer is
- * returned as it is; a failed connection becomes a `NetworkError` (code `HTTP_NETWORK`) naming the
- * URL. For bodies that break midway, read ranges with `HttpRangeReader`, which resumes them.
+ * The retry policy of one request: after a failed attempt, {@link Retrier.failed} either waits the
+ * backoff (or what `Retry-After` asked, capped at 30 s) or throws the error that ends the request.
  */
-export function retryingFetch(base: typeof fetch, options: RetryOptions = {}): typeof fetch {
-  const retries = options.retries ?? 5
-  const backoffMs = options.backoffMs ?? 100
-  const signal = options.signal
-  return async (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    for (let attempt = 0; ; attempt++) {
-      let res: Response
-      try {
-        res = await base(input, { ...init, ...(signal ? { signal } : {}) })
-      } catch (err) {
-        if (signal?.aborted) throw abortErrorFrom(signal)
-        if (attempt >= retries) {
-          const detail = err instanceof Error ? err.message : String(err)
-          throw new NetworkError(`Request failed after ${attempt} retries: ${detail}`, {
-            code: 'HTTP_NETWORK',
-            cause: err,
-            location: { url },
-          })
-        }
-        await sleep(backoffDelay(backoffMs, attempt), signal)
-        continue
-      }
-      if (!RETRYABLE_STATUSES.has(res.status) || attempt >= retries) return res
-      await res.body?.cancel().catch(() => undefined)
-      await sleep(retryAfterMs(res.headers.get('retry-after')) ?? backoffDelay(backoffMs, attempt), signal)
-    }
+export class Retrier {
+  readonly #settings: Pick<HttpSettings, 'retries' | 'backoffMs'>
+  readonly #signal: AbortSignal | undefined
+  readonly #onRetry: (() => void) | undefined
+  #failures = 0
+
+  constructor(
+    settings: Pick<HttpSettings, 'retries' | 'backoffMs'>,
+    signal: AbortSignal | undefined,
+    onRetry?: () => void,
+  ) {
+    this.#settings = settings
+    this.#signal = signal
+    this.#onRetry = onRetry
   }
+
+  /** True when the next failure ends the request. */
+  get exhausted(): boolean {
+    return this.#failures >= this.#settings.retries
+  }
+
+  /**
+   * Judges a failed attempt: an abort, or an error not worth retrying, is thrown as it is (typed
+   * by {@link networkFailure}); a transient one is waited out, until the retries are used up and
+   * a `NetworkError` with the last failure's code says `what` failed after how many.
+   */
+  async failed(err: unknown, what: string, url: string, location: ErrorLocation = { url }): Promise<void> {
+    if (this.#signal?.aborted) throw abortErrorFrom(this.#signal)
+    const typed = networkFailure(err, url)
+    if (!(typed instanceof TransientError)) throw typed
+    if (this.exhausted) {
+      const times = this.#failures === 1 ? '1 retry' : `${this.#failures} retries`
+      throw new NetworkError(`${what} failed after ${times}: ${typed.detail}`, {
+        code: typed.code,
+        cause: typed,
+        location,
+        ...(typed.status === undefined ? {} : { status: typed.status }),
+      })
+    }
+    await this.wait(typed.retryAfterMs)
+  }
+
+  /** Waits before the next attempt (`retryAfter` ms when the server asked, else the backoff). */
+  async wait(retryAfter?: number): Promise<void> {
+    await sleep(retryAfter ?? backoffDelay(this.#settings.backoffMs, this.#failures), this.#signal)
+    this.#failures++
+    this.#onRetry?.()
+  }
+
+  /** The attempt that failed brought enough to count as progress: the count starts again. */
+  progressed(): void {
+    this.#failures = 0
+  }
+}
+
+/** One signal that aborts when either does. */
+export function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a) return b
+  if (!b || a === b) return a
+  return AbortSignal.any([a, b])
 }

@@ -13,7 +13,8 @@
  *   different `ETag` on the bytes.
  * - Private and gated datasets: 401 without the token, 403 with a wrong one.
  *
- * Misbehaviour on demand: a 503 on every n-th request, added latency, expired CDN links. Every
+ * Misbehaviour on demand: a 503 on every n-th request, added latency, requests never answered,
+ * expired CDN links. Every
  * request is logged (server, path, range, status, body bytes, whether `Authorization` came along).
  */
 import { createHash } from 'node:crypto'
@@ -80,6 +81,8 @@ export class FakeHub {
   failEvery = 0
   /** Milliseconds every answer waits before it starts. */
   latencyMs = 0
+  /** Requests for which this says true are never answered (the connection stays open). */
+  silent: ((request: RequestRecord) => boolean) | undefined
   /** Leave `siblings` out of revision answers (the client must use the tree listing). */
   omitSiblings = false
   /** Every request, in the order they arrived (`status` is 0 until answered). */
@@ -203,6 +206,7 @@ export class FakeHub {
     }
     const n = ++this.#requests
     this.log.push(record)
+    if (this.silent?.(record)) return
     const answer = () => {
       if (res.destroyed) return
       try {
