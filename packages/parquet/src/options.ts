@@ -55,6 +55,17 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
   filterStrict?: boolean
   /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
   rowFormat?: 'columns' | 'object'
+  /**
+   * How INT64 columns come out: `'bigint'` (default) as `BigInt64Array` (exact), `'number'` as
+   * `float64` columns (`Float64Array`): integers beyond 2^53 (about 9.007e15) lose precision.
+   * Timestamps stay `BigInt64Array` either way.
+   */
+  int64?: 'bigint' | 'number'
+  /**
+   * Row groups to read, by their 0-based index in each file; the others are never read (a file
+   * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
+   */
+  rowGroups?: readonly number[]
 }
 
 /** One row group of a file: its rows and the bytes its column chunks span. */
@@ -124,13 +135,16 @@ export interface ResolvedParquetOptions {
   filters: ParquetFilter | undefined
   filterStrict: boolean
   rowFormat: 'columns' | 'object'
+  int64: 'bigint' | 'number'
+  /** Row groups to read (all when absent). */
+  rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
   http: HttpOptions
 }
 
 /** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
 export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedParquetOptions {
-  const { columns, filters, rowFormat = 'columns', filterStrict = true } = options
+  const { columns, filters, rowFormat = 'columns', filterStrict = true, int64 = 'bigint' } = options
   if (columns !== undefined) {
     if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) {
       throw new ValidationError(`columns must be an array of column names, got ${JSON.stringify(columns)}`, {
@@ -161,8 +175,25 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       },
     )
   }
+  const { rowGroups } = options
+  if (
+    rowGroups !== undefined &&
+    (!Array.isArray(rowGroups) || rowGroups.some((g) => !Number.isSafeInteger(g) || g < 0))
+  ) {
+    throw new ValidationError(
+      `rowGroups must be an array of row group indexes (0, 1, ...), got ${JSON.stringify(rowGroups)}`,
+      {
+        code: 'INVALID_OPTION',
+      },
+    )
+  }
   if (rowFormat !== 'columns' && rowFormat !== 'object') {
     throw new ValidationError(`rowFormat must be 'columns' or 'object', got ${String(rowFormat)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
+  if (int64 !== 'bigint' && int64 !== 'number') {
+    throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
       code: 'INVALID_OPTION',
     })
   }
@@ -171,6 +202,8 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     filters,
     filterStrict,
     rowFormat,
+    int64,
+    rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
   }
 }
