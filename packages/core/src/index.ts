@@ -26,6 +26,7 @@ export {
   type RowPredicate,
   StreamingDataset,
 } from './dataset.js'
+export type { SharedErrorCode } from './error-codes.js'
 export {
   AbortError,
   AuthError,
@@ -60,7 +61,7 @@ export {
   readField,
   validateFilter,
 } from './filter/index.js'
-export type { DatasetStats, Instruments } from './instruments.js'
+export type { DatasetStats, Instruments, RecordCounters, RecordStats } from './instruments.js'
 export { FileRangeReader } from './io/file-range.js'
 export {
   HTTP_DEFAULTS,
@@ -75,7 +76,44 @@ export { isHttpUrl, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
+export {
+  type ByteSource,
+  type Compression,
+  checkByteSource,
+  gunzip,
+  isByteStream,
+  isGzipMagic,
+  isRangeReader,
+  OnePassGuard,
+  type OpenTextOptions,
+  openTextSource,
+  type ReadRangeOptions,
+  readRange,
+  sourceLocation,
+  sourceName,
+  type TextSource,
+} from './io/text/byte-source.js'
+export {
+  type BatchCacheKeyOptions,
+  batchCacheKey,
+  type SourceVersion,
+  sourceVersion,
+} from './io/text/source-version.js'
+export { TextStreamingLoader } from './io/text/text-loader.js'
+export { firstInvalidUtf8, type InvalidByteSink, incompleteUtf8Tail, Utf8Checker } from './io/text/utf8.js'
 export { StreamingDataLoader } from './loader.js'
+export {
+  type Int64Option,
+  invalidOption,
+  nameList,
+  nonEmptyString,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  resolveInt64,
+  resolveWorkers,
+  type WorkersOption,
+} from './option-validators.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
 export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
