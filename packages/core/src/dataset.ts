@@ -1,6 +1,5 @@
 import { SdError, ValidationError } from './errors.js'
 import { createInstruments, type DatasetStats, reportStats } from './instruments.js'
-import type { StreamingDataLoader } from './loader.js'
 import { type LoaderOptions, resolveLoaderOptions } from './options.js'
 import { runPass } from './pass.js'
 import { assertBatchSize, rebatchStream } from './rebatch.js'
@@ -29,6 +28,16 @@ export type RowPredicate<R extends Row> = (row: R, index: number) => boolean | P
 
 /** A source of rows or batches for {@link StreamingDataset.from}. */
 export type DatasetSource<T> = AsyncIterable<T> | Iterable<T> | (() => AsyncIterable<T> | Iterable<T>)
+
+/**
+ * What {@link StreamingDataset.fromLoader} needs of a loader: passes over its batches, its schema
+ * when known, its statistics. `StreamingDataLoader` is one; any object of this shape works.
+ */
+export interface BatchSource<R extends Row = Row, TStats extends DatasetStats = DatasetStats> {
+  iterBatches(options?: { signal?: AbortSignal }): AsyncIterable<RecordBatch<R>>
+  getSchema(): Promise<Field[] | undefined>
+  getStats(): TStats
+}
 
 /** The pieces a dataset is made of: how to open a pass, and where its schema and stats come from. */
 interface Plan<R extends Row, TStats extends DatasetStats> {
@@ -59,9 +68,9 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
     this.#plan = plan
   }
 
-  /** The dataset API over a loader. */
+  /** The dataset API over a loader (a `StreamingDataLoader` or any {@link BatchSource}). */
   static fromLoader<R extends Row, TStats extends DatasetStats = DatasetStats>(
-    loader: StreamingDataLoader<R, TStats>,
+    loader: BatchSource<R, TStats>,
   ): StreamingDataset<R, TStats> {
     return new StreamingDataset<R, TStats>({
       open: (signal) => loader.iterBatches(signal ? { signal } : {}),

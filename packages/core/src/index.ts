@@ -16,17 +16,18 @@
 
 export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-message.js'
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
+export { CORE_ERROR_CODES, type CoreErrorCode } from './codes.js'
 export * from './columns/index.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
+  type BatchSource,
   type DatasetSource,
   type IterOptions,
   type RowMapFn,
   type RowPredicate,
   StreamingDataset,
 } from './dataset.js'
-export type { SharedErrorCode } from './error-codes.js'
 export {
   AbortError,
   AuthError,
@@ -72,10 +73,20 @@ export {
   resolveHttpOptions,
 } from './io/http-options.js'
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
-export { isHttpUrl, openRange } from './io/open-range.js'
+export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
+export {
+  isS3Url,
+  parseS3Url,
+  resolveS3Options,
+  type S3Location,
+  type S3Options,
+  type S3Settings,
+} from './io/s3-config.js'
+export { listS3, type S3ListOptions, type S3Object } from './io/s3-list.js'
+export { type S3RangeOptions, S3RangeReader } from './io/s3-range.js'
 export {
   type ByteSource,
   type Compression,
@@ -116,6 +127,7 @@ export {
 } from './option-validators.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
+export { importPeer } from './peer.js'
 export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
@@ -135,3 +147,18 @@ export {
 export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
 export { isVectorSource, type VectorSource } from './vector-source.js'
+export {
+  type ErrorMessage,
+  errorFromMessage,
+  errorToMessage,
+  type PoolTask,
+  type SpawnOptions,
+  serveWorker,
+  spawnWorker,
+  type TaskContext,
+  type TaskOptions,
+  type WorkerHandler,
+  WorkerPool,
+  type WorkerPoolOptions,
+  workerModule,
+} from './workers/index.js'

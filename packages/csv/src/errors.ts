@@ -1,8 +1,8 @@
-import { type ErrorLocation, FormatError, type SharedErrorCode, ValidationError } from '@sd/core'
+import { type CoreErrorCode, type ErrorLocation, FormatError, ValidationError } from '@sd/core'
 
 /**
  * Error codes of @sd/csv, beside core's shared ones it uses (`INVALID_UTF8`, `RECORD_TOO_LARGE`,
- * `BAD_VALUE`, `GZIP_CORRUPT`, `UNKNOWN_COLUMN`, `INVALID_OPTION`, `NOT_FOUND`, `EISDIR`,
+ * `TYPE_MISMATCH`, `GZIP_CORRUPT`, `UNKNOWN_COLUMN`, `INVALID_OPTION`, `NOT_FOUND`, `EISDIR`,
  * `ABORTED`, `WORKER_CRASHED`).
  */
 export type CsvErrorCode =
@@ -11,7 +11,7 @@ export type CsvErrorCode =
   | 'CSV_INVALID_QUOTE'
   | 'CSV_COLUMN_COUNT'
   | 'CSV_PARSE'
-  | SharedErrorCode
+  | CoreErrorCode
 
 /** Where a record sits, for error messages. */
 export interface RecordPlace {
@@ -49,7 +49,7 @@ export function invalidUtf8Error(value: number, place: RecordPlace): FormatError
   )
 }
 
-/** A value that does not fit its column's type. Code `BAD_VALUE`. */
+/** A value that does not fit its column's type. Code `TYPE_MISMATCH`. */
 export function badValueError(
   value: string,
   type: string,
@@ -60,7 +60,7 @@ export function badValueError(
   return new FormatError(
     `Expected a ${type} value (the column's type, ${decidedBy}), got ${JSON.stringify(shown)}; ` +
       `set columnTypes for this column or onBadValue: 'null' | 'skip'`,
-    { code: 'BAD_VALUE', location: location(place) },
+    { code: 'TYPE_MISMATCH', location: location(place) },
   )
 }
 

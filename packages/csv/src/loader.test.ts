@@ -154,7 +154,7 @@ describe('loadCsv', () => {
     const error = await loadCsv(path, { batchSize: 2 })
       .toArray()
       .catch((e: unknown) => e)
-    expect((error as { code?: string }).code).toBe('BAD_VALUE')
+    expect((error as { code?: string }).code).toBe('TYPE_MISMATCH')
     expect((error as { location?: unknown }).location).toEqual({
       file: path,
       line: 4,

@@ -43,7 +43,7 @@ describe('sources besides paths', () => {
     })
     const ds = loadCsv(web, { cacheEnabled: false })
     expect(await ds.toArray()).toEqual(expected)
-    await expect(ds.count()).rejects.toMatchObject({ code: 'STREAM_CONSUMED' })
+    await expect(ds.count()).rejects.toMatchObject({ code: 'SOURCE_CONSUMED' })
   })
 
   it('reads an http(s) URL through range requests', async () => {

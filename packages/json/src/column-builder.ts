@@ -189,7 +189,7 @@ export class ColumnBuilder {
     const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)
     return new FormatError(
       `Expected ${type} in column "${name}" (its type was ${how}), got ${describeValue(value)}. Pass onBadValue: 'null' to store null instead, or columnTypes: { ${key}: '${fit}' } to read it as ${fit}`,
-      { code: 'BAD_VALUE', location: { ...this.#options.locate(line), column: name } },
+      { code: 'TYPE_MISMATCH', location: { ...this.#options.locate(line), column: name } },
     )
   }
 }

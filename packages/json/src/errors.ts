@@ -1,8 +1,8 @@
-import type { SharedErrorCode } from '@sd/core'
+import type { CoreErrorCode } from '@sd/core'
 
 /**
  * Error codes of @sd/json, beside core's shared ones it uses (`INVALID_UTF8`, `RECORD_TOO_LARGE`,
- * `BAD_VALUE`, `GZIP_CORRUPT`, `INVALID_OPTION`, `NOT_FOUND`, `EISDIR`, `ABORTED`,
+ * `TYPE_MISMATCH`, `GZIP_CORRUPT`, `INVALID_OPTION`, `NOT_FOUND`, `EISDIR`, `ABORTED`,
  * `WORKER_CRASHED`).
  */
 export type JsonErrorCode =
@@ -11,4 +11,4 @@ export type JsonErrorCode =
   | 'JSON_TRUNCATED'
   | 'JSON_NOT_ARRAY'
   | 'JSON_PATH_NOT_FOUND'
-  | SharedErrorCode
+  | CoreErrorCode

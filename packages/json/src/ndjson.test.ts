@@ -99,7 +99,7 @@ describe('loadJson on NDJSON', () => {
     const lines = [...Array.from({ length: 10 }, (_, i) => `{"id":${i},"v":${i}}`), '{"id":10,"v":2.5}']
     const file = files.write('misfit.ndjson', `${lines.join('\n')}\n`)
     const err = await rejection(loadJson(file, { batchSize: 5 }).toArray())
-    expect(err.code).toBe('BAD_VALUE')
+    expect(err.code).toBe('TYPE_MISMATCH')
     expect(err.location).toMatchObject({
       file,
       line: 11,
@@ -145,7 +145,7 @@ describe('loadJson on NDJSON', () => {
     expect(batch.schema).toEqual([{ name: 'v', type: 'float64', nullable: true }])
     expect(batch.rows().map((r) => r.v)).toEqual([1, 2, 2.5, null])
     const err = await rejection(loadJson(file, { columnTypes: { v: 'string' } }).toArray())
-    expect(err.code).toBe('BAD_VALUE')
+    expect(err.code).toBe('TYPE_MISMATCH')
     expect(err.location).toMatchObject({ line: 1, byte: 0, column: 'v' })
   })
 

@@ -46,7 +46,7 @@ export interface JsonOptions extends LoaderOptions {
   /**
    * A value that does not fit the type its column was given from the first batch (a string in an
    * `int32` column, `2.5` in an `int32` column): `'error'` (the default) throws a `FormatError`
-   * (`BAD_VALUE`); `'null'` stores null and counts it in `nulledValues`; `'skip'` drops the record
+   * (`TYPE_MISMATCH`); `'null'` stores null and counts it in `nulledValues`; `'skip'` drops the record
    * and counts it in `skippedRecords`.
    */
   onBadValue?: 'error' | 'null' | 'skip'

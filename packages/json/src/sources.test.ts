@@ -37,7 +37,7 @@ describe('sources besides paths', () => {
     })
     const ds = loadJson(web, { cacheEnabled: false })
     expect(await ds.toArray()).toEqual(records)
-    await expect(ds.count()).rejects.toMatchObject({ code: 'STREAM_CONSUMED' })
+    await expect(ds.count()).rejects.toMatchObject({ code: 'SOURCE_CONSUMED' })
   })
 })
 

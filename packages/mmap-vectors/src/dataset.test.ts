@@ -1,4 +1,4 @@
-import { AbortError, NotFoundError, RecordBatch, StreamingDataset } from '@sd/core'
+import { AbortError, NotFoundError, RecordBatch, StreamingDataset, VectorColumn } from '@sd/core'
 import { describe, expect, it } from 'vitest'
 import { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './load.js'
 import type { VectorRow } from './loader.js'
@@ -59,6 +59,29 @@ describe.each(backends)('$backend backend', ({ backend }) => {
         })(),
       ).rejects.toBeInstanceOf(AbortError)
       expect(openFds()).toBe(fds)
+    })
+
+    it('batches hold the vectors as one VectorColumn over the block read (a view of the mapping with mmap)', async () => {
+      const v = createMemoryMappedVectors(tmp.path('v.npy'), {
+        dimension: 8,
+        initialVectors: flat(0, 1000, 8),
+        backend,
+      })
+      let rows = 0
+      for await (const batch of v.toDataset({ batchSize: 300, cacheEnabled: false })) {
+        const data = batch.data('vector')
+        expect(data).toBeInstanceOf(VectorColumn)
+        const column = data as VectorColumn
+        expect(column.dimension).toBe(8)
+        expect(column.values).toBe(batch.column('vector'))
+        expect(column.values).toEqual(flat(rows, batch.numRows, 8))
+        expect(batch.byteSize).toBe(batch.numRows * (8 * 4 + 4))
+        // zero-copy on the mapping backend: the column is a view of the same mapping get() uses
+        if (backend === 'mmap') expect(column.values.buffer).toBe(v.get(0).buffer)
+        rows += batch.numRows
+      }
+      expect(rows).toBe(1000)
+      v.close()
     })
 
     it('toDataset reads an open file and leaves it open; filters and takes compose', async () => {

@@ -1,8 +1,6 @@
-/**
- * Every `code` an error from this package can carry (all are `SdError`s from `@sd/core`): the
- * package's own codes, and the shared ones it raises (`NOT_FOUND`, `INVALID_OPTION`, `ABORTED`,
- * `IO_<errno>` for an operating-system error such as `IO_ENOSPC`).
- */
+import type { CoreErrorCode } from '@sd/core'
+
+/** The codes of this package's own errors (all `SdError`s from `@sd/core`). */
 export const MMAP_VECTORS_ERROR_CODES = [
   // a .npy file that is corrupt or truncated (FormatError)
   'NPY_BAD_MAGIC',
@@ -24,26 +22,30 @@ export const MMAP_VECTORS_ERROR_CODES = [
   'INVALID_INDEX',
   'INVALID_OUTPUT',
   'INVALID_VECTORS',
-  'INVALID_OPTION',
-  'NOT_A_FILE',
-  'EISDIR',
   'MMAP_UNALIGNED',
   // state (StateError)
   'READ_ONLY',
-  'CLOSED',
-  // the machine (UnsupportedError) and the operating system (IoError, NotFoundError)
+  // the machine (UnsupportedError) and the operating system (IoError)
   'MMAP_UNAVAILABLE',
   'BIG_ENDIAN_HOST',
   'MMAP_FAILED',
   'SHORT_READ',
-  'NOT_FOUND',
-  'IO',
-  // a cancelled iteration (AbortError)
-  'ABORTED',
 ] as const
 
+/** The shared codes of `@sd/core` this package raises as well. */
+export const MMAP_VECTORS_SHARED_CODES = [
+  'NOT_FOUND',
+  'INVALID_OPTION',
+  'NOT_A_FILE',
+  'EISDIR',
+  'CLOSED',
+  'IO',
+  'ABORTED',
+] as const satisfies readonly CoreErrorCode[]
+
 /**
- * The `code` of an `SdError` from `@sd/mmap-vectors`, to branch on.
+ * The `code` of an `SdError` from `@sd/mmap-vectors`, to branch on: the package's own codes, the
+ * shared ones it raises, and `IO_<errno>` for an operating-system error such as `IO_ENOSPC`.
  *
  * @example
  * ```ts
@@ -51,7 +53,10 @@ export const MMAP_VECTORS_ERROR_CODES = [
  * catch (err) { if (err instanceof SdError && (err.code as MmapVectorsErrorCode) === 'NPY_BAD_HEADER') ... }
  * ```
  */
-export type MmapVectorsErrorCode = (typeof MMAP_VECTORS_ERROR_CODES)[number] | `IO_${string}`
+export type MmapVectorsErrorCode =
+  | (typeof MMAP_VECTORS_ERROR_CODES)[number]
+  | (typeof MMAP_VECTORS_SHARED_CODES)[number]
+  | `IO_${string}`
 
 /** Codes of the warnings (`process.emitWarning`, type `SdWarning`) this package emits. */
 export type MmapVectorsWarningCode = 'PARTIAL_VECTOR'

@@ -21,6 +21,7 @@
 export type { VectorBatches } from './batches.js'
 export {
   MMAP_VECTORS_ERROR_CODES,
+  MMAP_VECTORS_SHARED_CODES,
   type MmapVectorsErrorCode,
   type MmapVectorsWarningCode,
 } from './errors.js'

@@ -50,7 +50,8 @@ export function loadMemoryMappedVectors(path: string, options: OpenVectorsOption
 }
 
 /**
- * A {@link StreamingDataset} over a vector file with an `index` and a `vector` column. Each pass
+ * A {@link StreamingDataset} over a vector file with an `index` column and a `vector` column (per
+ * batch one flat `Float32Array` of rows x dimension, a `VectorColumn`). Each pass
  * opens the file read-only and closes it when the pass ends (also on `break`, errors and aborts).
  *
  * @example

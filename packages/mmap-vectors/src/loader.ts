@@ -1,11 +1,13 @@
 import { statSync } from 'node:fs'
 import {
   type Field,
+  FixedColumn,
   type LoaderOptions,
   type ReadContext,
   RecordBatch,
   StreamingDataLoader,
   type StreamingDataset,
+  VectorColumn,
 } from '@sd/core'
 import type { VectorBatches } from './batches.js'
 import type { IterVectorsOptions } from './options.js'
@@ -47,9 +49,11 @@ const DECODED_PER_FILE_BYTE = 2
 const INT32_ROWS = 2 ** 31 - 1
 
 /**
- * A loader over a vector file: batches with an `index` column (`Int32Array`, or `Float64Array`
- * past 2^31 rows) and a `vector` column of `Float32Array`s, one per row (views of the batch's
- * block: of the mapping itself for an open file on the `'mmap'` backend, valid until it is closed).
+ * A loader over a vector file: batches with an `index` column (`int32`, or `float64` past 2^31
+ * rows) and a `vector` column in the column layout: one flat `Float32Array` of rows x dimension
+ * (`batch.column('vector')`) with the dimension (`batch.data('vector')` is a `VectorColumn`). The
+ * flat array is the batch read from the file: a view of the mapping itself for an open file on
+ * the `'mmap'` backend (valid until it is closed), memory of its own otherwise.
  */
 export class VectorLoader extends StreamingDataLoader<VectorRow> {
   readonly #open: VectorOpener
@@ -103,20 +107,21 @@ export class VectorLoader extends StreamingDataLoader<VectorRow> {
       const dim = vectors.dimension
       let index = ctx.startBatch * ctx.batchSize
       // the loader's own queue reads whole batches ahead; one read in flight keeps the disk busy
-      // while this loop cuts the previous batch into rows
+      // while the consumer works on the previous batch
       const batches = vectors.iterBatches(ctx.batchSize, { start: index, prefetch: 1, signal: ctx.signal })
       for await (const view of batches) {
         // a pass that opened the file closes it at the end, which empties mapped views: rows that
         // outlive the pass (collect, toArray) need memory of their own
         const block = owned && vectors.zeroCopy ? view.slice() : view
         const rows = block.length / dim
-        const column: Float32Array[] = new Array(rows)
-        for (let k = 0; k < rows; k++) column[k] = block.subarray(k * dim, (k + 1) * dim)
         const ids = wide ? new Float64Array(rows) : new Int32Array(rows)
         for (let k = 0; k < rows; k++) ids[k] = index + k
         index += rows
         ctx.countBytes(block.byteLength)
-        yield RecordBatch.fromColumns<VectorRow>({ index: ids, vector: column }, schema)
+        yield RecordBatch.fromData<VectorRow>(schema, [
+          wide ? new FixedColumn('float64', ids) : new FixedColumn('int32', ids),
+          new VectorColumn(block, dim),
+        ])
       }
     } finally {
       if (owned) vectors.close()

@@ -121,7 +121,7 @@ export function readNpyMatrix(bytes: Uint8Array, file: string): NpyMatrix {
   } catch {
     throw badHeader('Expected a version 3.0 .npy header in UTF-8, got invalid UTF-8', file, pre)
   }
-  const parser = new PyLiteralParser(text, file, pre)
+  const parser = new PyLiteralParser(text, file, pre, version[0] <= 2)
   const dict = parser.parse()
   const at = (key: string) => pre + (parser.valueOffsets.get(key) ?? 0)
   if (!(dict instanceof Map)) {

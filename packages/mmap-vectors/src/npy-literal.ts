@@ -39,11 +39,15 @@ export class PyLiteralParser {
   /** Where each value of the outermost dict starts (offset in `text`), for error locations. */
   readonly valueOffsets = new Map<string, number>()
 
-  /** `base` is the byte offset of `text` in the file, for error locations. */
+  /**
+   * `base` is the byte offset of `text` in the file, for error locations. `longSuffix` accepts
+   * Python 2's `L` after integers, as NumPy does in headers of versions 1.0 and 2.0.
+   */
   constructor(
     private readonly text: string,
     private readonly file: string,
     private readonly base: number,
+    private readonly longSuffix = false,
   ) {}
 
   /** The one literal the text holds (surrounding whitespace allowed). */
@@ -84,11 +88,15 @@ export class PyLiteralParser {
     const number = NUMBER.exec(this.text)
     if (!number) this.#fail('a value')
     this.#pos += number[0].length
-    const literal = number[0].endsWith('L') ? number[0].slice(0, -1) : number[0]
+    const long = number[0].endsWith('L')
+    const literal = long ? number[0].slice(0, -1) : number[0]
+    if (long && !this.longSuffix) this.#fail('no L suffix after a number (Python 3)')
     if (/[.eE]/.test(literal)) {
-      if (literal !== number[0]) this.#fail('an integer before the L suffix')
+      if (long) this.#fail('an integer before the L suffix')
       return Number(literal)
     }
+    // Python 3 refuses leading zeros in a non-zero decimal integer
+    if (/^[-+]?0+[1-9]/.test(literal)) this.#fail('an integer without leading zeros')
     return BigInt(literal)
   }
 

@@ -28,7 +28,7 @@ describe('PageCache', () => {
     expect(cache.stats().evictions).toBe(1)
   })
 
-  it('keeps a slab of exactly its slots and stays within it under random use', () => {
+  it('keeps every slot in its own place and stays within its slots under random use', () => {
     const cache = new PageCache(1000, 10)
     expect(cache.maxSizeBytes).toBe(25 * 40)
     let seed = 7
@@ -38,11 +38,30 @@ describe('PageCache', () => {
       let slot = cache.get(page)
       if (slot < 0) {
         slot = cache.claim(page)
-        cache.slab[slot * 10] = page
+        cache.segment(slot).fill(page, cache.slotOffset(slot), cache.slotOffset(slot) + 10)
       }
-      expect(cache.slab[slot * 10]).toBe(page)
+      const at = cache.slotOffset(slot)
+      expect([...cache.segment(slot).subarray(at, at + 10)]).toEqual(new Array(10).fill(page))
     }
     expect(cache.stats().itemCount).toBe(25)
-    expect(cache.slab.length).toBe(250)
+    expect(cache.allocatedBytes).toBe(25 * 40)
+  })
+
+  it('allocates its memory segment by segment, as slots are first used', () => {
+    // 64 MiB of 4 KiB pages
+    const cache = new PageCache(64 * 2 ** 20, 1024)
+    expect(cache.allocatedBytes).toBe(0)
+    for (let page = 0; page < 3; page++) {
+      const slot = cache.claim(page)
+      cache.segment(slot)[cache.slotOffset(slot)] = page
+    }
+    expect(cache.allocatedBytes).toBe(2 ** 16)
+    for (let page = 3; page < 20; page++) cache.segment(cache.claim(page))
+    expect(cache.allocatedBytes).toBe(2 * 2 ** 16)
+    // slots of different segments never share memory
+    expect(cache.segment(0)).not.toBe(cache.segment(16))
+    expect([cache.segment(0)[0], cache.segment(1)[cache.slotOffset(1)]]).toEqual([0, 1])
+    cache.clear()
+    expect(cache.allocatedBytes).toBe(0)
   })
 })

@@ -1,27 +1,34 @@
 import type { CacheStats } from '@sd/core'
 
+/** Bytes per segment of slots: the cache's memory grows by this much as slots are first used. */
+const SEGMENT_BYTES = 2 ** 16
+
 /**
- * A least-recently-used cache of file pages (runs of whole vectors) in one preallocated slab of
- * fixed-size slots. One slab rather than an ArrayBuffer per page: thousands of small buffers cost
- * an allocation per miss and garbage-collector work on every eviction. Recency is a doubly linked
- * list over slot numbers in typed arrays; a `Map` finds a page's slot.
+ * A least-recently-used cache of file pages (runs of whole vectors) in fixed-size slots, held in
+ * segments of about 64 KiB allocated as the slots in them are first used. Segments rather than an
+ * ArrayBuffer per page: thousands of small buffers cost an allocation per miss and
+ * garbage-collector work on every eviction; and rather than one slab of the whole size: a file
+ * opened to read a few rows would pay for zeroing (and collecting) all of it. Recency is a
+ * doubly linked list over slot numbers in typed arrays; a `Map` finds a page's slot.
  */
 export class PageCache {
   readonly maxSizeBytes: number
   /** Floats per slot. */
   readonly slotFloats: number
-  /** Whole rows loaded in each slot (the last page of a file may be short). */
-  readonly slotRows: Int32Array
+  /** Whole rows loaded in each slot in use (the last page of a file may be short). */
+  slotRows: Int32Array
   readonly #slots: number
   readonly #slotOf = new Map<number, number>()
-  readonly #pageOf: Float64Array
-  // recency list: #head is the most recently used slot, #tail the least; -1 ends it
-  readonly #prev: Int32Array
-  readonly #next: Int32Array
+  // per slot, for the slots handed out so far (grown as more are): its page, and the recency
+  // list (#head is the most recently used slot, #tail the least; -1 ends it)
+  #pageOf: Float64Array
+  #prev: Int32Array
+  #next: Int32Array
   #head = -1
   #tail = -1
   #used = 0
-  #slab: Float32Array | undefined
+  readonly #slotsPerSegment: number
+  readonly #segments: (Float32Array | undefined)[] = []
   #hits = 0
   #misses = 0
   #evictions = 0
@@ -31,16 +38,36 @@ export class PageCache {
     this.slotFloats = slotFloats
     this.#slots = Math.max(1, Math.floor(maxSizeBytes / (slotFloats * 4)))
     this.maxSizeBytes = this.#slots * slotFloats * 4
-    this.slotRows = new Int32Array(this.#slots)
-    this.#pageOf = new Float64Array(this.#slots).fill(-1)
-    this.#prev = new Int32Array(this.#slots).fill(-1)
-    this.#next = new Int32Array(this.#slots).fill(-1)
+    const initial = Math.min(this.#slots, 64)
+    this.slotRows = new Int32Array(initial)
+    this.#pageOf = new Float64Array(initial).fill(-1)
+    this.#prev = new Int32Array(initial).fill(-1)
+    this.#next = new Int32Array(initial).fill(-1)
+    this.#slotsPerSegment = Math.max(1, Math.floor(SEGMENT_BYTES / (slotFloats * 4)))
   }
 
-  /** The slab every slot lives in (allocated on first use; untouched pages cost no memory). */
-  get slab(): Float32Array {
-    this.#slab ??= new Float32Array(this.#slots * this.slotFloats)
-    return this.#slab
+  /** The segment holding `slot` (allocated on first use); the slot starts at {@link PageCache.slotOffset}. */
+  segment(slot: number): Float32Array {
+    const s = Math.floor(slot / this.#slotsPerSegment)
+    let segment = this.#segments[s]
+    if (segment === undefined) {
+      const slots = Math.min(this.#slotsPerSegment, this.#slots - s * this.#slotsPerSegment)
+      segment = new Float32Array(slots * this.slotFloats)
+      this.#segments[s] = segment
+    }
+    return segment
+  }
+
+  /** Where `slot` starts in its segment, in floats. */
+  slotOffset(slot: number): number {
+    return (slot % this.#slotsPerSegment) * this.slotFloats
+  }
+
+  /** Bytes of the segments allocated so far. */
+  get allocatedBytes(): number {
+    let bytes = 0
+    for (const segment of this.#segments) bytes += segment?.byteLength ?? 0
+    return bytes
   }
 
   /** The slot holding `page`, or -1 (a miss). */
@@ -69,6 +96,7 @@ export class PageCache {
     let slot: number
     if (this.#used < this.#slots) {
       // slots fill in order; a slot freed by delete() is reused through the list's tail
+      if (this.#used === this.slotRows.length) this.#grow()
       slot = this.#used++
     } else {
       slot = this.#tail
@@ -96,7 +124,7 @@ export class PageCache {
     this.#pushBack(slot)
   }
 
-  /** Drops every page and the slab. */
+  /** Drops every page and the segments. */
   clear(): void {
     this.#slotOf.clear()
     this.#pageOf.fill(-1)
@@ -105,7 +133,7 @@ export class PageCache {
     this.#head = -1
     this.#tail = -1
     this.#used = 0
-    this.#slab = undefined
+    this.#segments.length = 0
   }
 
   stats(): CacheStats {
@@ -121,6 +149,23 @@ export class PageCache {
       hitRatio: reads === 0 ? 0 : this.#hits / reads,
       evictions: this.#evictions,
     }
+  }
+
+  /** Room for twice as many slots (up to all of them) in the per-slot arrays. */
+  #grow(): void {
+    const size = Math.min(this.#slots, this.slotRows.length * 2)
+    const slotRows = new Int32Array(size)
+    slotRows.set(this.slotRows)
+    this.slotRows = slotRows
+    const pageOf = new Float64Array(size).fill(-1)
+    pageOf.set(this.#pageOf)
+    this.#pageOf = pageOf
+    const prev = new Int32Array(size).fill(-1)
+    prev.set(this.#prev)
+    this.#prev = prev
+    const next = new Int32Array(size).fill(-1)
+    next.set(this.#next)
+    this.#next = next
   }
 
   #unlink(slot: number): void {

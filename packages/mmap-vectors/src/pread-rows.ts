@@ -21,6 +21,8 @@ export class PreadRows implements RowSource {
   // the page used last, checked before the LRU map: runs of nearby rows stay off the map
   #lastPage = -1
   #lastSlot = -1
+  // the segment of the slot #offsetOf found last
+  #segment: Float32Array = new Float32Array(0)
 
   constructor(
     file: SharedFd,
@@ -42,7 +44,7 @@ export class PreadRows implements RowSource {
     const cache = this.#cache
     if (cache === undefined) return this.rows(i, 1)
     const at = this.#offsetOf(i, cache)
-    return cache.slab.slice(at, at + this.#dim)
+    return this.#segment.slice(at, at + this.#dim)
   }
 
   readInto(i: number, out: Float32Array, outOffset: number): void {
@@ -53,7 +55,7 @@ export class PreadRows implements RowSource {
       return
     }
     const at = this.#offsetOf(i, cache)
-    out.set(cache.slab.subarray(at, at + this.#dim), outOffset)
+    out.set(this.#segment.subarray(at, at + this.#dim), outOffset)
   }
 
   rows(start: number, count: number): Float32Array {
@@ -96,9 +98,11 @@ export class PreadRows implements RowSource {
   close(): void {
     this.#cache?.clear()
     this.#lastPage = -1
+    this.#lastSlot = -1
+    this.#segment = new Float32Array(0)
   }
 
-  /** Where row `i` sits in the cache's slab, reading its page on a miss. */
+  /** Where row `i` sits in its cache segment (left in `#segment`), reading its page on a miss. */
   #offsetOf(i: number, cache: PageCache): number {
     const pageRows = this.#pageRows
     const page = Math.floor(i / pageRows)
@@ -112,19 +116,20 @@ export class PreadRows implements RowSource {
     }
     // a page read before an append may end before row i
     if (slot < 0 || local >= (cache.slotRows[slot] as number)) slot = this.#load(page, cache)
+    if (slot !== this.#lastSlot) this.#segment = cache.segment(slot)
     this.#lastPage = page
     this.#lastSlot = slot
-    return slot * cache.slotFloats + local * this.#dim
+    return cache.slotOffset(slot) + local * this.#dim
   }
 
   #load(page: number, cache: PageCache): number {
     const first = page * this.#pageRows
     const count = Math.min(this.#pageRows, this.#length() - first)
     const slot = cache.claim(page)
-    const slab = cache.slab
+    const segment = cache.segment(slot)
     const target = new Uint8Array(
-      slab.buffer,
-      slab.byteOffset + slot * cache.slotFloats * 4,
+      segment.buffer,
+      segment.byteOffset + cache.slotOffset(slot) * 4,
       count * this.#rowBytes,
     )
     try {

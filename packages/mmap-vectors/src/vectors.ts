@@ -285,8 +285,9 @@ export class MemoryMappedVectors implements VectorSource {
 
   /**
    * A {@link StreamingDataset} over the vectors with an `index` column (`Int32Array`) and a
-   * `vector` column (one `Float32Array` per row: views with `'mmap'`). The file stays open: close
-   * it when done with the dataset.
+   * `vector` column: per batch one flat `Float32Array` of rows x dimension (`batch.data('vector')`
+   * is a `VectorColumn`), a view of the mapping with `'mmap'`. The file stays open: close it when
+   * done with the dataset. Batches are not cached (appends may change the file).
    */
   toDataset(options: LoaderOptions = {}): StreamingDataset<VectorRow> {
     if (this.#closed) throw this.#closedError('toDataset')

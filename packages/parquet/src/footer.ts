@@ -1,5 +1,5 @@
 import { type ErrorLocation, FormatError, isSdError } from '@sd/core'
-import type { FileMetaData } from 'hyparquet'
+import type { FileMetaData, RowGroup } from 'hyparquet'
 import { parquetMetadata } from 'hyparquet'
 import type { ByteSource } from './byte-source.js'
 
@@ -100,4 +100,18 @@ function checkLayout(metadata: FileMetaData, footerStart: number, location: Erro
 
 function hex(bytes: Uint8Array): string {
   return `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`
+}
+
+/** The rows of a row group and the bytes `[byteStart, byteEnd)` its column chunks span. */
+export function rowGroupSpan(group: RowGroup): { numRows: number; byteStart: number; byteEnd: number } {
+  let byteStart = Number.POSITIVE_INFINITY
+  let byteEnd = 0
+  for (const chunk of group.columns) {
+    const meta = chunk.meta_data
+    if (!meta) continue
+    const start = Number(meta.dictionary_page_offset || meta.data_page_offset)
+    byteStart = Math.min(byteStart, start)
+    byteEnd = Math.max(byteEnd, start + Number(meta.total_compressed_size))
+  }
+  return { numRows: Number(group.num_rows), byteStart: Math.min(byteStart, byteEnd), byteEnd }
 }

@@ -23,6 +23,7 @@ export type {
   ParquetFilterValue,
   ParquetLoaderOptions,
   ParquetMetadata,
+  ParquetRowGroupInfo,
   ParquetScanStats,
   ParquetSource,
 } from './options.js'

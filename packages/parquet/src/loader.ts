@@ -15,6 +15,7 @@ import {
 import type { DecodedArray } from 'hyparquet'
 import { type ByteSource, byteSource } from './byte-source.js'
 import { canSkip, filterColumns, filterMask } from './filter.js'
+import { rowGroupSpan } from './footer.js'
 import { GroupReader, type GroupTask, type ReadTuning, taskBytes, upfrontBytes } from './group-reader.js'
 import { constantColumn, type PartitionColumn, typePartitions } from './hive.js'
 import {
@@ -178,6 +179,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         fileSizeBytes: p.byteLength,
         createdBy: p.metadata.created_by,
         partition: Object.fromEntries(o.partitions.map((c) => [c.field.name, c.values[i]])),
+        rowGroups: p.metadata.row_groups.map(rowGroupSpan),
       })),
     }
   }
@@ -205,6 +207,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         p.filters ?? null,
         p.filterStrict,
         p.rowFormat,
+        p.rowGroups ? [...p.rowGroups] : null,
         this.options.batchSize,
       ],
       (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value),
@@ -315,13 +318,13 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
 
   /** The row groups of a part to read; the others are counted as skipped. */
   #tasks(o: Opened, part: ParquetPart, index: number): GroupTask[] {
-    const { filters, filterStrict } = this.#parquet
+    const { filters, filterStrict, rowGroups } = this.#parquet
     const columns = o.readNames.map((name) => part.byName.get(name) as ColumnInfo)
     const partitions = o.partitions.map((c) => ({ name: c.field.name, value: c.values[index] }))
     const tasks: GroupTask[] = []
     part.metadata.row_groups.forEach((group, rowGroup) => {
       const rows = Number(group.num_rows)
-      if (rows === 0) return
+      if (rows === 0 || (rowGroups && !rowGroups.has(rowGroup))) return
       const task: GroupTask = {
         metadata: part.metadata,
         tree: part.tree,

@@ -1,4 +1,4 @@
-import type { Field, HttpOptions, LoaderOptions } from '@sd/core'
+import type { Field, HttpOptions, LoaderOptions, RangeReader } from '@sd/core'
 import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
 /** A value a filter compares with. */
@@ -30,8 +30,13 @@ export type ParquetFilter = {
   [column: string]: ParquetFilterOperators | ParquetFilterValue | ParquetFilter[] | undefined
 }
 
-/** What {@link loadParquet} and {@link ParquetStreamingLoader} read: a file, a directory, URLs, or a list. */
-export type ParquetSource = string | URL | readonly (string | URL)[]
+/**
+ * What {@link loadParquet} and {@link ParquetStreamingLoader} read: a file path, a directory, an
+ * `http(s)` URL, a core `RangeReader` (a file another package resolved: a file inside a CAR, a
+ * Hugging Face file), or an array of these. A `RangeReader` is read, never closed, by the loader:
+ * it must stay open while the loader is used, and its owner closes it.
+ */
+export type ParquetSource = string | URL | RangeReader | readonly (string | URL | RangeReader)[]
 
 /**
  * Options of {@link loadParquet} and {@link ParquetStreamingLoader}: the shared loader options,
@@ -50,6 +55,20 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
   filterStrict?: boolean
   /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
   rowFormat?: 'columns' | 'object'
+  /**
+   * Row groups to read, by their 0-based index in each file; the others are never read (a file
+   * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
+   */
+  rowGroups?: readonly number[]
+}
+
+/** One row group of a file: its rows and the bytes its column chunks span. */
+export interface ParquetRowGroupInfo {
+  numRows: number
+  /** First byte of the row group's first column chunk (dictionary page included). */
+  byteStart: number
+  /** Byte just past the row group's last column chunk. */
+  byteEnd: number
 }
 
 /** One file of a source, as {@link ParquetStreamingLoader.getMetadata} describes it. */
@@ -62,6 +81,8 @@ export interface ParquetFileInfo {
   createdBy: string | undefined
   /** Hive-style `key=value` folder values of this file (empty outside directories). */
   partition: Record<string, unknown>
+  /** The row groups, in file order. */
+  rowGroups: ParquetRowGroupInfo[]
 }
 
 /** What {@link ParquetStreamingLoader.getMetadata} returns, from the footers alone. */
@@ -108,6 +129,8 @@ export interface ResolvedParquetOptions {
   filters: ParquetFilter | undefined
   filterStrict: boolean
   rowFormat: 'columns' | 'object'
+  /** Row groups to read (all when absent). */
+  rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
   http: HttpOptions
 }
@@ -145,6 +168,18 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       },
     )
   }
+  const { rowGroups } = options
+  if (
+    rowGroups !== undefined &&
+    (!Array.isArray(rowGroups) || rowGroups.some((g) => !Number.isSafeInteger(g) || g < 0))
+  ) {
+    throw new ValidationError(
+      `rowGroups must be an array of row group indexes (0, 1, ...), got ${JSON.stringify(rowGroups)}`,
+      {
+        code: 'INVALID_OPTION',
+      },
+    )
+  }
   if (rowFormat !== 'columns' && rowFormat !== 'object') {
     throw new ValidationError(`rowFormat must be 'columns' or 'object', got ${String(rowFormat)}`, {
       code: 'INVALID_OPTION',
@@ -155,6 +190,7 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     filters,
     filterStrict,
     rowFormat,
+    rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
   }
 }

@@ -48,13 +48,18 @@ export function partLocation(entry: SourceEntry): ErrorLocation {
   return entry.remote ? { url: entry.name } : { file: entry.name }
 }
 
-/** Opens a range reader for `entry` (HTTP through the cache, keyed by URL, ETag and range). */
+/**
+ * Opens a range reader for `entry` (HTTP through the cache, keyed by URL, ETag and range). A
+ * reader the caller handed in is used as it is, behind a `close()` that leaves it open.
+ */
 export function openReader(
   entry: SourceEntry,
   options: ReaderOptions,
   signal: AbortSignal | undefined,
   known?: { byteLength: number; etag: string },
 ): Promise<RangeReader> {
+  const given = entry.reader
+  if (given) return Promise.resolve(borrowed(given))
   if (!entry.remote) return FileRangeReader.open(entry.name, signal)
   return HttpRangeReader.open(entry.name, {
     ...options.http,
@@ -62,6 +67,23 @@ export function openReader(
     signal,
     ...(known ? { known } : {}),
   })
+}
+
+/** `reader` behind a `close()` that does nothing: its owner closes it. */
+function borrowed(reader: RangeReader): RangeReader {
+  return {
+    get byteLength() {
+      return reader.byteLength
+    },
+    get name() {
+      return reader.name
+    },
+    get version() {
+      return reader.version
+    },
+    read: (start, end, signal) => reader.read(start, end, signal),
+    close: () => Promise.resolve(),
+  }
 }
 
 /** Reads the footer of one file and describes its columns. The reader is closed before returning. */
@@ -75,8 +97,9 @@ export async function openPart(
   try {
     // footers of local files go through the cache too (a URL's whole range traffic already does)
     const source = byteSource(reader, signal, count)
+    // (an HTTP reader caches its own ranges; a caller's reader is keyed by its name and version)
     const metadata = await readFooter(
-      entry.remote ? source : cachedSource(source, options.cache, reader.version),
+      entry.remote && !entry.reader ? source : cachedSource(source, options.cache, reader.version),
     )
     const tree = parquetSchema(metadata)
     const columns = describeColumns(metadata)
@@ -91,7 +114,7 @@ export async function openPart(
       entry,
       byteLength: reader.byteLength,
       version,
-      etag: entry.remote && !version.startsWith('size:') ? version : undefined,
+      etag: entry.remote && !entry.reader && !version.startsWith('size:') ? version : undefined,
       metadata,
       tree,
       physical: getPhysicalColumns(tree),

@@ -1,13 +1,23 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { fileSystemError, isHttpUrl, NotFoundError, throwIfAborted, ValidationError } from '@sd/core'
+import {
+  fileSystemError,
+  isHttpUrl,
+  NotFoundError,
+  type RangeReader,
+  throwIfAborted,
+  ValidationError,
+} from '@sd/core'
 import type { ParquetSource } from './options.js'
 
 /** One Parquet file to read, before its footer is known. */
 export interface SourceEntry {
-  /** Path or URL. */
+  /** Path or URL (a range reader's `name`). */
   name: string
+  /** Read over the network (a URL, or a reader whose name is a URL): larger, coalesced reads. */
   remote: boolean
+  /** The caller's range reader, when the source handed one: read through it, never closed here. */
+  reader?: RangeReader
   /** Hive-style `key=value` folder segments between the directory and the file, outermost first. */
   partition: [key: string, value: string][]
 }
@@ -20,34 +30,65 @@ export interface ResolvedSource {
   entries: SourceEntry[]
 }
 
-/** The source as a string (paths joined with `, `). */
+type SourceItem = string | URL | RangeReader
+
+/** True for a core `RangeReader` (anything with `read`, `close`, a `name` and a `byteLength`). */
+export function isRangeReader(value: unknown): value is RangeReader {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Partial<RangeReader>
+  return (
+    typeof r.read === 'function' &&
+    typeof r.close === 'function' &&
+    typeof r.name === 'string' &&
+    typeof r.byteLength === 'number'
+  )
+}
+
+function items(source: ParquetSource): readonly SourceItem[] {
+  return typeof source === 'string' || source instanceof URL || isRangeReader(source)
+    ? [source]
+    : (source as readonly SourceItem[])
+}
+
+function itemLabel(item: SourceItem): string {
+  if (typeof item === 'string') return item
+  return item instanceof URL ? item.href : item.name
+}
+
+/** The source as a string (paths, URLs and reader names joined with `, `). */
 export function sourceLabel(source: ParquetSource): string {
-  if (typeof source === 'string') return source
-  if (source instanceof URL) return source.href
-  return source.map((s) => (s instanceof URL ? s.href : s)).join(', ')
+  return items(source).map(itemLabel).join(', ')
 }
 
 /** Checks the shape of a source without touching the file system (for constructors). */
 export function checkSource(source: ParquetSource): void {
-  const items = typeof source === 'string' || source instanceof URL ? [source] : source
-  if (!Array.isArray(items) && !(typeof source === 'string' || source instanceof URL)) {
+  const list = items(source)
+  if (!Array.isArray(list)) {
     throw new ValidationError(
-      `Expected a path, a URL or an array of them as the source, got ${typeof source}`,
-      {
-        code: 'INVALID_SOURCE',
-      },
+      `Expected a path, a URL, a RangeReader or an array of them as the source, got ${typeof source}`,
+      { code: 'INVALID_SOURCE' },
     )
   }
-  if (items.length === 0) {
-    throw new ValidationError('Expected at least one path or URL, got an empty array', {
+  if (list.length === 0) {
+    throw new ValidationError('Expected at least one path, URL or RangeReader, got an empty array', {
       code: 'INVALID_SOURCE',
     })
   }
-  for (const item of items) {
+  for (const item of list) {
+    if (isRangeReader(item)) {
+      if (!(Number.isInteger(item.byteLength) && item.byteLength >= 0)) {
+        throw new ValidationError(
+          `Expected a RangeReader with a byteLength >= 0, got ${item.byteLength} for ${item.name}`,
+          { code: 'INVALID_SOURCE' },
+        )
+      }
+      continue
+    }
     if (!(item instanceof URL) && (typeof item !== 'string' || item.length === 0)) {
-      throw new ValidationError(`Expected a non-empty path or URL, got ${JSON.stringify(item)}`, {
-        code: 'INVALID_SOURCE',
-      })
+      throw new ValidationError(
+        `Expected a non-empty path, a URL or a RangeReader, got ${JSON.stringify(item)}`,
+        { code: 'INVALID_SOURCE' },
+      )
     }
   }
 }
@@ -55,18 +96,22 @@ export function checkSource(source: ParquetSource): void {
 /**
  * Expands a source into files: a file is itself, a directory is every `*.parquet` below it in
  * sorted order (folders and files whose names start with `.` or `_` are skipped, as Spark and
- * Hive leave `_SUCCESS` and `.crc` files there), an array is each of its items in order.
+ * Hive leave `_SUCCESS` and `.crc` files there), a range reader is one file, an array is each of
+ * its items in order.
  */
 export async function resolveSource(source: ParquetSource, signal?: AbortSignal): Promise<ResolvedSource> {
   checkSource(source)
   const label = sourceLabel(source)
-  const items = (typeof source === 'string' || source instanceof URL ? [source] : source).map((s) =>
-    s instanceof URL ? s.href : s,
-  )
+  const list = items(source)
   const entries: SourceEntry[] = []
   let isDirectory = false
-  for (const item of items) {
+  for (const given of list) {
     throwIfAborted(signal)
+    if (isRangeReader(given)) {
+      entries.push({ name: given.name, remote: isHttpUrl(given.name), partition: [], reader: given })
+      continue
+    }
+    const item = given instanceof URL ? given.href : given
     if (isHttpUrl(item)) {
       entries.push({ name: item, remote: true, partition: [] })
       continue
@@ -85,7 +130,7 @@ export async function resolveSource(source: ParquetSource, signal?: AbortSignal)
           location: { file: item },
         })
       }
-      if (items.length === 1) isDirectory = true
+      if (list.length === 1) isDirectory = true
       for (const file of files)
         entries.push({ name: file, remote: false, partition: hivePartition(item, file) })
     } else {

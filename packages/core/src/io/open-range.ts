@@ -1,15 +1,31 @@
 import { FileRangeReader } from './file-range.js'
 import { type HttpRangeOptions, HttpRangeReader } from './http-range.js'
 import type { RangeReader } from './range-reader.js'
+import { isS3Url } from './s3-config.js'
+import { type S3RangeOptions, S3RangeReader } from './s3-range.js'
 
 /** True for an `http:` or `https:` URL. */
 export function isHttpUrl(source: string): boolean {
   return /^https?:\/\//i.test(source)
 }
 
-/** A {@link RangeReader} over a local path or an `http(s)` URL. */
-export function openRange(source: string, options: HttpRangeOptions = {}): Promise<RangeReader> {
-  return isHttpUrl(source)
-    ? HttpRangeReader.open(source, options)
-    : FileRangeReader.open(source, options.signal)
+/** True for a source {@link openRange} reads over the network (`http(s)://`, `s3://`). */
+export function isRemoteSource(source: string): boolean {
+  return isHttpUrl(source) || isS3Url(source)
+}
+
+/** Options of {@link openRange}: HTTP behaviour, the byte cache, and S3's address and credentials. */
+export interface OpenRangeOptions extends HttpRangeOptions {
+  /** For `s3://` sources: credentials, region, endpoint (default: the AWS environment variables). */
+  s3?: S3RangeOptions['s3']
+}
+
+/** A {@link RangeReader} over a local path, an `http(s)` URL or an `s3://bucket/key` object. */
+export function openRange(source: string, options: OpenRangeOptions = {}): Promise<RangeReader> {
+  if (isS3Url(source)) return S3RangeReader.open(source, options)
+  if (isHttpUrl(source)) {
+    const { s3: _s3, ...http } = options
+    return HttpRangeReader.open(source, http)
+  }
+  return FileRangeReader.open(source, options.signal)
 }

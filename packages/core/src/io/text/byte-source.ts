@@ -328,7 +328,7 @@ export async function* gunzip(
 
 /**
  * Guards a loader's passes over one source: a byte stream can be read once, so a second pass over
- * it fails with a `StateError` (`STREAM_CONSUMED`); paths and range readers pass every time.
+ * it fails with a `StateError` (`SOURCE_CONSUMED`); paths and range readers pass every time.
  */
 export class OnePassGuard {
   #read = false
@@ -338,7 +338,7 @@ export class OnePassGuard {
     if (!isByteStream(source)) return
     if (this.#read)
       throw new StateError('A byte stream can be read once: pass a path or a RangeReader to read it again', {
-        code: 'STREAM_CONSUMED',
+        code: 'SOURCE_CONSUMED',
       })
     this.#read = true
   }

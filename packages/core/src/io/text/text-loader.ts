@@ -63,7 +63,7 @@ export abstract class TextStreamingLoader<
     return `${this.constructor.name}(${sourceName(this.source)})`
   }
 
-  /** Opens the source for one pass (a byte stream only once: `STREAM_CONSUMED` after). */
+  /** Opens the source for one pass (a byte stream only once: `SOURCE_CONSUMED` after). */
   protected openText(options: OpenTextOptions): Promise<TextSource> {
     this.#passes.begin(this.source)
     return openTextSource(this.source, options)

@@ -1,0 +1,389 @@
+import {
+  type HttpOptions,
+  NetworkError,
+  NotFoundError,
+  retryingRequest,
+  throwIfAborted,
+  ValidationError,
+} from '@sd/core'
+import { CID } from 'multiformats/cid'
+import { checkBlock, unsupportedHash } from './block-check.js'
+import type { Block } from './block-source.js'
+import { DEFAULT_MAX_BLOCK_BYTES } from './car-file-source.js'
+import type { DagSource } from './car-reader.js'
+import { readCarStream, type StreamSection } from './car-stream.js'
+import { cidBlockKey, cidParts, IDENTITY, isSupportedHash } from './cid.js'
+import { CarError, sourceLocation } from './errors.js'
+import { blockLinks } from './links.js'
+import { RangeExpectation } from './range-expectation.js'
+import type { VerifyReport } from './verify.js'
+
+/** Options of the trustless-gateway client: core's HTTP options (timeouts, retries) and these. */
+export interface GatewayOptions extends HttpOptions {
+  /** Largest block accepted, in bytes. Default 2 MiB. */
+  maxBlockBytes?: number
+  /** Cancels every request. */
+  signal?: AbortSignal | undefined
+}
+
+/** A gateway URL taken apart: the gateway's base and the CID after `/ipfs/`. */
+export interface GatewayTarget {
+  base: string
+  cid: CID
+}
+
+const RAW_TYPE = 'application/vnd.ipld.raw'
+const CAR_ACCEPT = 'application/vnd.ipld.car; version=1; order=dfs; dups=n'
+/** Verified blocks kept between a range request and the reads that take them. */
+const CACHE_BYTES = 64 << 20
+
+/**
+ * `{ base, cid }` when `url` is a gateway URL `http(s)://host[/prefix]/ipfs/<cid>`, else
+ * `undefined`. A path after the CID is refused (`INVALID_OPTION`): sd asks for blocks by CID.
+ */
+export function parseGatewayUrl(url: string): GatewayTarget | undefined {
+  const parsed = new URL(url)
+  const match = /^(.*)\/ipfs\/([^/]+)(\/.*)?$/.exec(parsed.pathname)
+  if (!match) return undefined
+  if (match[3] && match[3] !== '/') {
+    throw new ValidationError(
+      `Expected a gateway URL ending in /ipfs/<cid>, got the path ${match[3]} after the CID`,
+      {
+        code: 'INVALID_OPTION',
+        location: { url },
+      },
+    )
+  }
+  let cid: CID
+  try {
+    cid = CID.parse(decodeURIComponent(match[2] as string))
+  } catch (err) {
+    throw new CarError(`Expected a CID after /ipfs/, got ${JSON.stringify(match[2])}`, {
+      code: 'CAR_BAD_CID',
+      location: { url },
+      cause: err,
+    })
+  }
+  return { base: `${parsed.origin}${match[1]}`, cid }
+}
+
+/**
+ * Blocks from an IPFS trustless gateway (any, not only sd's): single blocks with `?format=raw`,
+ * file ranges with one `?format=car&dag-scope=entity&entity-bytes=from:to` request each, whole
+ * DAGs with `?format=car`. Every block is hashed against its CID, and a CAR answer may hold only
+ * the blocks the request needs: an extra block is `CAR_UNEXPECTED_BLOCK`, a wrong one
+ * `CAR_HASH_MISMATCH`, one that never came `CAR_MISSING_BLOCK`, a cut answer `CAR_TRUNCATED`.
+ * Every wait has a timeout, and failed requests are retried.
+ */
+export class GatewaySource implements DagSource {
+  readonly name: string
+  readonly roots: readonly CID[]
+  readonly base: string
+  /** Requests sent and bytes received (for tests and statistics). */
+  readonly stats = { requests: 0, bytesReceived: 0, blocksReceived: 0 }
+  readonly #options: GatewayOptions
+  readonly #maxBlockBytes: number
+  readonly #cache = new Map<string, Uint8Array>()
+  #cached = 0
+
+  private constructor(target: GatewayTarget, options: GatewayOptions) {
+    this.base = target.base
+    this.roots = [target.cid]
+    this.name = `${target.base}/ipfs/${target.cid}`
+    this.#options = options
+    this.#maxBlockBytes = options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES
+  }
+
+  /** A client for the DAG at `target`; checks that the gateway serves its root. */
+  static async open(target: GatewayTarget, options: GatewayOptions = {}): Promise<GatewaySource> {
+    const source = new GatewaySource(target, options)
+    if (!(await source.has(target.cid))) {
+      throw new CarError('The gateway does not have the root block', {
+        code: 'CAR_MISSING_BLOCK',
+        cid: target.cid.toString(),
+        location: { url: source.name },
+      })
+    }
+    return source
+  }
+
+  async has(cid: CID, signal?: AbortSignal): Promise<boolean> {
+    if (cid.multihash.code === IDENTITY || this.#cache.has(cidBlockKey(cid))) return true
+    const url = this.#url(cid, 'raw')
+    return this.#request(url, { method: 'HEAD', headers: { Accept: RAW_TYPE } }, signal, async (res) => {
+      if (res.status === 404) return false
+      checkStatus(res, url)
+      return true
+    })
+  }
+
+  async get(cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
+    const parts = cidParts(cid)
+    if (!isSupportedHash(parts.hashCode)) throw unsupportedHash(cid.toString(), parts.hashCode)
+    if (parts.hashCode === IDENTITY) return cid.multihash.digest
+    const key = cidBlockKey(cid)
+    const cached = this.#cache.get(key)
+    if (cached) {
+      this.#cache.delete(key)
+      this.#cached -= cached.length
+      return cached
+    }
+    const url = this.#url(cid, 'raw')
+    return this.#request(url, { headers: { Accept: RAW_TYPE } }, signal, async (res) => {
+      if (res.status === 404) {
+        await res.body?.cancel().catch(() => undefined)
+        throw new CarError('The gateway does not have the block', {
+          code: 'CAR_MISSING_BLOCK',
+          cid: cid.toString(),
+          location: { url },
+        })
+      }
+      checkStatus(res, url)
+      const bytes = await readLimited(res, this.#maxBlockBytes, url, cid)
+      this.stats.bytesReceived += bytes.length
+      this.stats.blocksReceived++
+      const error = checkBlock(cid.bytes, parts, bytes, { url })
+      if (error) throw error
+      return bytes
+    })
+  }
+
+  /**
+   * Fetches, in one CAR request with `entity-bytes`, the blocks bytes `[start, end)` of the file
+   * `root` need, checks each and that nothing else came, and keeps them for the reads that follow.
+   */
+  async prepareRange(root: CID, start: number, end: number, signal?: AbortSignal): Promise<void> {
+    if (end <= start) return
+    const url = `${this.#url(root, 'car')}&dag-scope=entity&entity-bytes=${start}:${end - 1}`
+    await this.#request(url, { headers: { Accept: CAR_ACCEPT } }, signal, async (res) => {
+      checkStatus(res, url)
+      checkCarType(res, url)
+      const expectation = new RangeExpectation(root, start, end)
+      const received: Block[] = []
+      for await (const section of this.#sections(res, url)) {
+        const block = this.#check(section, url)
+        const error = expectation.receive(block.cid, block.bytes)
+        if (error) throw placeError(error, url, section.offset)
+        received.push(block)
+      }
+      const missing = expectation.missing()
+      if (missing) {
+        throw new CarError('The gateway left out a block the byte range needs', {
+          code: 'CAR_MISSING_BLOCK',
+          cid: missing.toString(),
+          location: { url },
+        })
+      }
+      for (const block of received) this.#keep(block, end - start)
+    })
+  }
+
+  /** The whole DAG under the root (`dag-scope=all`), in the gateway's order, each block checked. */
+  async *blocks(signal?: AbortSignal): AsyncGenerator<Block> {
+    const root = this.roots[0] as CID
+    const report = { missing: [] as CID[] }
+    yield* this.#walkAll(root, report, signal)
+    const first = report.missing[0]
+    if (first) {
+      throw new CarError(`The gateway left out ${report.missing.length} block(s) of the DAG`, {
+        code: 'CAR_MISSING_BLOCK',
+        cid: first.toString(),
+        location: { url: this.name },
+      })
+    }
+  }
+
+  async verify(signal?: AbortSignal): Promise<VerifyReport> {
+    const started = performance.now()
+    const report = { missing: [] as CID[] }
+    let blocks = 0
+    let bytes = 0
+    const problems: CarError[] = []
+    try {
+      for await (const block of this.#walkAll(this.roots[0] as CID, report, signal)) {
+        blocks++
+        bytes += block.bytes.length
+      }
+    } catch (err) {
+      if (!(err instanceof CarError)) throw err
+      problems.push(err)
+    }
+    return {
+      ok: problems.length === 0 && report.missing.length === 0,
+      roots: [...this.roots],
+      blocks,
+      bytes,
+      duplicates: 0,
+      missing: report.missing,
+      problems,
+      unreachable: 0,
+      seconds: (performance.now() - started) / 1000,
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#cache.clear()
+    this.#cached = 0
+  }
+
+  /**
+   * Streams the DAG under `root` from one CAR request: only the connection is retried (a body
+   * that breaks midway fails), so memory holds one block at a time whatever the DAG's size.
+   */
+  async *#walkAll(
+    root: CID,
+    report: { missing: CID[] },
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Block> {
+    const url = `${this.#url(root, 'car')}&dag-scope=all`
+    const res = await this.#request(
+      url,
+      { headers: { Accept: CAR_ACCEPT } },
+      signal,
+      async (answer) => answer,
+    )
+    checkStatus(res, url)
+    checkCarType(res, url)
+    const expected = new Map<string, CID>([[cidBlockKey(root), root]])
+    const done = new Set<string>()
+    for await (const section of this.#sections(res, url)) {
+      throwIfAborted(signal)
+      const block = this.#check(section, url)
+      const key = cidBlockKey(block.cid)
+      if (!expected.has(key) || done.has(key)) {
+        throw new CarError('The gateway sent a block the DAG does not link to (or sent it twice)', {
+          code: 'CAR_UNEXPECTED_BLOCK',
+          cid: block.cid.toString(),
+          location: sourceLocation(url, section.offset),
+        })
+      }
+      done.add(key)
+      for (const link of blockLinks(block.cid, block.bytes, sourceLocation(url, section.offset))) {
+        if (link.multihash.code !== IDENTITY) expected.set(cidBlockKey(link), link)
+      }
+      yield block
+    }
+    for (const [key, cid] of expected) if (!done.has(key)) report.missing.push(cid)
+  }
+
+  async *#sections(res: Response, url: string): AsyncGenerator<StreamSection> {
+    if (!res.body)
+      throw new CarError('The gateway sent no body', { code: 'CAR_TRUNCATED', location: { url } })
+    const reader = res.body.getReader()
+    try {
+      const stream = await readCarStream(
+        async () => {
+          const { done, value } = await reader.read()
+          if (done) return undefined
+          this.stats.bytesReceived += value.length
+          return value
+        },
+        url,
+        this.#maxBlockBytes,
+      )
+      yield* stream.sections
+    } finally {
+      await reader.cancel().catch(() => undefined)
+    }
+  }
+
+  /** The section's block, once it hashes to its CID. */
+  #check(section: StreamSection, url: string): Block {
+    this.stats.blocksReceived++
+    const error = checkBlock(
+      section.cidBytes,
+      section.parts,
+      section.bytes,
+      sourceLocation(url, section.offset),
+    )
+    if (error) throw error
+    return { cid: section.cid, bytes: section.bytes }
+  }
+
+  #keep(block: Block, rangeBytes: number): void {
+    const key = cidBlockKey(block.cid)
+    if (this.#cache.has(key)) return
+    this.#cache.set(key, block.bytes)
+    this.#cached += block.bytes.length
+    const limit = Math.max(CACHE_BYTES, 2 * rangeBytes)
+    while (this.#cached > limit) {
+      const [oldest, bytes] = this.#cache.entries().next().value as [string, Uint8Array]
+      this.#cache.delete(oldest)
+      this.#cached -= bytes.length
+    }
+  }
+
+  #url(cid: CID, format: 'raw' | 'car'): string {
+    return `${this.base}/ipfs/${cid}?format=${format}`
+  }
+
+  #request<T>(
+    url: string,
+    init: RequestInit,
+    signal: AbortSignal | undefined,
+    read: (res: Response) => Promise<T>,
+  ): Promise<T> {
+    this.stats.requests++
+    const signals = [this.#options.signal, signal].filter((s): s is AbortSignal => s !== undefined)
+    const combined = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
+    return retryingRequest(url, init, { ...this.#options, signal: combined }, read)
+  }
+}
+
+function checkStatus(res: Response, url: string): void {
+  if (res.ok) return
+  void res.body?.cancel().catch(() => undefined)
+  if (res.status === 404)
+    throw new NotFoundError('HTTP 404: the gateway does not have it', { code: 'HTTP_404', location: { url } })
+  throw new NetworkError(`HTTP ${res.status} ${res.statusText}: expected 200`, {
+    code: `HTTP_${res.status}`,
+    status: res.status,
+    location: { url },
+  })
+}
+
+function checkCarType(res: Response, url: string): void {
+  const type = res.headers.get('content-type') ?? ''
+  if (!/^application\/vnd\.ipld\.car\b/i.test(type)) {
+    void res.body?.cancel().catch(() => undefined)
+    throw new CarError(`Expected a CAR answer (application/vnd.ipld.car), got ${JSON.stringify(type)}`, {
+      code: 'CAR_BAD_RESPONSE',
+      location: { url },
+    })
+  }
+}
+
+/** The whole body, refusing more than `limit` bytes (`CAR_BLOCK_TOO_LARGE`). */
+async function readLimited(res: Response, limit: number, url: string, cid: CID): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0)
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.length
+      if (size > limit) {
+        throw new CarError(`The gateway's block is larger than the limit of ${limit} bytes`, {
+          code: 'CAR_BLOCK_TOO_LARGE',
+          cid: cid.toString(),
+          location: { url },
+        })
+      }
+      chunks.push(value)
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined)
+  }
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks)
+}
+
+function placeError(err: CarError, url: string, offset: number): CarError {
+  return new CarError(err.message.replace(/ \(block [^)]*\)$/, ''), {
+    code: err.code,
+    cid: err.cid,
+    location: sourceLocation(url, offset),
+    cause: err.cause,
+  })
+}

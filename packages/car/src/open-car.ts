@@ -1,0 +1,26 @@
+import { isHttpUrl } from '@sd/core'
+import { type CarFileOptions, CarFileSource } from './car-file-source.js'
+import { type CarReader, SourceCarReader } from './car-reader.js'
+import { type GatewayOptions, GatewaySource, parseGatewayUrl } from './gateway-client.js'
+
+/** Options of {@link openCar}: those of a CAR file (local or remote) and of a gateway. */
+export interface OpenCarOptions extends CarFileOptions, GatewayOptions {}
+
+/**
+ * Opens a CAR: a path, an http(s) URL of a CAR file (read with range requests), or a trustless
+ * gateway URL `http(s)://host/ipfs/<cid>` (blocks fetched as the reads need them, each checked
+ * against its CID). A local CAR is indexed from its sidecar (`<car>.idx`) when there is a valid
+ * one, else by a scan of its section headers.
+ *
+ * @example
+ * ```ts
+ * const car = await openCar('data.car')
+ * console.log(car.roots.map(String), (await car.manifest()).layout)
+ * await car.close()
+ * ```
+ */
+export async function openCar(source: string, options: OpenCarOptions = {}): Promise<CarReader> {
+  const gateway = isHttpUrl(source) ? parseGatewayUrl(source) : undefined
+  if (gateway) return new SourceCarReader(source, await GatewaySource.open(gateway, options))
+  return new SourceCarReader(source, await CarFileSource.open(source, options))
+}

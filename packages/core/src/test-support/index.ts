@@ -1,0 +1,21 @@
+/**
+ * Test servers for sd's packages (not published): an S3-compatible server that checks
+ * signatures, and scriptable HTTP servers. Reached as `@sd/core/testing` through the source
+ * condition only.
+ */
+export {
+  answerRange,
+  closedPort,
+  requestedRange,
+  type SeenRequest,
+  serve,
+  type TestServer,
+  testBytes,
+} from './http-server.js'
+export {
+  type S3SeenRequest,
+  type S3Server,
+  type S3ServerOptions,
+  type S3TestOptions,
+  startS3Server,
+} from './s3-server.js'

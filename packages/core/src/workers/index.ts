@@ -1,0 +1,5 @@
+export { errorFromMessage, errorToMessage } from './error-message.js'
+export { type PoolTask, type TaskOptions, WorkerPool, type WorkerPoolOptions } from './pool.js'
+export type { ErrorMessage } from './protocol.js'
+export { serveWorker, type TaskContext, type WorkerHandler } from './serve.js'
+export { type SpawnOptions, spawnWorker, workerModule } from './spawn.js'

@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { AbortError, FormatError, SdError, StateError } from '../errors.js'
+import type { PoolTestResult, PoolTestTask } from '../test-support/pool-worker.js'
+import { type PoolTask, WorkerPool } from './pool.js'
+
+const module = new URL('../test-support/pool-worker.ts', import.meta.url)
+const pools: WorkerPool<PoolTestTask, PoolTestResult>[] = []
+
+function pool(size = 2, window?: number) {
+  const p = new WorkerPool<PoolTestTask, PoolTestResult>({
+    module,
+    size,
+    name: 'test',
+    ...(window ? { window } : {}),
+  })
+  pools.push(p)
+  return p
+}
+
+afterEach(async () => {
+  for (const p of pools.splice(0)) await p.close()
+})
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a failure')
+    },
+    (e: unknown) => e,
+  )
+}
+
+describe('WorkerPool', () => {
+  it('map gives results in task order, whatever order workers finish in', async () => {
+    const p = pool(2)
+    const tasks: PoolTask<PoolTestTask>[] = [40, 5, 30, 1, 20, 2].map((delayMs, i) => ({
+      task: { kind: 'square', n: i + 1, delayMs },
+      what: `squaring ${i}`,
+    }))
+    const lengths: number[] = []
+    for await (const r of p.map(tasks)) {
+      expect(r.values).toBeInstanceOf(Float64Array)
+      expect(r.values[r.values.length - 1]).toBe((r.values.length - 1) ** 2)
+      lengths.push(r.values.length)
+    }
+    expect(lengths).toEqual([1, 2, 3, 4, 5, 6])
+    expect(p.running).toBe(2)
+    await p.close()
+    expect(p.running).toBe(0)
+  })
+
+  it('transfers task buffers to the worker (detached here) and results back', async () => {
+    const p = pool(1)
+    const values = Float64Array.from({ length: 1000 }, (_, i) => i)
+    const r = await p.run({ kind: 'sum', values }, { transfer: [values.buffer as ArrayBuffer] })
+    expect(values.byteLength).toBe(0)
+    expect(Array.from(r.values)).toEqual([499_500, 8000])
+  })
+
+  it('a streaming task sends no more than the window ahead of its consumer', async () => {
+    const p = pool(1, 3)
+    const it = p.stream({ kind: 'count', n: 20 })
+    const first = await it.next()
+    expect(first.value?.values[0]).toBe(0)
+    await new Promise((r) => setTimeout(r, 100))
+    // consumed 1, window 3: the worker produced at most 4 so far
+    const second = await it.next()
+    expect(second.value?.produced).toBe(2)
+    const seen = [0, 1]
+    for await (const r of it) {
+      seen.push(r.values[0] as number)
+      // never more than the window beyond what was consumed
+      expect(r.produced).toBeLessThanOrEqual(seen.length)
+    }
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i))
+  })
+
+  it('an SdError thrown in a worker arrives with its class, code and location', async () => {
+    const p = pool(1)
+    const err = await failure(p.run({ kind: 'fail' }))
+    expect(err).toBeInstanceOf(FormatError)
+    expect((err as FormatError).code).toBe('TEST_BAD')
+    expect((err as FormatError).location).toEqual({ file: 'x.bin', byte: 7 })
+    expect((err as Error).message).toBe('bad bytes (at file "x.bin", byte 7)')
+    // the pool goes on after a task's own error
+    expect((await p.run({ kind: 'square', n: 3 })).values.length).toBe(3)
+  })
+
+  it.each(['crash', 'exit'] as const)(
+    'a worker that dies (%s) fails the tasks with WORKER_CRASHED naming the task, and closes the pool',
+    async (kind) => {
+      const p = pool(2)
+      const tasks: PoolTask<PoolTestTask>[] = [
+        { task: { kind: 'square', n: 2 }, what: 'squaring 2' },
+        { task: { kind }, what: 'decoding row group 1 of a.parquet' },
+        { task: { kind: 'square', n: 3 }, what: 'squaring 3' },
+      ]
+      const seen: number[] = []
+      const err = await failure(
+        (async () => {
+          for await (const r of p.map(tasks)) seen.push(r.values.length)
+        })(),
+      )
+      expect(err).toBeInstanceOf(SdError)
+      expect((err as SdError).code).toBe('WORKER_CRASHED')
+      expect((err as Error).message).toContain('decoding row group 1 of a.parquet')
+      expect((err as Error).message).toContain('test pool')
+      expect(seen).toEqual([2])
+      expect(p.closed).toBe(true)
+      await p.close()
+      expect(p.running).toBe(0)
+      expect(() => p.stream({ kind: 'square', n: 1 })).toThrow(/decoding row group 1/)
+    },
+  )
+
+  it('leaving a map early cancels the tasks under way; close stops every worker', async () => {
+    const p = pool(2)
+    let pulled = 0
+    function* tasks(): Generator<PoolTask<PoolTestTask>> {
+      for (let i = 0; i < 1000; i++) {
+        pulled++
+        yield { task: { kind: i === 0 ? 'square' : 'sleep', n: 1, ms: 5000 } as PoolTestTask }
+      }
+    }
+    const t0 = performance.now()
+    for await (const r of p.map(tasks(), { maxInFlight: 3 })) {
+      expect(r.values.length).toBe(1)
+      break
+    }
+    // in flight stayed bounded
+    expect(pulled).toBeLessThanOrEqual(4)
+    await p.close()
+    expect(p.running).toBe(0)
+    expect(performance.now() - t0).toBeLessThan(4000)
+  })
+
+  it('an aborted signal fails with AbortError and terminates the workers', async () => {
+    const p = pool(2)
+    const controller = new AbortController()
+    const run = p.run({ kind: 'sleep', ms: 10_000 }, { signal: controller.signal })
+    setTimeout(() => controller.abort(), 50)
+    expect(await failure(run)).toBeInstanceOf(AbortError)
+    expect(p.closed).toBe(true)
+    await p.close()
+    expect(p.running).toBe(0)
+    expect(() => p.stream({ kind: 'square', n: 1 })).toThrow(AbortError)
+  })
+
+  it('a closed pool refuses tasks with CLOSED', async () => {
+    const p = pool(1)
+    await p.close()
+    expect(() => p.stream({ kind: 'square', n: 1 })).toThrow(StateError)
+  })
+
+  it('refuses a pool of no workers', () => {
+    expect(() => new WorkerPool({ module, size: 0, name: 'x' })).toThrow(/at least one worker/)
+  })
+})

@@ -1,0 +1,368 @@
+import type { Worker } from 'node:worker_threads'
+import { abortErrorFrom, SdError, StateError, ValidationError } from '../errors.js'
+import { errorFromMessage } from './error-message.js'
+import type { FromWorker, ToWorker } from './protocol.js'
+import { spawnWorker } from './spawn.js'
+
+/** Options of a {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** The worker module: it calls `serveWorker` (see {@link workerModule} for finding it). */
+  module: URL
+  /** Number of worker threads (started together, on the first task). */
+  size: number
+  /** What the pool does, for error messages: `'parquet decode'`. */
+  name: string
+  /** `workerData` of every worker. */
+  workerData?: unknown
+  /** Results a streaming task may send ahead of its consumer. Default 2. */
+  window?: number
+}
+
+/** Options of one task. */
+export interface TaskOptions {
+  /** Buffers of the task message to transfer to the worker rather than copy. */
+  transfer?: readonly ArrayBuffer[]
+  /** What the task does, for error messages: `'decoding row group 3 of data.parquet'`. */
+  what?: string
+  /** Aborting it fails the task with an `AbortError` and closes the pool. */
+  signal?: AbortSignal
+}
+
+/** A task for {@link WorkerPool.map}: the message and its options. */
+export interface PoolTask<T> extends TaskOptions {
+  task: T
+}
+
+interface Slot {
+  index: number
+  worker: Worker | undefined
+  ready: Promise<Worker>
+  active: number
+}
+
+interface TaskState {
+  id: number
+  slot: Slot
+  what: string
+  items: unknown[]
+  done: boolean
+  error: SdError | undefined
+  wake: (() => void) | undefined
+}
+
+/**
+ * A fixed set of worker threads running one module, for work that decodes or parses in parallel.
+ * Tasks go to the least busy worker; each worker runs its tasks one after another. Results come
+ * back with their buffers transferred; a task may stream several results, no more than `window`
+ * ahead of its consumer. {@link WorkerPool.map} runs a sequence of tasks with a bounded number in
+ * flight and yields their results in task order.
+ *
+ * A worker that crashes (an uncaught error, an exit, out of memory) fails every task in flight with
+ * an `SdError` `WORKER_CRASHED` naming the pool, the worker and what its task was doing, and the
+ * pool closes: no worker is left running. Errors a task throws reach its caller as the same
+ * `SdError` class, code and location. `close()` terminates every worker; so does an aborted task
+ * signal.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool<number, Float64Array>({ module: workerModule(import.meta.url, 'square-worker'), size: 2, name: 'squares' })
+ * try {
+ *   for await (const squares of pool.map([1e6, 2e6, 3e6].map((n) => ({ task: n, what: `squaring ${n}` }))))
+ *     console.log(squares.length)
+ * } finally {
+ *   await pool.close()
+ * }
+ * ```
+ */
+export class WorkerPool<T = unknown, R = unknown> {
+  readonly size: number
+  readonly name: string
+  readonly #options: WorkerPoolOptions
+  readonly #window: number
+  #slots: Slot[] = []
+  readonly #tasks = new Map<number, TaskState>()
+  #nextId = 0
+  #closed = false
+  #failure: SdError | undefined
+
+  constructor(options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new ValidationError(`A worker pool needs at least one worker, got size ${options.size}`, {
+        code: 'INVALID_OPTION',
+      })
+    }
+    const window = options.window ?? 2
+    if (!Number.isInteger(window) || window < 1) {
+      throw new ValidationError(`window must be a positive integer, got ${window}`, {
+        code: 'INVALID_OPTION',
+      })
+    }
+    this.size = options.size
+    this.name = options.name
+    this.#options = options
+    this.#window = window
+  }
+
+  /** Worker threads alive now (0 before the first task and after `close()`). */
+  get running(): number {
+    return this.#slots.filter((s) => s.worker !== undefined).length
+  }
+
+  /** True once closed (by `close()`, a crash or an abort). */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Runs a task that returns one result. */
+  async run(task: T, options: TaskOptions = {}): Promise<R> {
+    const it = this.stream(task, options)
+    const first = await it.next()
+    const rest = first.done ? first : await it.next()
+    if (first.done || !rest.done) {
+      await it.return()
+      throw new SdError(
+        `Expected one result from ${options.what ?? 'the task'} in the ${this.name} pool, got ${first.done ? 'none' : 'several'}`,
+        { code: 'WORKER_CRASHED' },
+      )
+    }
+    return first.value
+  }
+
+  /**
+   * Runs a task whose results stream back, in order. Leaving the loop early cancels the task in
+   * its worker.
+   */
+  stream(
+    task: T,
+    options: TaskOptions = {},
+  ): AsyncIterableIterator<R> & { return(): Promise<IteratorResult<R>> } {
+    if (this.#failure) throw this.#failure
+    if (this.#closed) {
+      throw new StateError(`The ${this.name} worker pool is closed`, { code: 'CLOSED' })
+    }
+    const { signal } = options
+    if (signal?.aborted) throw abortErrorFrom(signal)
+    if (this.#slots.length === 0) this.#start()
+    const slot = this.#slots.reduce((a, b) => (b.active < a.active ? b : a))
+    const id = this.#nextId++
+    const state: TaskState = {
+      id,
+      slot,
+      what: options.what ?? 'running a task',
+      items: [],
+      done: false,
+      error: undefined,
+      wake: undefined,
+    }
+    this.#tasks.set(id, state)
+    slot.active++
+    slot.worker?.ref()
+    const transfer = [...(options.transfer ?? [])]
+    void slot.ready.then(
+      (worker) => {
+        if (this.#tasks.has(id))
+          this.#post(worker, { type: 'task', id, task, window: this.#window }, transfer)
+      },
+      () => undefined,
+    )
+    const onAbort = () => this.#fail(abortErrorFrom(signal as AbortSignal))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const finish = () => {
+      signal?.removeEventListener('abort', onAbort)
+      if (!this.#tasks.delete(id)) return
+      slot.active--
+      if (slot.active === 0) slot.worker?.unref()
+      if (!state.done && !state.error && slot.worker) this.#post(slot.worker, { type: 'cancel', id })
+    }
+    const next = async (): Promise<IteratorResult<R>> => {
+      for (;;) {
+        if (state.error) {
+          finish()
+          throw state.error
+        }
+        if (state.items.length > 0) {
+          const value = state.items.shift() as R
+          if (!state.done && slot.worker) this.#post(slot.worker, { type: 'credit', id, n: 1 })
+          return { done: false, value }
+        }
+        if (state.done) {
+          finish()
+          return { done: true, value: undefined }
+        }
+        await new Promise<void>((resolve) => {
+          state.wake = resolve
+        })
+        state.wake = undefined
+      }
+    }
+    const iterator = {
+      next,
+      async return(): Promise<IteratorResult<R>> {
+        finish()
+        return { done: true, value: undefined }
+      },
+      [Symbol.asyncIterator]() {
+        return iterator
+      },
+    }
+    return iterator
+  }
+
+  /**
+   * Runs tasks from `tasks` with at most `maxInFlight` (default twice the pool size) started
+   * ahead of the consumer, and yields every result in task order (a streaming task's results
+   * before the next task's). Leaving the loop early cancels the tasks under way.
+   */
+  async *map(
+    tasks: Iterable<PoolTask<T>> | AsyncIterable<PoolTask<T>>,
+    options: { maxInFlight?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<R> {
+    const maxInFlight = options.maxInFlight ?? this.size * 2
+    const source =
+      Symbol.asyncIterator in tasks
+        ? (tasks as AsyncIterable<PoolTask<T>>)[Symbol.asyncIterator]()
+        : (tasks as Iterable<PoolTask<T>>)[Symbol.iterator]()
+    const inFlight: ReturnType<WorkerPool<T, R>['stream']>[] = []
+    let exhausted = false
+    const fill = async () => {
+      while (!exhausted && inFlight.length < maxInFlight) {
+        const next = await source.next()
+        if (next.done) {
+          exhausted = true
+          break
+        }
+        const { task, ...rest } = next.value
+        const signal = rest.signal ?? options.signal
+        inFlight.push(this.stream(task, signal ? { ...rest, signal } : rest))
+      }
+    }
+    try {
+      await fill()
+      while (inFlight.length > 0) {
+        const current = inFlight[0] as ReturnType<WorkerPool<T, R>['stream']>
+        for (;;) {
+          const result = await current.next()
+          if (result.done) break
+          yield result.value
+        }
+        inFlight.shift()
+        await fill()
+      }
+    } finally {
+      for (const s of inFlight) await s.return()
+      if (!exhausted) await source.return?.()
+    }
+  }
+
+  /** Terminates every worker; tasks still under way fail with a `StateError` (`CLOSED`). */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true
+      this.#failTasks(new StateError(`The ${this.name} worker pool was closed`, { code: 'CLOSED' }))
+    }
+    const slots = this.#slots
+    this.#slots = []
+    await Promise.all(
+      slots.map(async (slot) => {
+        const worker = slot.worker ?? (await slot.ready.catch(() => undefined))
+        slot.worker = undefined
+        await worker?.terminate()
+      }),
+    )
+  }
+
+  #start(): void {
+    for (let index = 0; index < this.size; index++) {
+      const slot: Slot = { index, worker: undefined, ready: Promise.resolve(undefined as never), active: 0 }
+      slot.ready = spawnWorker(this.#options.module, {
+        workerData: this.#options.workerData,
+        name: `${this.name} ${index}`,
+      }).then(
+        (worker) => {
+          if (this.#closed) {
+            void worker.terminate()
+            return worker
+          }
+          slot.worker = worker
+          if (slot.active === 0) worker.unref()
+          worker.on('message', (message: FromWorker) => this.#onMessage(message))
+          worker.on('error', (err) => this.#crash(slot, err.message, err))
+          worker.on('messageerror', (err) =>
+            this.#crash(slot, `a message could not be read (${err.message})`, err),
+          )
+          worker.on('exit', (code) => {
+            if (slot.worker === worker) this.#crash(slot, `it exited with code ${code}`)
+          })
+          return worker
+        },
+        (err: unknown) => {
+          this.#crash(slot, `it could not start (${err instanceof Error ? err.message : String(err)})`, err)
+          throw err
+        },
+      )
+      slot.ready.catch(() => undefined)
+      this.#slots.push(slot)
+    }
+  }
+
+  #post(worker: Worker, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    try {
+      worker.postMessage(message, transfer)
+    } catch {
+      // the worker is gone: its exit handler fails the pool
+    }
+  }
+
+  #onMessage(message: FromWorker): void {
+    const state = this.#tasks.get(message.id)
+    if (!state) return
+    switch (message.type) {
+      case 'item':
+        state.items.push(message.value)
+        break
+      case 'done':
+        state.done = true
+        break
+      case 'error':
+        state.error =
+          errorFromMessage(message.error) ??
+          new SdError(
+            `The ${this.name} worker failed while ${state.what}: ${message.error.name}: ${message.error.message}`,
+            { code: 'WORKER_CRASHED' },
+          )
+        break
+    }
+    state.wake?.()
+  }
+
+  #crash(slot: Slot, detail: string, cause?: unknown): void {
+    if (this.#closed) return
+    let doing: string | undefined
+    for (const state of this.#tasks.values()) {
+      if (state.slot === slot) {
+        doing = state.what
+        break
+      }
+    }
+    const error = new SdError(
+      `Worker ${slot.index} of the ${this.name} pool crashed${doing ? ` while ${doing}` : ''}: ${detail}`,
+      { code: 'WORKER_CRASHED', ...(cause === undefined ? {} : { cause }) },
+    )
+    this.#fail(error)
+  }
+
+  /** Fails every task with `error` and closes the pool. */
+  #fail(error: SdError): void {
+    if (this.#closed) return
+    this.#failure = error
+    this.#failTasks(error)
+    void this.close()
+  }
+
+  #failTasks(error: SdError): void {
+    for (const state of this.#tasks.values()) {
+      if (!state.error && !state.done) state.error = error
+      state.wake?.()
+    }
+  }
+}
