@@ -144,6 +144,11 @@ export {
   valueType,
   widenType,
 } from './schema.js'
+export type { ShardOptions, ShuffleOptions } from './shard/planned.js'
+export type { DatasetState } from './shard/state.js'
+export type { BlockPosition } from './shard/stream.js'
+export { takeRows } from './shard/take-rows.js'
+export { type DataUnit, hasUnits, type UnitPassSource, type UnitSource } from './shard/units.js'
 export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
 export { isVectorSource, type VectorSource } from './vector-source.js'
