@@ -1,6 +1,6 @@
 import {
   BatchAccumulator,
-  type Column,
+  type ColumnData,
   type DatasetStats,
   type DataUnit,
   type Field,
@@ -13,9 +13,9 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@sd/core'
-import type { DecodedArray } from 'hyparquet'
 import { type ByteSource, byteSource } from './byte-source.js'
-import { canSkip, filterColumns, filterMask } from './filter.js'
+import type { ColumnInfo } from './column-info.js'
+import { canSkip, filterColumns, filterMask, filterValues } from './filter.js'
 import { rowGroupSpan } from './footer.js'
 import { GroupReader, type GroupTask, type ReadTuning, taskBytes, upfrontBytes } from './group-reader.js'
 import { constantColumn, type PartitionColumn, typePartitions } from './hive.js'
@@ -35,7 +35,6 @@ import {
   type ReaderOptions,
   reopenPart,
 } from './parts.js'
-import type { ColumnInfo } from './schema.js'
 import { checkSource, resolveSource } from './sources.js'
 
 /** {@link ParquetStreamingLoader.getStats}: the shared stats plus the Parquet counters. */
@@ -241,7 +240,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         const source = byteSource(file, ctx.signal, count)
         for await (const group of this.#readAhead(source, tasks, part.entry.remote ? REMOTE : LOCAL)) {
           try {
-            for await (const piece of this.#pieces(o, part, index, group, acc, ctx)) {
+            for await (const piece of this.#pieces(o, index, group, acc, ctx)) {
               for (const batch of acc.push(piece)) yield shape(batch)
             }
             this.#scan.rowGroupsRead++
@@ -305,7 +304,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
       try {
         let skip = offset
         const acc = new BatchAccumulator<R>(ctx.batchSize)
-        for await (const piece of this.#pieces(o, part, found.index, group, acc, ctx)) {
+        for await (const piece of this.#pieces(o, found.index, group, acc, ctx)) {
           if (skip >= piece.numRows) {
             skip -= piece.numRows
             continue
@@ -357,7 +356,6 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
    */
   async *#pieces(
     o: Opened,
-    part: ParquetPart,
     index: number,
     group: GroupReader,
     acc: BatchAccumulator<R>,
@@ -381,7 +379,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         if (kept === 0) continue
         if (kept === n) mask = undefined
       }
-      yield this.#piece(o, part, index, raw, mask, kept)
+      yield this.#piece(o, index, raw, mask, kept)
     }
   }
 
@@ -415,46 +413,37 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
 
   #filterValues(
     o: Opened,
-    raw: Map<string, DecodedArray>,
+    raw: Map<string, ColumnData>,
     name: string,
     partIndex: number,
     n: number,
   ): ArrayLike<unknown> | undefined {
-    const values = raw.get(name)
-    // booleans may arrive as 0/1 bytes; the filter compares true and false, as hyparquet's does
-    if (values instanceof Uint8Array && o.schemaTypes.get(name) === 'bool')
-      return Array.from(values, (v) => v === 1)
-    if (values !== undefined) return values
+    const data = raw.get(name)
+    if (data !== undefined) return filterValues(data)
     const partition = o.partitions.find((c) => c.field.name === name)
     return partition ? new Array(n).fill(partition.values[partIndex]) : undefined
   }
 
-  /** The output batch of decoded rows: filtered, typed, with partition columns. */
+  /** The output batch of decoded rows: filtered, with partition columns. */
   #piece(
     o: Opened,
-    part: ParquetPart,
     partIndex: number,
-    raw: Map<string, DecodedArray>,
+    raw: Map<string, ColumnData>,
     mask: Uint8Array | undefined,
     kept: number,
   ): RecordBatch<R> {
-    const columns: Record<string, Column> = Object.create(null)
     const rows = mask ? mask.length : kept
-    for (const out of o.outputs) {
-      if (out.kind === 'partition') {
-        const partition = o.partitions[out.index] as PartitionColumn
-        columns[out.field.name] = constantColumn(out.field, partition.values[partIndex], rows)
-        continue
-      }
-      const values = raw.get(out.name) as DecodedArray
-      columns[out.name] = (part.byName.get(out.name) as ColumnInfo).finish(values) as Column
-    }
-    const batch = RecordBatch.fromColumns<R>(columns, o.schema)
+    const columns = o.outputs.map((out) => {
+      if (out.kind === 'file') return raw.get(out.name) as ColumnData
+      const partition = o.partitions[out.index] as PartitionColumn
+      return constantColumn(out.field, partition.values[partIndex], rows)
+    })
+    const batch = RecordBatch.fromData<R>(o.schema, columns)
     return mask ? batch.filter(mask) : batch
   }
 
   #readerOptions(): ReaderOptions {
-    return { cache: this.cache, http: this.#parquet.http, s3: this.#parquet.s3 }
+    return { cache: this.cache, http: this.#parquet.http, int64: this.#parquet.int64, s3: this.#parquet.s3 }
   }
 
   #require(what: string): Opened {

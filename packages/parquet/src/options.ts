@@ -56,6 +56,12 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
   /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
   rowFormat?: 'columns' | 'object'
   /**
+   * How INT64 columns come out: `'bigint'` (default) as `BigInt64Array` (exact), `'number'` as
+   * `float64` columns (`Float64Array`): integers beyond 2^53 (about 9.007e15) lose precision.
+   * Timestamps stay `BigInt64Array` either way.
+   */
+  int64?: 'bigint' | 'number'
+  /**
    * Row groups to read, by their 0-based index in each file; the others are never read (a file
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
    */
@@ -134,6 +140,7 @@ export interface ResolvedParquetOptions {
   filters: ParquetFilter | undefined
   filterStrict: boolean
   rowFormat: 'columns' | 'object'
+  int64: 'bigint' | 'number'
   /** Row groups to read (all when absent). */
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
@@ -144,7 +151,7 @@ export interface ResolvedParquetOptions {
 
 /** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
 export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedParquetOptions {
-  const { columns, filters, rowFormat = 'columns', filterStrict = true } = options
+  const { columns, filters, rowFormat = 'columns', filterStrict = true, int64 = 'bigint' } = options
   if (columns !== undefined) {
     if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) {
       throw new ValidationError(`columns must be an array of column names, got ${JSON.stringify(columns)}`, {
@@ -192,11 +199,17 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       code: 'INVALID_OPTION',
     })
   }
+  if (int64 !== 'bigint' && int64 !== 'number') {
+    throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
   return {
     columns: columns ? [...columns] : undefined,
     filters,
     filterStrict,
     rowFormat,
+    int64,
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
     s3: options.s3,

@@ -15,8 +15,9 @@ import { parquetSchema } from 'hyparquet'
 import { getPhysicalColumns } from 'hyparquet/src/schema.js'
 import { byteSource, cachedSource } from './byte-source.js'
 import { READ_CODECS } from './codecs.js'
+import type { ColumnInfo } from './column-info.js'
 import { readFooter } from './footer.js'
-import { type ColumnInfo, describeColumns } from './schema.js'
+import { describeColumns } from './schema.js'
 import type { SourceEntry } from './sources.js'
 
 /** One file of a source with its footer. */
@@ -42,6 +43,8 @@ export interface ReaderOptions {
   cache: StreamingCache | undefined
   /** Timeouts, retries, `fetch` and headers of URL sources. */
   http: HttpOptions
+  /** How INT64 columns come out. */
+  int64: 'bigint' | 'number'
   /** Credentials, region and endpoint of `s3://` sources (default: the AWS environment variables). */
   s3?: S3Options | undefined
 }
@@ -106,7 +109,7 @@ export async function openPart(
       entry.remote && !entry.reader ? source : cachedSource(source, options.cache, reader.version),
     )
     const tree = parquetSchema(metadata)
-    const columns = describeColumns(metadata)
+    const columns = describeColumns(metadata, options.int64)
     const groupStarts: number[] = []
     let start = 0
     for (const group of metadata.row_groups) {

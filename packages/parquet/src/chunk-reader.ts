@@ -1,97 +1,112 @@
 import { crc32 } from 'node:zlib'
-import { type ErrorLocation, FormatError, isSdError, UnsupportedError } from '@sd/core'
-import type { DecodedArray, PageHeader } from 'hyparquet'
-import { parquetHeader, readPage } from 'hyparquet/src/column.js'
-import { convert } from 'hyparquet/src/convert.js'
+import { type ColumnData, type ErrorLocation, FormatError, isSdError, UnsupportedError } from '@sd/core'
+import type { PageHeader } from 'hyparquet'
+import { parquetHeader } from 'hyparquet/src/column.js'
 import type { ChunkBytes } from './chunk-bytes.js'
-import { concatDecoded } from './decoded.js'
-import { DecodedPage, lazyPage, type PageRows, type Stash } from './page-decoder.js'
-
-/** What hyparquet's page reader needs to know about a column. */
-export type ColumnDecoder = Parameters<typeof readPage>[2]
+import type { BinaryOut, BoolOut, FixedOut } from './column-out.js'
+import { type DataPage, type Dictionary, type PageContext, readDataPage, readDictionary } from './page.js'
+import { setBits } from './rle.js'
 
 /** Bytes asked for before a page header is parsed; a larger header asks again. */
 const HEADER_GUESS = 16 * 1024
 /** A page claiming more than this uncompressed is corrupt, not a page worth allocating. */
 const MAX_PAGE_BYTES = 1 << 30
 
+/** The output of one batch of a flat column while it is decoded. */
+export type ColumnOut = FixedOut | BoolOut | BinaryOut
+
+/** How a flat column is decoded and what it becomes. */
+export interface FlatColumnSpec {
+  ctx: PageContext
+  /** A fresh output for `n` rows. */
+  makeOut(n: number): ColumnOut
+  /** The batch column of a filled output (logical conversions happen here). */
+  finish(out: ColumnOut): ColumnData
+}
+
 /**
- * Decodes one flat column chunk page by page, handing out exactly the rows asked for. Only one
- * decoded page is held at a time, so a row group of any size streams in bounded memory, and
- * every page is decoded once however the rows are cut into batches.
+ * Decodes one flat column chunk page by page, handing out exactly the rows asked for, in sd's
+ * Arrow layout. One decompressed page is held at a time (two when a batch spans them), so a row
+ * group of any size streams in bounded memory, and every page is decoded once however the rows
+ * are cut into batches. Page headers are checked against the chunk: sizes inside it, rows adding
+ * up to the row group's, dictionary pages before the pages that need them.
  */
-export class FlatColumnCursor {
+export class ChunkReader {
   readonly #bytes: ChunkBytes
-  readonly #decoder: ColumnDecoder
+  readonly #spec: FlatColumnSpec
   readonly #location: ErrorLocation
   readonly #rows: number
-  readonly #nullable: boolean
   #pos: number
-  #dictionary: DecodedArray | undefined
-  #page: PageRows | undefined
+  #dictionary: Dictionary | undefined
+  #page: DataPage | undefined
+  /** Rows of the current page not yet taken. */
+  #left = 0
   #pageStart = 0
-  /** Reused page memory (see {@link Stash}). */
-  #scratch = new Uint8Array(0)
+  /** Rows of the data pages read so far. */
+  #pageRows = 0
   #delivered = 0
+  #pages = 0
 
   /** `rows` is the row group's row count, which the pages must add up to. */
-  constructor(bytes: ChunkBytes, decoder: ColumnDecoder, rows: number, location: ErrorLocation) {
+  constructor(bytes: ChunkBytes, spec: FlatColumnSpec, rows: number, location: ErrorLocation) {
     this.#bytes = bytes
-    this.#decoder = decoder
+    this.#spec = spec
     this.#rows = rows
     this.#location = location
     this.#pos = bytes.start
-    this.#nullable = decoder.element.repetition_type !== 'REQUIRED'
+  }
+
+  /** Data pages decoded so far. */
+  get pagesRead(): number {
+    return this.#pages
   }
 
   /** The next `n` rows of the column. */
-  async take(n: number): Promise<DecodedArray> {
-    const parts: DecodedArray[] = []
-    let need = n
-    while (need > 0) {
+  async take(n: number): Promise<ColumnData> {
+    const out = this.#spec.makeOut(n)
+    let pos = 0
+    while (pos < n) {
       let page = this.#page
-      if (page === undefined || page.remaining === 0) {
-        page = await this.#nextPage()
-        this.#page = page
-      }
-      const k = Math.min(need, page.remaining)
+      if (page === undefined || this.#left === 0) page = await this.#nextPage()
+      const m = Math.min(n - pos, this.#left)
       try {
-        parts.push(page.take(k))
+        let k = m
+        const validity = out.validity
+        if (validity) {
+          if (page.defs) k = page.defs.readBits(validity, pos, m)
+          else setBits(validity, pos, m)
+          out.nulls += m - k
+        }
+        page.values.read(out as never, pos, m, k)
       } catch (err) {
         throw pageError(err, { ...this.#location, byte: this.#pageStart })
       }
-      need -= k
+      this.#left -= m
+      pos += m
     }
     this.#delivered += n
-    return parts.length === 1 ? (parts[0] as DecodedArray) : concatDecoded(parts)
+    try {
+      return this.#spec.finish(out)
+    } catch (err) {
+      throw pageError(err, { ...this.#location, byte: this.#pageStart })
+    }
   }
 
   /** Drops the buffers (the pass ended or moved on). */
   release(): void {
     this.#page = undefined
     this.#dictionary = undefined
-    this.#scratch = new Uint8Array(0)
     this.#bytes.release()
   }
 
-  readonly #stash: Stash = (levels, values) => {
-    const total = levels.length + values.length
-    if (this.#scratch.length < total)
-      this.#scratch = new Uint8Array(Math.max(total, Math.ceil(this.#scratch.length * 1.5)))
-    const scratch = this.#scratch
-    scratch.set(levels, 0)
-    scratch.set(values, levels.length)
-    return [scratch.subarray(0, levels.length), scratch.subarray(levels.length, total)]
-  }
-
-  async #nextPage(): Promise<PageRows> {
+  async #nextPage(): Promise<DataPage> {
     const bytes = this.#bytes
     for (;;) {
       const pageStart = this.#pos
       this.#pageStart = pageStart
       if (pageStart >= bytes.end) {
         throw new FormatError(
-          `Column chunk ended before row ${this.#delivered + 1} of ${this.#rows}: it is truncated or corrupt`,
+          `Column chunk ended after ${this.#pageRows} of its row group's ${this.#rows} rows: it is truncated or corrupt`,
           { code: 'PARQUET_SHORT_COLUMN', location: { ...this.#location, byte: pageStart } },
         )
       }
@@ -104,38 +119,33 @@ export class FlatColumnCursor {
           throw new Error(`page of ${size} bytes runs past the end of its column chunk`)
         }
         const offset = dataStart - bytes.bufferStart
-        if (header.crc !== undefined) checkCrc(bytes.buffer.subarray(offset, offset + size), header.crc)
-        const reader = { view: bytes.view, offset }
+        const compressed = bytes.buffer.subarray(offset, offset + size)
+        if (header.crc !== undefined && header.crc !== null) checkCrc(compressed, header.crc)
         this.#pos = dataStart + size
         if (header.type === 'DICTIONARY_PAGE') {
-          const { data } = readPage(reader, header, this.#decoder, undefined, undefined, 0)
-          if (data) this.#dictionary = convert(data, this.#decoder)
+          if (this.#pageRows > 0) throw new Error('a dictionary page follows data pages')
+          if (this.#dictionary) throw new Error('a second dictionary page')
+          this.#dictionary = readDictionary(header, compressed, this.#spec.ctx)
           continue
         }
-        if (header.type !== 'DATA_PAGE' && header.type !== 'DATA_PAGE_V2') continue
-        const expected = header.data_page_header_v2?.num_rows ?? header.data_page_header?.num_values ?? 0
-        if (!(expected >= 0)) throw new Error(`page header promises ${expected} rows`)
-        if (expected === 0) continue
-        const compressed = bytes.buffer.subarray(offset, offset + size)
-        const lazy = lazyPage(
-          header,
-          compressed,
-          this.#decoder,
-          this.#nullable,
-          this.#dictionary,
-          this.#stash,
-        )
-        if (lazy) {
-          // the page is in the scratch memory now: its file bytes can go
-          bytes.discardBefore(this.#pos)
-          return lazy
+        if (header.type !== 'DATA_PAGE' && header.type !== 'DATA_PAGE_V2') {
+          if (header.type !== 'INDEX_PAGE') throw new Error(`unknown page type ${String(header.type)}`)
+          continue
         }
-        const { data } = readPage(reader, header, this.#decoder, this.#dictionary, undefined, 0)
-        const length = data?.length ?? 0
-        if (length !== expected) {
-          throw new Error(`page decoded to ${length} values where its header promises ${expected}`)
+        const page = readDataPage(header, compressed, this.#spec.ctx, this.#dictionary)
+        if (this.#pageRows + page.rows > this.#rows) {
+          throw new Error(
+            `pages hold ${this.#pageRows + page.rows} rows or more where the row group has ${this.#rows}`,
+          )
         }
-        return new DecodedPage(data as DecodedArray)
+        this.#pageRows += page.rows
+        if (page.rows === 0) continue
+        this.#pages++
+        this.#page = page
+        this.#left = page.rows
+        // the page lives in its own memory now (or views its window): older bytes can go
+        bytes.discardBefore(this.#pos)
+        return page
       } catch (err) {
         throw pageError(err, { ...this.#location, byte: pageStart })
       }
