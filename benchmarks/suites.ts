@@ -3,6 +3,7 @@ import { coreSuite } from './core/suite.ts'
 import { csvSuite } from './csv/suite.ts'
 import { hfSuite } from './hf/suite.ts'
 import { jsonSuite } from './json/suite.ts'
+import { knnSuite } from './knn/suite.ts'
 import type { Suite } from './lib/suite.ts'
 import { mmapVectorsSuite } from './mmap-vectors/suite.ts'
 import { parquetSuite } from './parquet/suite.ts'
@@ -14,6 +15,7 @@ export const suites: Record<string, Suite> = {
   csv: csvSuite,
   hf: hfSuite,
   json: jsonSuite,
+  knn: knnSuite,
   'mmap-vectors': mmapVectorsSuite,
   parquet: parquetSuite,
 }

@@ -16,6 +16,7 @@ const readmes = [
   'packages/csv/README.md',
   'packages/parquet/README.md',
   'packages/hf/README.md',
+  'packages/knn/README.md',
 ]
 
 function blocks(markdown: string): string[] {

@@ -51,7 +51,10 @@ export function benchColumns(start: number, n: number) {
 const CHUNK = 100_000
 
 /** Writes `path` atomically: `write` fills a temporary file that is renamed when complete. */
-function writeOnce(path: string, write: (tmp: string) => void | Promise<void>): Promise<string> | string {
+export function writeOnce(
+  path: string,
+  write: (tmp: string) => void | Promise<void>,
+): Promise<string> | string {
   if (existsSync(path)) return path
   const tmp = `${path}.partial-${process.pid}`
   const done = write(tmp)

@@ -145,6 +145,21 @@ export function l2Tile(queries: usize, nq: i32, rows: usize, n: i32, dim: i32, o
   tile(queries, nq, rows, n, dim, out, true)
 }
 
+/** out[r] = |rows[r]|^2 */
+export function squaredNorms(rows: usize, n: i32, dim: i32, out: usize): void {
+  const vd = dim & ~3
+  const stride = (<usize>dim) << 2
+  for (let r = 0; r < n; r++) {
+    const x = rows + <usize>r * stride
+    let a = f32x4.splat(0)
+    for (let i = 0; i < vd; i += 4) {
+      const v = v128.load(x + ((<usize>i) << 2))
+      a = f32x4.add(a, f32x4.mul(v, v))
+    }
+    store<f32>(out + ((<usize>r) << 2), hsum(a) + tail(x, x, vd, dim, false))
+  }
+}
+
 /** out[r] = 1 / |rows[r]| (0 for a zero row). */
 export function inverseNorms(rows: usize, n: i32, dim: i32, out: usize): void {
   const vd = dim & ~3
@@ -206,7 +221,9 @@ export function resetHeaps(heapScores: usize, heapIds: usize, count: i32): void 
 
 /**
  * Offers the scores of a tile to each query's heap. `mode` 0 keeps the inner product, 1 scales it by
- * `invNorms[r]` (cosine, queries already unit length), 2 negates it (squared L2: nearer is higher).
+ * `norms[r]` (inverse norms: cosine, queries already unit length), 2 negates it (squared L2: nearer
+ * is higher), 3 turns an inner product into `2 q.x - |x|^2` with `norms[r]` = |x|^2 (squared L2 up to
+ * the query's own |q|^2: nearer is higher).
  * A row's id is `ids[r]` when `ids` is not 0, else `rowBase + r`; `mask` (one byte per row, 0 = skip)
  * applies when not 0.
  */
@@ -218,7 +235,7 @@ export function selectTopK(
   heapScores: usize,
   heapIds: usize,
   mode: i32,
-  invNorms: usize,
+  norms: usize,
   rowBase: i32,
   ids: usize,
   mask: usize,
@@ -232,8 +249,9 @@ export function selectTopK(
     for (let r = 0; r < n; r++) {
       if (mask != 0 && load<u8>(mask + <usize>r) == 0) continue
       let s = load<f32>(row + ((<usize>r) << 2))
-      if (mode == 1) s *= load<f32>(invNorms + ((<usize>r) << 2))
+      if (mode == 1) s *= load<f32>(norms + ((<usize>r) << 2))
       else if (mode == 2) s = -s
+      else if (mode == 3) s = s + s - load<f32>(norms + ((<usize>r) << 2))
       if (s < minS) continue
       const id = ids != 0 ? load<i32>(ids + ((<usize>r) << 2)) : rowBase + r
       if (s == minS && id >= minI) continue
@@ -242,4 +260,25 @@ export function selectTopK(
       minI = load<i32>(hi)
     }
   }
+}
+
+/** The index of the first NaN or +-Infinity among `count` float32 values at `values`, or -1. */
+export function firstNonFinite(values: usize, count: i32): i32 {
+  const zero = f32x4.splat(0)
+  const vc = count & ~3
+  for (let i = 0; i < vc; i += 4) {
+    const v = v128.load(values + ((<usize>i) << 2))
+    // x - x is 0 for every finite x, NaN for NaN and +-Infinity
+    if (v128.any_true(f32x4.ne(f32x4.sub(v, v), zero))) {
+      for (let j = i; j < i + 4; j++) {
+        const x = load<f32>(values + ((<usize>j) << 2))
+        if (x - x != 0) return j
+      }
+    }
+  }
+  for (let j = vc; j < count; j++) {
+    const x = load<f32>(values + ((<usize>j) << 2))
+    if (x - x != 0) return j
+  }
+  return -1
 }

@@ -1,19 +1,13 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
-import { CarIndexer } from '@ipld/car/indexer'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import * as dagCbor from '@ipld/dag-cbor'
-import { fileSystemError, isSdError } from '@sd/core'
+import { fileSystemError } from '@sd/core'
 import type { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { type BlockPlace, indexCarFile } from './car-index.js'
 import { corrupt } from './errors.js'
 import { FORMAT, type IndexManifest, MAX_BLOCK_BYTES, VERSION } from './manifest.js'
 import { METRICS } from './metric.js'
-
-/** Where a block's bytes sit in the CAR file. */
-interface BlockPlace {
-  offset: number
-  length: number
-}
 
 /** A saved index opened for reading: the verified manifest and verified access to its blocks. */
 export class OpenedIndex {
@@ -29,7 +23,10 @@ export class OpenedIndex {
     let fd: number | undefined
     try {
       fd = openSync(path, 'r')
-      const { root, places } = await indexCar(path)
+      const { roots, places } = indexCarFile(fd, fstatSync(fd).size, path)
+      const root = roots[0]
+      if (roots.length !== 1 || !root)
+        throw corrupt('CAR_BAD_HEADER', `Expected one root (the manifest), got ${roots.length}`, path)
       const opened = new OpenedIndex(path, fd, undefined as never, places)
       const bytes = opened.block(root)
       let manifest: unknown
@@ -152,40 +149,6 @@ function verify(cid: CID, bytes: Uint8Array, path: string): void {
   let same = digest.length === expected.length
   for (let i = 0; same && i < digest.length; i++) same = digest[i] === expected[i]
   if (!same) throw corrupt('CAR_HASH_MISMATCH', `Block ${cid}: its bytes do not hash to its CID`, path)
-}
-
-async function indexCar(path: string): Promise<{ root: CID; places: Map<string, BlockPlace> }> {
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 })
-  try {
-    let indexer: CarIndexer
-    try {
-      indexer = await CarIndexer.fromIterable(stream)
-    } catch (cause) {
-      throw corrupt('CAR_BAD_HEADER', `Not a CAR file: ${(cause as Error).message}`, path, cause)
-    }
-    const roots = await indexer.getRoots()
-    const root = roots[0]
-    if (roots.length !== 1 || !root)
-      throw corrupt('CAR_BAD_HEADER', `Expected one root (the manifest), got ${roots.length}`, path)
-    const places = new Map<string, BlockPlace>()
-    try {
-      for await (const entry of indexer)
-        places.set(entry.cid.toString(), { offset: entry.blockOffset, length: entry.blockLength })
-    } catch (cause) {
-      if (isSdError(cause)) throw cause
-      const message = (cause as Error).message
-      const truncated = /unexpected end|end of data|truncated/i.test(message)
-      throw corrupt(
-        truncated ? 'CAR_TRUNCATED' : 'CAR_BAD_HEADER',
-        `The CAR is ${truncated ? 'truncated' : 'corrupt'}: ${message}`,
-        path,
-        cause,
-      )
-    }
-    return { root, places }
-  } finally {
-    stream.destroy()
-  }
 }
 
 function checkManifest(value: unknown, path: string): asserts value is IndexManifest {

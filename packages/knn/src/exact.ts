@@ -2,6 +2,7 @@ import { abortErrorFrom, throwIfAborted, type VectorSource } from '@sd/core'
 import { Kernel, threadKernel } from './kernel.js'
 import type { Metric } from './metric.js'
 import type { WorkerPool } from './pool.js'
+import { RERANK_MARGIN, rerankL2 } from './rerank.js'
 import { mergeHeaps } from './results.js'
 import { type Heaps, type MemoryRows, scanList, scanRange, TileScanner } from './scan.js'
 
@@ -19,6 +20,32 @@ export interface ExactPlan {
   /** How many rows the mask allows (or the row count without a mask). */
   allowed: number
   signal?: AbortSignal | undefined
+  /** Euclidean with the direct distance (no inner-product form, no re-rank). */
+  forceDirect?: boolean
+}
+
+/**
+ * Replaces the results of the `uncertain` queries with those of `direct` (a search with the direct
+ * distance), so every query's top-k is exact.
+ */
+async function redo(
+  heaps: Heaps,
+  uncertain: number[],
+  queries: Float32Array,
+  d: number,
+  direct: (queries: Float32Array) => Heaps | Promise<Heaps>,
+): Promise<Heaps> {
+  if (uncertain.length === 0) return heaps
+  const subset = new Float32Array(uncertain.length * d)
+  uncertain.forEach((q, i) => {
+    subset.set(queries.subarray(q * d, (q + 1) * d), i * d)
+  })
+  const again = await direct(subset)
+  uncertain.forEach((q, i) => {
+    heaps.scores.set(again.scores.subarray(i * heaps.k, (i + 1) * heaps.k), q * heaps.k)
+    heaps.ids.set(again.ids.subarray(i * heaps.k, (i + 1) * heaps.k), q * heaps.k)
+  })
+  return heaps
 }
 
 /** Allowed rows below this share of all rows are gathered rather than scanned with a mask. */
@@ -49,28 +76,52 @@ export async function searchMemory(
   const nq = plan.queries.length / d
   const parts = pool && pool.size > 1 && span * nq * d >= PARALLEL_WORK ? pool.size : 1
   const withMask = gather ? { ...rows, mask: undefined } : { ...rows, mask: plan.mask }
+  const fast = plan.metric === 'euclidean'
+  const k = fast ? plan.k + RERANK_MARGIN : plan.k
+  const direct = (queries: Float32Array) =>
+    list
+      ? scanList(threadKernel(), plan.metric, plan.k, queries, withMask, list, 0, span)
+      : scanRange(threadKernel(), plan.metric, plan.k, queries, withMask, 0, span)
+  const finish = async (heaps: Heaps) => {
+    if (!fast) return heaps
+    const maxSquaredNorm = rows.maxSquaredNorm ?? Number.POSITIVE_INFINITY
+    const { heaps: ranked, uncertain } = await rerankL2(
+      heaps,
+      plan.queries,
+      d,
+      plan.k,
+      maxSquaredNorm,
+      (id, out) => {
+        out.set(rows.vectors.subarray(id * d, (id + 1) * d))
+      },
+    )
+    return redo(ranked, uncertain, plan.queries, d, direct)
+  }
   if (parts === 1 || !pool) {
     const kernel = threadKernel()
-    return list
-      ? scanList(kernel, plan.metric, plan.k, plan.queries, withMask, list, 0, span)
-      : scanRange(kernel, plan.metric, plan.k, plan.queries, withMask, 0, span)
+    return finish(
+      list
+        ? scanList(kernel, plan.metric, k, plan.queries, withMask, list, 0, span, fast)
+        : scanRange(kernel, plan.metric, k, plan.queries, withMask, 0, span, fast),
+    )
   }
   const step = Math.ceil(span / parts)
   const tasks = []
   for (let start = 0; start < span; start += step)
     tasks.push({
       metric: plan.metric,
-      k: plan.k,
+      k,
       dimension: d,
       queries: plan.queries,
       vectors: rows.vectors,
-      invNorms: rows.invNorms,
+      norms: rows.norms,
+      fastL2: fast,
       mask: withMask.mask,
       list,
       start,
       end: Math.min(span, start + step),
     })
-  return mergeHeaps(await pool.run(tasks, plan.signal))
+  return finish(mergeHeaps(await pool.run(tasks, plan.signal)))
 }
 
 /**
@@ -81,7 +132,33 @@ export async function searchMemory(
 export async function searchSource(source: VectorSource, plan: ExactPlan): Promise<Heaps> {
   const d = source.dimension
   const kernel = new Kernel() // its own memory: other searches may run while this one awaits reads
-  const scanner = new TileScanner(kernel, d, plan.metric, plan.k, plan.queries)
+  const fast = plan.metric === 'euclidean' && !plan.forceDirect
+  const scanner = new TileScanner(
+    kernel,
+    d,
+    plan.metric,
+    fast ? plan.k + RERANK_MARGIN : plan.k,
+    plan.queries,
+    fast,
+  )
+  const finish = async (heaps: Heaps) => {
+    if (!fast) return heaps
+    const { heaps: ranked, uncertain } = await rerankL2(
+      heaps,
+      plan.queries,
+      d,
+      plan.k,
+      scanner.maxSquaredNorm,
+      async (id, out) => {
+        const got = source.readRows(id, id + 1, out)
+        if (typeof got !== 'number') await got
+      },
+    )
+    // queries the bound cannot certify: another pass with the direct distance
+    return redo(ranked, uncertain, plan.queries, d, (queries) =>
+      searchSource(source, { ...plan, metric: 'euclidean', queries, forceDirect: true }),
+    )
+  }
   const T = scanner.tileRows
   const rowCount = source.length
   const check = () => {
@@ -102,7 +179,7 @@ export async function searchSource(source: VectorSource, plan: ExactPlan): Promi
       }
       scanner.scan(n, 0, { useIds: true })
     }
-    return scanner.heaps()
+    return finish(scanner.heaps())
   }
   for (let at = 0; at < rowCount; at += T) {
     check()
@@ -122,5 +199,5 @@ export async function searchSource(source: VectorSource, plan: ExactPlan): Promi
     const got = typeof pending === 'number' ? pending : await pending
     scanner.scan(Math.min(got, n), at, { useMask })
   }
-  return scanner.heaps()
+  return finish(scanner.heaps())
 }

@@ -1,6 +1,6 @@
 /** An Int32Array that grows by doubling. */
 export class GrowableInts {
-  values = new Int32Array(1024)
+  values: Int32Array = new Int32Array(1024)
   length = 0
 
   push(value: number): void {
@@ -11,11 +11,17 @@ export class GrowableInts {
     }
     this.values[this.length++] = value
   }
+
+  /** Takes `values` as the whole content (no copy). */
+  adopt(values: Int32Array): void {
+    this.values = values.length > 0 ? values : new Int32Array(1024)
+    this.length = values.length
+  }
 }
 
 /** A byte array that grows by doubling. */
 export class GrowableBytes {
-  values = new Uint8Array(1024)
+  values: Uint8Array = new Uint8Array(1024)
   length = 0
 
   push(value: number): void {
@@ -25,5 +31,11 @@ export class GrowableBytes {
       this.values = next
     }
     this.values[this.length++] = value
+  }
+
+  /** Takes `values` as the whole content (no copy). */
+  adopt(values: Uint8Array): void {
+    this.values = values.length > 0 ? values : new Uint8Array(1024)
+    this.length = values.length
   }
 }

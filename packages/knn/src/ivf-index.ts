@@ -11,7 +11,8 @@ import { type Metric, prepareQueries } from './metric.js'
 import { checkDimension, checkMetric, resolveWorkers, type SearchOptions } from './options.js'
 import { WorkerPool } from './pool.js'
 import { rankHeaps, type SearchResult } from './results.js'
-import { toQuery, toRows, type VectorsInput } from './vectors.js'
+import { checkRows } from './store.js'
+import { checkFinite, toQuery, toRows, type VectorsInput } from './vectors.js'
 
 /** Options of `new IvfIndex(...)`. */
 export interface IvfIndexOptions {
@@ -111,6 +112,7 @@ export class IvfIndex {
     if (this.rowCount > 0 || this.trained)
       throw new ValidationError('The index is already trained', { code: 'INVALID_OPTION' })
     const flat = toRows(sample, this.dimension, 'sample vector')
+    checkRows(flat, this.dimension, 'sample vector')
     const n = flat.length / this.dimension
     if (n < this.nlist)
       throw new ValidationError(`Expected at least nlist = ${this.nlist} sample vectors, got ${n}`, {
@@ -129,6 +131,7 @@ export class IvfIndex {
     const centroids = this.centroids
     if (!centroids) throw invalid('KNN_NOT_TRAINED', 'Train the index (train(sample)) before adding vectors')
     const flat = toRows(vectors, this.dimension)
+    checkRows(flat, this.dimension)
     const d = this.dimension
     const count = flat.length / d
     if (metadata !== undefined && (!Array.isArray(metadata) || metadata.length !== count))
@@ -187,7 +190,9 @@ export class IvfIndex {
     options: IvfSearchOptions = {},
   ): Promise<SearchResult[][]> {
     checkK(k)
-    return this.run(toRows(queries, this.dimension, 'query'), k, options)
+    const flat = toRows(queries, this.dimension, 'query')
+    checkFinite(flat, this.dimension, 'query')
+    return this.run(flat, k, options)
   }
 
   private async run(flat: Float32Array, k: number, options: IvfSearchOptions): Promise<SearchResult[][]> {
@@ -336,11 +341,9 @@ export class IvfIndex {
       index.centroids = centroids
       index.trainedOn = ivf.trainedOn
       index.file = file
-      for (let i = 0; i < m.rows; i++) {
-        index.posOf.push(posOf[i] as number)
-        index.listOf.push(listOf[i] as number)
-        index.live.push(1)
-      }
+      index.posOf.adopt(posOf)
+      index.listOf.adopt(listOf)
+      index.live.adopt(new Uint8Array(m.rows).fill(1))
       index.liveCount = m.rows
       index.meta.appendStored(0, metadata)
       index.remove(removed)

@@ -19,7 +19,9 @@ interface KernelExports {
   dotTile(queries: number, nq: number, rows: number, n: number, dim: number, out: number): void
   l2Tile(queries: number, nq: number, rows: number, n: number, dim: number, out: number): void
   inverseNorms(rows: number, n: number, dim: number, out: number): void
+  squaredNorms(rows: number, n: number, dim: number, out: number): void
   resetHeaps(heapScores: number, heapIds: number, count: number): void
+  firstNonFinite(values: number, count: number): number
   selectTopK(
     scores: number,
     nq: number,
@@ -28,7 +30,7 @@ interface KernelExports {
     heapScores: number,
     heapIds: number,
     mode: number,
-    invNorms: number,
+    norms: number,
     rowBase: number,
     ids: number,
     mask: number,

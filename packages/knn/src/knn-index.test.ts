@@ -282,3 +282,32 @@ describe('exact results against a brute-force reference', () => {
     },
   )
 })
+
+describe('euclidean exactness where inner products cancel', () => {
+  it('equals the direct distance on near-duplicate rows far from the origin, in memory and from a source', async () => {
+    const d = 16
+    const n = 4000
+    const rand = mulberry32(77)
+    // every row is 1000 + a tiny offset: |q|^2 + |x|^2 - 2 q.x loses every digit that orders them
+    const rows = Float32Array.from({ length: n * d }, () => 1000 + (rand() - 0.5) * 1e-2)
+    const queries = Float32Array.from({ length: 5 * d }, () => 1000 + (rand() - 0.5) * 1e-2)
+    const want = jsTopK('euclidean', rows, queries, d, 10).map((q) => q.map((h) => h.index))
+    for (const workers of [0, 2]) {
+      const index = new KnnIndex({ dimension: d, metric: 'euclidean', workers })
+      index.addVectors(rows)
+      const got = await index.searchBatch(queries, 10)
+      expect(got.map((q) => q.map((h) => h.index))).toEqual(want)
+      await index.close()
+    }
+    const source = {
+      dimension: d,
+      length: n,
+      readRows: (start: number, end: number, out: Float32Array) => {
+        out.set(rows.subarray(start * d, end * d))
+        return end - start
+      },
+    }
+    const fromSource = await KnnIndex.fromVectors(source, { metric: 'euclidean' }).searchBatch(queries, 10)
+    expect(fromSource.map((q) => q.map((h) => h.index))).toEqual(want)
+  })
+})

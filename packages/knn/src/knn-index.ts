@@ -16,8 +16,8 @@ import {
 import { WorkerPool } from './pool.js'
 import { rankHeaps, type SearchResult } from './results.js'
 import type { Heaps } from './scan.js'
-import { MemoryVectors } from './store.js'
-import { toQuery, toRows, type VectorsInput } from './vectors.js'
+import { checkRows, MemoryVectors } from './store.js'
+import { checkFinite, toQuery, toRows, type VectorsInput } from './vectors.js'
 
 /** Options of {@link KnnIndex.fromVectors}. */
 export interface FromVectorsOptions {
@@ -65,7 +65,10 @@ export class KnnIndex {
     this.dimension = checkDimension(options.dimension)
     this.metric = checkMetric(options.metric)
     this.workers = resolveWorkers(options.workers)
-    this.store = new MemoryVectors(this.dimension)
+    this.store = new MemoryVectors(
+      this.dimension,
+      this.metric === 'cosine' ? 'inverse' : this.metric === 'euclidean' ? 'squared' : undefined,
+    )
     this.source = undefined
   }
 
@@ -145,8 +148,10 @@ export class KnnIndex {
         `Expected ${count} metadata objects (one per vector), got ${Array.isArray(metadata) ? metadata.length : typeof metadata}`,
       )
     const first = store.rows
+    checkRows(flat, this.dimension)
     this.meta.append(first, count, metadata) // validates before any row is stored
-    store.append(flat)
+    store.reserve(count).set(flat)
+    store.commit(count)
     return first
   }
 
@@ -198,7 +203,9 @@ export class KnnIndex {
     options: SearchBatchOptions = {},
   ): Promise<SearchResult[][]> {
     checkK(k)
-    return this.run(toRows(queries, this.dimension, 'query'), k, options)
+    const flat = toRows(queries, this.dimension, 'query')
+    checkFinite(flat, this.dimension, 'query')
+    return this.run(flat, k, options)
   }
 
   private async run(flat: Float32Array, k: number, options: SearchOptions): Promise<SearchResult[][]> {
@@ -230,7 +237,8 @@ export class KnnIndex {
         {
           vectors: store.vectors,
           dimension: this.dimension,
-          invNorms: this.metric === 'cosine' ? store.invNorms : undefined,
+          norms: this.metric === 'dot' ? undefined : store.norms,
+          maxSquaredNorm: store.maxSquaredNorm,
         },
         rowCount,
         plan,
@@ -307,6 +315,7 @@ export class KnnIndex {
       m.vectors.forEach((cid, b) => {
         opened.block(cid, bytes.subarray(b * blockBytes, Math.min(bytes.length, (b + 1) * blockBytes)))
       })
+      checkRows(view, m.dimension)
       const metadata = readMetadata(opened)
       const removed = opened.ints(m.removed, m.removedCount)
       store.commit(m.rows)

@@ -44,10 +44,14 @@ export class MetadataStore {
 
   /** Appends metadata read from a saved index (`undefined` = the default). */
   appendStored(first: number, items: readonly (Metadata | undefined)[]): void {
+    if (this.items.length < first + items.length) this.items.length = first + items.length
     for (let i = 0; i < items.length; i++) {
       const m = items[i]
-      if (m === undefined) this.fields.add('id')
-      else for (const key of Object.keys(m)) this.fields.add(key)
+      if (m === undefined) {
+        this.fields.add('id')
+        continue // a hole: read as the default
+      }
+      for (const key of Object.keys(m)) this.fields.add(key)
       this.items[first + i] = m
     }
   }

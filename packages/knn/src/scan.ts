@@ -26,12 +26,14 @@ export function tileRowsFor(dimension: number): number {
  */
 export class TileScanner {
   readonly tileRows: number
+  /** The largest squared norm among the rows scanned (fast L2 only). */
+  maxSquaredNorm = 0
   private readonly nq: number
   private readonly ptr: {
     queries: number
     tile: number
     scores: number
-    invNorms: number
+    norms: number
     mask: number
     ids: number
     heapScores: number
@@ -44,12 +46,13 @@ export class TileScanner {
     private readonly metric: Metric,
     private readonly k: number,
     queries: Float32Array,
+    private readonly fastL2 = false,
     tileRows = tileRowsFor(dimension),
   ) {
     this.tileRows = tileRows
     this.nq = queries.length / dimension
     const d = dimension
-    const [q, tile, scores, invNorms, mask, ids, hs, hi] = kernel.reserve([
+    const [q, tile, scores, norms, mask, ids, hs, hi] = kernel.reserve([
       queries.length * 4,
       tileRows * d * 4,
       Math.min(QUERY_BLOCK, this.nq) * tileRows * 4,
@@ -59,7 +62,7 @@ export class TileScanner {
       this.nq * k * 4,
       this.nq * k * 4,
     ]) as [number, number, number, number, number, number, number, number]
-    this.ptr = { queries: q, tile, scores, invNorms, mask, ids, heapScores: hs, heapIds: hi }
+    this.ptr = { queries: q, tile, scores, norms, mask, ids, heapScores: hs, heapIds: hi }
     kernel.floats(q, queries.length).set(queries)
     kernel.exports.resetHeaps(hs, hi, this.nq * k)
   }
@@ -69,9 +72,12 @@ export class TileScanner {
     return this.kernel.floats(this.ptr.tile, this.tileRows * this.dimension)
   }
 
-  /** Where the next tile's inverse row norms go (cosine; see `scan`'s `invNorms`). */
-  invNorms(): Float32Array {
-    return this.kernel.floats(this.ptr.invNorms, this.tileRows)
+  /**
+   * Where the next tile's row norms go when they are known: inverse norms under cosine, squared
+   * norms under euclidean with `fastL2` (see `scan`'s `normsGiven`).
+   */
+  norms(): Float32Array {
+    return this.kernel.floats(this.ptr.norms, this.tileRows)
   }
 
   /** Where the next tile's row mask goes (1 = the row may be returned). */
@@ -84,22 +90,36 @@ export class TileScanner {
     return this.kernel.ints(this.ptr.ids, this.tileRows)
   }
 
+  /** The row norms this scan uses, if any: `'inverse'` (cosine), `'squared'` (fast L2). */
+  get normKind(): 'inverse' | 'squared' | undefined {
+    if (this.metric === 'cosine') return 'inverse'
+    return this.metric === 'euclidean' && this.fastL2 ? 'squared' : undefined
+  }
+
   /**
    * Scores the `n` rows in the tile against every query and offers them to the heaps. Row ids are
-   * `rowBase + r` unless `useIds`. Under cosine the inverse norms are computed here unless
-   * `invNormsGiven`.
+   * `rowBase + r` unless `useIds`. The row norms the metric needs (see `normKind`) are computed
+   * here unless `normsGiven`. With `fastL2`, euclidean scores are `2 q.x - |x|^2` (an inner
+   * product: a third fewer operations than the direct distance), to be re-ranked exactly after.
    */
   scan(
     n: number,
     rowBase: number,
-    options: { invNormsGiven?: boolean; useMask?: boolean; useIds?: boolean } = {},
+    options: { normsGiven?: boolean; useMask?: boolean; useIds?: boolean } = {},
   ) {
     if (n <= 0) return
     const x = this.kernel.exports
     const p = this.ptr
     const d = this.dimension
-    const mode = kernelMode(this.metric)
-    if (mode === 1 && !options.invNormsGiven) x.inverseNorms(p.tile, n, d, p.invNorms)
+    const kind = this.normKind
+    if (kind === 'inverse' && !options.normsGiven) x.inverseNorms(p.tile, n, d, p.norms)
+    if (kind === 'squared') {
+      if (!options.normsGiven) x.squaredNorms(p.tile, n, d, p.norms)
+      const norms = this.norms()
+      for (let r = 0; r < n; r++)
+        if ((norms[r] as number) > this.maxSquaredNorm) this.maxSquaredNorm = norms[r] as number
+    }
+    const mode = kind === 'squared' ? 3 : kernelMode(this.metric)
     const l2 = mode === 2
     for (let q0 = 0; q0 < this.nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, this.nq - q0)
@@ -114,7 +134,7 @@ export class TileScanner {
         p.heapScores + q0 * this.k * 4,
         p.heapIds + q0 * this.k * 4,
         mode,
-        p.invNorms,
+        p.norms,
         rowBase,
         options.useIds ? p.ids : 0,
         options.useMask ? p.mask : 0,
@@ -136,8 +156,10 @@ export interface MemoryRows {
   /** Every row, row-major. */
   vectors: Float32Array
   dimension: number
-  /** Inverse norms by row (cosine), when precomputed. */
-  invNorms?: Float32Array | undefined
+  /** Row norms by row, when precomputed: inverse (cosine) or squared (euclidean, fast L2). */
+  norms?: Float32Array | undefined
+  /** The largest squared row norm (euclidean), for the re-rank's error bound. */
+  maxSquaredNorm?: number | undefined
   /** One byte per row, 1 = may be returned; absent = every row may. */
   mask?: Uint8Array | undefined
 }
@@ -151,11 +173,12 @@ export function scanRange(
   rows: MemoryRows,
   start: number,
   end: number,
+  fastL2 = false,
 ): Heaps {
   const d = rows.dimension
-  const scanner = new TileScanner(kernel, d, metric, k, queries)
+  const scanner = new TileScanner(kernel, d, metric, k, queries, fastL2)
   const T = scanner.tileRows
-  const invNormsGiven = metric === 'cosine' && rows.invNorms !== undefined
+  const normsGiven = scanner.normKind !== undefined && rows.norms !== undefined
   for (let at = start; at < end; at += T) {
     const n = Math.min(T, end - at)
     let useMask = false
@@ -170,8 +193,8 @@ export function scanRange(
       }
     }
     scanner.tile().set(rows.vectors.subarray(at * d, (at + n) * d))
-    if (invNormsGiven) scanner.invNorms().set((rows.invNorms as Float32Array).subarray(at, at + n))
-    scanner.scan(n, at, { invNormsGiven, useMask })
+    if (normsGiven) scanner.norms().set((rows.norms as Float32Array).subarray(at, at + n))
+    scanner.scan(n, at, { normsGiven, useMask })
   }
   return scanner.heaps()
 }
@@ -186,26 +209,27 @@ export function scanList(
   ids: Int32Array,
   start: number,
   end: number,
+  fastL2 = false,
 ): Heaps {
   const d = rows.dimension
-  const scanner = new TileScanner(kernel, d, metric, k, queries)
+  const scanner = new TileScanner(kernel, d, metric, k, queries, fastL2)
   const T = scanner.tileRows
-  const invNormsGiven = metric === 'cosine' && rows.invNorms !== undefined
+  const normsGiven = scanner.normKind !== undefined && rows.norms !== undefined
   const v = rows.vectors
   for (let at = start; at < end; at += T) {
     const n = Math.min(T, end - at)
     const tile = scanner.tile()
     const tileIds = scanner.ids()
-    const norms = scanner.invNorms()
+    const norms = scanner.norms()
     for (let j = 0; j < n; j++) {
       const id = ids[at + j] as number
       tileIds[j] = id
       const from = id * d
       const to = j * d
       for (let i = 0; i < d; i++) tile[to + i] = v[from + i] as number
-      if (invNormsGiven) norms[j] = (rows.invNorms as Float32Array)[id] as number
+      if (normsGiven) norms[j] = (rows.norms as Float32Array)[id] as number
     }
-    scanner.scan(n, 0, { invNormsGiven, useIds: true })
+    scanner.scan(n, 0, { normsGiven, useIds: true })
   }
   return scanner.heaps()
 }

@@ -13,12 +13,22 @@ port.on('message', (task: ScanRequest) => {
     const rows = {
       vectors: task.vectors,
       dimension: task.dimension,
-      invNorms: task.invNorms,
+      norms: task.norms,
       mask: task.mask,
     }
     const heaps: Heaps = task.list
-      ? scanList(threadKernel(), task.metric, task.k, task.queries, rows, task.list, task.start, task.end)
-      : scanRange(threadKernel(), task.metric, task.k, task.queries, rows, task.start, task.end)
+      ? scanList(
+          threadKernel(),
+          task.metric,
+          task.k,
+          task.queries,
+          rows,
+          task.list,
+          task.start,
+          task.end,
+          task.fastL2,
+        )
+      : scanRange(threadKernel(), task.metric, task.k, task.queries, rows, task.start, task.end, task.fastL2)
     reply = { id: task.id, ok: true, scores: heaps.scores, ids: heaps.ids }
     port.postMessage(reply, [heaps.scores.buffer as ArrayBuffer, heaps.ids.buffer as ArrayBuffer])
   } catch (error) {

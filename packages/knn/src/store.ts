@@ -1,3 +1,4 @@
+import { invalid } from './errors.js'
 import { threadKernel } from './kernel.js'
 import { tileRowsFor } from './scan.js'
 
@@ -7,26 +8,31 @@ import { tileRowsFor } from './scan.js'
  */
 export class MemoryVectors {
   vectors: Float32Array
-  /** 1 / |row| per row (0 for a zero row), for cosine scores. */
-  invNorms: Float32Array
+  /**
+   * Per row: 1 / |row| (0 for a zero row) under cosine, |row|^2 under euclidean, nothing under dot.
+   */
+  norms: Float32Array
   /** 1 = live, 0 = removed, per row. */
   live: Uint8Array
   /** Rows stored, removed ones included. */
   rows = 0
   /** Rows not removed. */
   liveCount = 0
+  /** The largest squared row norm (euclidean only). */
+  maxSquaredNorm = 0
 
   constructor(
     readonly dimension: number,
+    private readonly normKind: 'inverse' | 'squared' | undefined,
     capacity = 1024,
   ) {
     this.vectors = sharedFloats(capacity * dimension)
-    this.invNorms = sharedFloats(capacity)
+    this.norms = sharedFloats(capacity)
     this.live = new Uint8Array(new SharedArrayBuffer(capacity))
   }
 
   private capacity(): number {
-    return this.invNorms.length
+    return this.norms.length
   }
 
   private grow(needed: number): void {
@@ -34,20 +40,13 @@ export class MemoryVectors {
     while (capacity < needed) capacity *= 2
     const vectors = sharedFloats(capacity * this.dimension)
     vectors.set(this.vectors.subarray(0, this.rows * this.dimension))
-    const invNorms = sharedFloats(capacity)
-    invNorms.set(this.invNorms.subarray(0, this.rows))
+    const norms = sharedFloats(capacity)
+    norms.set(this.norms.subarray(0, this.rows))
     const live = new Uint8Array(new SharedArrayBuffer(capacity))
     live.set(this.live.subarray(0, this.rows))
     this.vectors = vectors
-    this.invNorms = invNorms
+    this.norms = norms
     this.live = live
-  }
-
-  /** Appends checked rows (a flat array) and returns the index of the first. */
-  append(flat: Float32Array): number {
-    const n = flat.length / this.dimension
-    this.reserve(n).set(flat)
-    return this.commit(n)
   }
 
   /** Room for `n` more rows: the view to fill before {@link MemoryVectors.commit}. */
@@ -62,7 +61,10 @@ export class MemoryVectors {
     const d = this.dimension
     const first = this.rows
     this.live.fill(1, first, first + n)
-    computeInverseNorms(this.vectors, d, first, first + n, this.invNorms)
+    if (this.normKind) computeNorms(this.normKind, this.vectors, d, first, first + n, this.norms)
+    if (this.normKind === 'squared')
+      for (let r = first; r < first + n; r++)
+        if ((this.norms[r] as number) > this.maxSquaredNorm) this.maxSquaredNorm = this.norms[r] as number
     this.rows += n
     this.liveCount += n
     return first
@@ -86,8 +88,9 @@ function sharedFloats(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(length * 4))
 }
 
-/** Fills `out[start, end)` with the inverse norms of rows `[start, end)` of `vectors`, in kernel tiles. */
-export function computeInverseNorms(
+/** Fills `out[start, end)` with the inverse or squared norms of rows `[start, end)` of `vectors`, in kernel tiles. */
+export function computeNorms(
+  kind: 'inverse' | 'squared',
   vectors: Float32Array,
   dimension: number,
   start: number,
@@ -100,7 +103,32 @@ export function computeInverseNorms(
   for (let at = start; at < end; at += T) {
     const n = Math.min(T, end - at)
     kernel.floats(tilePtr, n * dimension).set(vectors.subarray(at * dimension, (at + n) * dimension))
-    kernel.exports.inverseNorms(tilePtr, n, dimension, normsPtr)
+    if (kind === 'inverse') kernel.exports.inverseNorms(tilePtr, n, dimension, normsPtr)
+    else kernel.exports.squaredNorms(tilePtr, n, dimension, normsPtr)
     out.set(kernel.floats(normsPtr, n), at)
+  }
+}
+
+/**
+ * Refuses NaN and Infinity (values that overflow float32 included), naming the first bad row, with
+ * the kernel's SIMD check over tiles of the rows.
+ */
+export function checkRows(flat: Float32Array, dimension: number, what = 'vector'): void {
+  const kernel = threadKernel()
+  const T = tileRowsFor(dimension) * 4 * dimension
+  const [ptr] = kernel.reserve([T * 4]) as [number]
+  for (let at = 0; at < flat.length; at += T) {
+    const n = Math.min(T, flat.length - at)
+    kernel.floats(ptr, n).set(flat.subarray(at, at + n))
+    const bad = kernel.exports.firstNonFinite(ptr, n)
+    if (bad >= 0) {
+      const i = at + bad
+      const row = Math.floor(i / dimension)
+      throw invalid(
+        'KNN_NON_FINITE',
+        `Expected finite values, got ${flat[i]} in ${what} ${row} at component ${i % dimension}`,
+        row,
+      )
+    }
   }
 }

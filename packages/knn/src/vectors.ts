@@ -5,8 +5,8 @@ export type VectorsInput = Float32Array | ArrayLike<number>[] | readonly ArrayLi
 
 /**
  * The rows of `input` as one flat `Float32Array` (the input itself when it already is one), checked:
- * every row has `dimension` components (the message names both dimensions and the row) and every
- * value is finite (NaN and Infinity are refused, naming the row). `what` names the input in messages.
+ * every row has `dimension` components (the message names both dimensions and the row). Finiteness
+ * is checked where the rows are used (`checkRows`, `checkFinite`). `what` names the input in messages.
  */
 export function toRows(input: VectorsInput, dimension: number, what = 'vector'): Float32Array {
   let flat: Float32Array
@@ -50,7 +50,6 @@ export function toRows(input: VectorsInput, dimension: number, what = 'vector'):
       `Expected a Float32Array, number[][] or Float32Array[], got ${typeof input}`,
     )
   }
-  checkFinite(flat, dimension, what)
   return flat
 }
 

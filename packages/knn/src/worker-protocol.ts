@@ -10,7 +10,10 @@ export interface ScanRequest {
   queries: Float32Array
   /** Every row, row-major, over a SharedArrayBuffer (shared, never copied). */
   vectors: Float32Array
-  invNorms?: Float32Array | undefined
+  /** Row norms (see `MemoryRows.norms`). */
+  norms?: Float32Array | undefined
+  /** Euclidean scored as `2 q.x - |x|^2`, re-ranked by the caller. */
+  fastL2?: boolean | undefined
   mask?: Uint8Array | undefined
   /** Row ids to gather; `start` and `end` then index this list. */
   list?: Int32Array | undefined

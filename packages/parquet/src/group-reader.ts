@@ -1,13 +1,10 @@
-import type { ErrorLocation } from '@sd/core'
-import type { DecodedArray, FileMetaData, SchemaTree } from 'hyparquet'
-import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
-import { getTreePath } from 'hyparquet/src/schema.js'
+import type { ColumnData, ErrorLocation } from '@sd/core'
+import type { FileMetaData, SchemaTree } from 'hyparquet'
 import type { ByteSource } from './byte-source.js'
 import { ChunkBytes } from './chunk-bytes.js'
-import { decompressors } from './codecs.js'
-import { type ColumnDecoder, FlatColumnCursor } from './column-cursor.js'
+import { ChunkReader } from './chunk-reader.js'
+import type { ColumnInfo } from './column-info.js'
 import { readNestedColumn, WholeGroupColumn } from './nested-column.js'
-import type { ColumnInfo } from './schema.js'
 
 /** How a row group's bytes are read. */
 export interface ReadTuning {
@@ -34,7 +31,7 @@ export interface GroupTask {
 }
 
 interface ColumnReader {
-  take(n: number): Promise<DecodedArray>
+  take(n: number): Promise<ColumnData>
   release?(): void
 }
 
@@ -102,30 +99,24 @@ export class GroupReader {
         first,
       })
       const meta = group.columns[info.leaves[0] as number]?.meta_data
-      const pathInSchema = meta?.path_in_schema ?? [info.name]
-      const decoder: ColumnDecoder = {
-        pathInSchema,
-        element: info.element,
-        schemaPath: getTreePath(task.tree, pathInSchema),
-        type: info.element.type ?? 'BYTE_ARRAY',
-        codec: meta?.codec ?? 'UNCOMPRESSED',
-        parsers: DEFAULT_PARSERS,
-        compressors: decompressors,
-        utf8: info.utf8,
-      }
-      this.#readers.set(info.name, new FlatColumnCursor(bytes, decoder, task.rows, location))
+      const spec = info.spec as NonNullable<ColumnInfo['spec']>
+      const codec = meta?.codec ?? 'UNCOMPRESSED'
+      this.#readers.set(
+        info.name,
+        new ChunkReader(bytes, { ...spec, ctx: { ...spec.ctx, codec } }, task.rows, location),
+      )
     }
     for (const info of task.columns) {
       if (info.flat) continue
       const location: ErrorLocation = { file: task.file, rowGroup: task.rowGroup, column: info.name }
       const data = readNestedColumn(source, task.metadata, info.name, task.groupStart, task.rows, location)
-      this.#readers.set(info.name, new WholeGroupColumn(data))
+      this.#readers.set(info.name, new WholeGroupColumn(data, info.finishNested, location))
     }
   }
 
   /** The next `n` rows of every selected column. */
-  async take(n: number): Promise<Map<string, DecodedArray>> {
-    const out = new Map<string, DecodedArray>()
+  async take(n: number): Promise<Map<string, ColumnData>> {
+    const out = new Map<string, ColumnData>()
     for (const [name, reader] of this.#readers) out.set(name, await reader.take(n))
     return out
   }

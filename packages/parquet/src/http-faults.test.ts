@@ -14,7 +14,7 @@ let script: (n: number) => 'answer' | 'silent' | number = () => 'answer'
 let seen = 0
 let server: ReturnType<typeof createServer>
 let url: string
-const fast = { timeoutMs: 150, idleTimeoutMs: 150, retries: 2, backoffMs: 1 }
+const fast = { timeoutMs: 300, idleTimeoutMs: 300, retries: 2, backoffMs: 1 }
 
 function handle(req: IncomingMessage, res: ServerResponse) {
   const what = script(seen++)
@@ -70,12 +70,14 @@ describe('URL sources on a failing network', () => {
     const err = await failure(() => loadParquet(url, fast).count())
     expect(err.code).toBe('HTTP_TIMEOUT')
     expect(err.message).toContain(url)
-    expect(seen).toBe(3)
+    expect(err.message).toContain('after 2 retries')
+    // on a loaded machine an attempt may time out before its request reached the server
+    expect(seen).toBeLessThanOrEqual(3)
   })
 
   it('a read that stays silent once is retried and gives every row', async () => {
     script = (n) => (n === 2 ? 'silent' : 'answer')
-    expect(await loadParquet(url, fast).count()).toBe(5000)
+    expect(await loadParquet(url, { ...fast, timeoutMs: 1000, retries: 5 }).count()).toBe(5000)
     expect(seen).toBeGreaterThan(3)
   })
 

@@ -1,7 +1,8 @@
 import {
   BatchAccumulator,
-  type Column,
+  type ColumnData,
   type DatasetStats,
+  type DataUnit,
   type Field,
   FormatError,
   type ReadContext,
@@ -12,9 +13,9 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@sd/core'
-import type { DecodedArray } from 'hyparquet'
 import { type ByteSource, byteSource } from './byte-source.js'
-import { canSkip, filterColumns, filterMask } from './filter.js'
+import type { ColumnInfo } from './column-info.js'
+import { canSkip, filterColumns, filterMask, filterValues } from './filter.js'
 import { rowGroupSpan } from './footer.js'
 import { GroupReader, type GroupTask, type ReadTuning, taskBytes, upfrontBytes } from './group-reader.js'
 import { constantColumn, type PartitionColumn, typePartitions } from './hive.js'
@@ -34,7 +35,6 @@ import {
   type ReaderOptions,
   reopenPart,
 } from './parts.js'
-import type { ColumnInfo } from './schema.js'
 import { checkSource, resolveSource } from './sources.js'
 
 /** {@link ParquetStreamingLoader.getStats}: the shared stats plus the Parquet counters. */
@@ -106,6 +106,8 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
   #opened: Opened | undefined
   #opening: Promise<Opened> | undefined
+  /** Row groups by unit id, from the last `listUnits`. */
+  #units: Map<string, { index: number; task: GroupTask }> | undefined
 
   constructor(source: ParquetSource, options: ParquetLoaderOptions = {}) {
     super(options)
@@ -238,7 +240,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         const source = byteSource(file, ctx.signal, count)
         for await (const group of this.#readAhead(source, tasks, part.entry.remote ? REMOTE : LOCAL)) {
           try {
-            for await (const piece of this.#pieces(o, part, index, group, acc, ctx)) {
+            for await (const piece of this.#pieces(o, index, group, acc, ctx)) {
               for (const batch of acc.push(piece)) yield shape(batch)
             }
             this.#scan.rowGroupsRead++
@@ -252,6 +254,72 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
     }
     const rest = acc.flush()
     if (rest) yield shape(rest)
+  }
+
+  /**
+   * The row groups of every file, in read order, as the units a sharded dataset splits (row groups
+   * that `rowGroups` leaves out or the statistics rule out under `filters` are not units). Rows come
+   * from the footers (unknown under `filters`, which keep only some rows). Unit ids name files
+   * relative to the directory or prefix, so a checkpoint taken over local files resumes over the
+   * same files in S3.
+   */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    const o = (await this.open(signal)).#opened as Opened
+    const units: DataUnit[] = []
+    const found = new Map<string, { index: number; task: GroupTask }>()
+    for (const [index, part] of o.parts.entries()) {
+      const name = o.isDirectory
+        ? part.entry.name.slice(o.label.length).replace(/^[/\\]+/, '')
+        : (part.entry.name.split(/[/\\]/).at(-1) ?? part.entry.name)
+      for (const task of this.#tasks(o, part, index)) {
+        const id = `${name}#${task.rowGroup}`
+        found.set(id, { index, task })
+        units.push({ id, rows: this.#parquet.filters ? undefined : task.rows, bytes: taskBytes(task) })
+      }
+    }
+    this.#units = found
+    return units
+  }
+
+  /** The rows of one row group from row `offset` on (after `filters`). */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch<R>> {
+    const o = (await this.open(ctx.signal)).#opened as Opened
+    if (!this.#units?.has(unit.id)) await this.listUnits(ctx.signal)
+    const found = this.#units?.get(unit.id)
+    if (found === undefined) {
+      throw new ValidationError(`Expected row group "${unit.id}" in ${o.label}; it has none of that name`, {
+        code: 'STATE_MISMATCH',
+      })
+    }
+    const part = o.parts[found.index] as ParquetPart
+    const count = (bytes: number) => {
+      this.#scan.bytesRead += bytes
+      ctx.countBytes(bytes)
+    }
+    const objects = this.#parquet.rowFormat === 'object'
+    const file = await reopenPart(part, this.#readerOptions(), ctx.signal)
+    try {
+      const source = byteSource(file, ctx.signal, count)
+      const group = new GroupReader(source, found.task, part.entry.remote ? REMOTE : LOCAL)
+      try {
+        let skip = offset
+        const acc = new BatchAccumulator<R>(ctx.batchSize)
+        for await (const piece of this.#pieces(o, found.index, group, acc, ctx)) {
+          if (skip >= piece.numRows) {
+            skip -= piece.numRows
+            continue
+          }
+          const batch = skip > 0 ? piece.slice(skip) : piece
+          skip = 0
+          yield objects ? RecordBatch.fromRows<R>(batch.rows(), batch.schema) : batch
+        }
+        this.#scan.rowGroupsRead++
+      } finally {
+        group.release()
+      }
+    } finally {
+      await file.close()
+    }
   }
 
   /**
@@ -288,7 +356,6 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
    */
   async *#pieces(
     o: Opened,
-    part: ParquetPart,
     index: number,
     group: GroupReader,
     acc: BatchAccumulator<R>,
@@ -312,7 +379,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
         if (kept === 0) continue
         if (kept === n) mask = undefined
       }
-      yield this.#piece(o, part, index, raw, mask, kept)
+      yield this.#piece(o, index, raw, mask, kept)
     }
   }
 
@@ -346,46 +413,37 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
 
   #filterValues(
     o: Opened,
-    raw: Map<string, DecodedArray>,
+    raw: Map<string, ColumnData>,
     name: string,
     partIndex: number,
     n: number,
   ): ArrayLike<unknown> | undefined {
-    const values = raw.get(name)
-    // booleans may arrive as 0/1 bytes; the filter compares true and false, as hyparquet's does
-    if (values instanceof Uint8Array && o.schemaTypes.get(name) === 'bool')
-      return Array.from(values, (v) => v === 1)
-    if (values !== undefined) return values
+    const data = raw.get(name)
+    if (data !== undefined) return filterValues(data)
     const partition = o.partitions.find((c) => c.field.name === name)
     return partition ? new Array(n).fill(partition.values[partIndex]) : undefined
   }
 
-  /** The output batch of decoded rows: filtered, typed, with partition columns. */
+  /** The output batch of decoded rows: filtered, with partition columns. */
   #piece(
     o: Opened,
-    part: ParquetPart,
     partIndex: number,
-    raw: Map<string, DecodedArray>,
+    raw: Map<string, ColumnData>,
     mask: Uint8Array | undefined,
     kept: number,
   ): RecordBatch<R> {
-    const columns: Record<string, Column> = Object.create(null)
     const rows = mask ? mask.length : kept
-    for (const out of o.outputs) {
-      if (out.kind === 'partition') {
-        const partition = o.partitions[out.index] as PartitionColumn
-        columns[out.field.name] = constantColumn(out.field, partition.values[partIndex], rows)
-        continue
-      }
-      const values = raw.get(out.name) as DecodedArray
-      columns[out.name] = (part.byName.get(out.name) as ColumnInfo).finish(values) as Column
-    }
-    const batch = RecordBatch.fromColumns<R>(columns, o.schema)
+    const columns = o.outputs.map((out) => {
+      if (out.kind === 'file') return raw.get(out.name) as ColumnData
+      const partition = o.partitions[out.index] as PartitionColumn
+      return constantColumn(out.field, partition.values[partIndex], rows)
+    })
+    const batch = RecordBatch.fromData<R>(o.schema, columns)
     return mask ? batch.filter(mask) : batch
   }
 
   #readerOptions(): ReaderOptions {
-    return { cache: this.cache, http: this.#parquet.http }
+    return { cache: this.cache, http: this.#parquet.http, int64: this.#parquet.int64, s3: this.#parquet.s3 }
   }
 
   #require(what: string): Opened {
@@ -401,7 +459,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
 
   async #open(signal: AbortSignal | undefined): Promise<Opened> {
-    const resolved = await resolveSource(this.source, signal)
+    const resolved = await resolveSource(this.source, signal, this.#parquet)
     const count = (bytes: number) => {
       this.#scan.bytesRead += bytes
     }

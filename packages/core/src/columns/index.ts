@@ -38,6 +38,7 @@ export {
 } from './fixed.js'
 export { columnFromValues } from './from-values.js'
 export { JsonColumn } from './json.js'
+export { takeColumn } from './take.js'
 export { toColumnData } from './to-column.js'
 export { columnToMessage } from './transfer.js'
 export { Utf8Builder, Utf8Column } from './utf8.js'
