@@ -100,13 +100,32 @@ async function textBatches(
   options: CarLoadOptions,
 ): Promise<AsyncIterable<RecordBatch>> {
   const reader = selectedLines(manifest, file, selected)
+  // the types the manifest recorded for the whole file, so a batch read alone is typed alike
+  const columnTypes = <T extends string>(allowed: readonly T[], given: unknown): Record<string, T> => {
+    const pinned: Record<string, T> = {}
+    for (const field of manifest.schema ?? []) {
+      const type = allowed.find((t) => t === field.type)
+      if (type)
+        Object.defineProperty(pinned, field.name, {
+          value: type,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
+    }
+    return { ...pinned, ...(given as Record<string, T> | undefined) }
+  }
   if (manifest.format === 'csv') {
     const csv = await importPeer<typeof import('@sd/csv')>(
       '@sd/csv',
       'Reading the CSV file inside a CAR',
       () => import('@sd/csv'),
     )
-    return csv.loadCsv(reader as never, { ...options.csv, ...inner } as never)
+    const types = columnTypes(
+      ['int32', 'int64', 'float64', 'bool', 'string'] as const,
+      options.csv?.columnTypes,
+    )
+    return csv.loadCsv(reader, { ...options.csv, columnTypes: types, ...inner })
   }
   const json = await importPeer<typeof import('@sd/json')>(
     '@sd/json',
