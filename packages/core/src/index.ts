@@ -104,13 +104,13 @@ export {
   sourceName,
   type TextSource,
 } from './io/text/byte-source.js'
+export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
 export {
   type BatchCacheKeyOptions,
   batchCacheKey,
   type SourceVersion,
   sourceVersion,
 } from './io/text/source-version.js'
-export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
 export { TextStreamingLoader } from './io/text/text-loader.js'
 export { firstInvalidUtf8, type InvalidByteSink, incompleteUtf8Tail, Utf8Checker } from './io/text/utf8.js'
 export { StreamingDataLoader } from './loader.js'

@@ -18,7 +18,9 @@ export interface ByteRangeUnit extends DataUnit {
  */
 export function byteRangeUnits(name: string, size: number, unitBytes: number): ByteRangeUnit[] {
   if (!Number.isSafeInteger(unitBytes) || unitBytes < 1)
-    throw new ValidationError(`unitBytes must be a positive integer, got ${unitBytes}`, { code: 'INVALID_OPTION' })
+    throw new ValidationError(`unitBytes must be a positive integer, got ${unitBytes}`, {
+      code: 'INVALID_OPTION',
+    })
   const units: ByteRangeUnit[] = []
   for (let start = 0; start < size; start += unitBytes) {
     const end = Math.min(size, start + unitBytes)
