@@ -1,4 +1,5 @@
 import {
+  type DataUnit,
   type DatasetStats,
   type Field,
   type ReadContext,
@@ -6,6 +7,7 @@ import {
   type Row,
   StateError,
   StreamingDataLoader,
+  ValidationError,
 } from '@sd/core'
 import { rowGroupSpan } from './footer.js'
 import { type Opened, openSource } from './open.js'
@@ -19,7 +21,9 @@ import {
 } from './options.js'
 import type { ReaderOptions } from './parts.js'
 import { scanBatches } from './scan.js'
+import type { ScanSpec } from './scan-here.js'
 import { checkSource } from './sources.js'
+import { listUnits, readUnitRows, type UnitJobs } from './units.js'
 
 /** {@link ParquetStreamingLoader.getStats}: the shared stats plus the Parquet counters. */
 export interface ParquetDatasetStats extends DatasetStats {
@@ -61,6 +65,8 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
   #opened: Opened | undefined
   #opening: Promise<Opened> | undefined
+  /** Row groups by unit id, from the last `listUnits`. */
+  #units: UnitJobs | undefined
 
   constructor(source: ParquetSource, options: ParquetLoaderOptions = {}) {
     super(options)
@@ -178,9 +184,49 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
 
   async *#read(ctx: ReadContext): AsyncGenerator<RecordBatch<R>> {
+    const spec = await this.#spec(ctx)
+    const batches = scanBatches<R>(spec)
+    if (this.#parquet.rowFormat !== 'object') {
+      yield* batches
+      return
+    }
+    for await (const batch of batches) yield RecordBatch.fromRows<R>(batch.rows(), batch.schema)
+  }
+
+  /**
+   * The row groups of every file, in read order, as the units a sharded dataset splits (row groups
+   * that `rowGroups` leaves out or the statistics rule out under `filters` are not units). Rows come
+   * from the footers (unknown under `filters`, which keep only some rows). Unit ids name files
+   * relative to the directory or prefix, so a checkpoint taken over local files resumes over the
+   * same files in S3.
+   */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    const o = (await this.open(signal)).#opened as Opened
+    const { units, jobs } = listUnits(o, this.#parquet)
+    this.#units = jobs
+    return units
+  }
+
+  /** The rows of one row group from row `offset` on (after `filters`). */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch<R>> {
+    const spec = await this.#spec(ctx)
+    if (!this.#units?.has(unit.id)) await this.listUnits(ctx.signal)
+    const found = this.#units?.get(unit.id)
+    if (found === undefined) {
+      throw new ValidationError(`Expected row group "${unit.id}" in ${spec.o.label}; it has none of that name`, {
+        code: 'STATE_MISMATCH',
+      })
+    }
+    const objects = this.#parquet.rowFormat === 'object'
+    for await (const batch of readUnitRows<R>(spec, found, offset)) {
+      yield objects ? RecordBatch.fromRows<R>(batch.rows(), batch.schema) : batch
+    }
+  }
+
+  async #spec(ctx: ReadContext): Promise<ScanSpec> {
     const o = (await this.open(ctx.signal)).#opened as Opened
     const { prefetchBatches, prefetchBytes } = this.options
-    const batches = scanBatches<R>({
+    return {
       o,
       parquet: this.#parquet,
       reader: this.#readerOptions(),
@@ -191,16 +237,11 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
       autoWorkers: this.#parquet.autoWorkers,
       stats: this.#scan,
       ctx,
-    })
-    if (this.#parquet.rowFormat !== 'object') {
-      yield* batches
-      return
     }
-    for await (const batch of batches) yield RecordBatch.fromRows<R>(batch.rows(), batch.schema)
   }
 
   #readerOptions(): ReaderOptions {
-    return { cache: this.cache, http: this.#parquet.http, int64: this.#parquet.int64 }
+    return { cache: this.cache, http: this.#parquet.http, int64: this.#parquet.int64, s3: this.#parquet.s3 }
   }
 
   #require(what: string): Opened {

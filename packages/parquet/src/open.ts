@@ -44,7 +44,7 @@ export async function openSource(
   signal: AbortSignal | undefined,
   count: (bytes: number) => void,
 ): Promise<Opened> {
-  const resolved = await resolveSource(source, signal)
+  const resolved = await resolveSource(source, signal, parquet)
   const parts = await mapConcurrent(resolved.entries, OPEN_CONCURRENCY, (entry) =>
     openPart(entry, reader, signal, count),
   )

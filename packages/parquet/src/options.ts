@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import type { Field, HttpOptions, LoaderOptions, RangeReader } from '@sd/core'
+import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
 import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
 /** A value a filter compares with. */
@@ -74,6 +74,11 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
    */
   rowGroups?: readonly number[]
+  /**
+   * Credentials, region and endpoint for `s3://` sources (objects, or prefixes ending in `/`);
+   * each defaults to its AWS environment variable.
+   */
+  s3?: S3Options
 }
 
 /** One row group of a file: its rows and the bytes its column chunks span. */
@@ -152,6 +157,8 @@ export interface ResolvedParquetOptions {
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
   http: HttpOptions
+  /** How `s3://` sources are reached. */
+  s3: S3Options | undefined
 }
 
 /** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
@@ -225,6 +232,7 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     autoWorkers: workers === 'auto',
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
+    s3: options.s3,
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   type ColumnData,
   type HttpOptions,
+  isHttpUrl,
   leasePool,
   type RangeReader,
   reviveColumn,
@@ -117,8 +118,8 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
 }
 
 /**
- * Where the worker gets a job's bytes: a local file or URL it reads itself, or the chunks read
- * here (a caller's reader, a custom `fetch`, headers that do not cross threads, no ETag).
+ * Where the worker gets a job's bytes: a local file or HTTP URL it reads itself, or the chunks read
+ * here (a caller's reader, S3, a custom `fetch`, headers that do not cross threads, no ETag).
  */
 async function taskSource(
   job: Job,
@@ -131,7 +132,7 @@ async function taskSource(
   const entry = part.entry
   if (!entry.reader && !entry.remote) return { kind: 'file', path: entry.name, version: part.version }
   const http = portableHttp(spec.reader.http)
-  if (!entry.reader && entry.remote && part.etag !== undefined && http) {
+  if (!entry.reader && isHttpUrl(entry.name) && part.etag !== undefined && http) {
     return { kind: 'url', url: entry.name, byteLength: part.byteLength, etag: part.etag, http }
   }
   const r = await reader()

@@ -64,7 +64,7 @@ function planJobs(spec: ScanSpec): Job[] {
 }
 
 /** The batch of a piece: output columns in order, partition columns as constants. */
-function assemble<R extends Row>(o: Opened, partIndex: number, piece: Piece): RecordBatch<R> {
+export function assemble<R extends Row>(o: Opened, partIndex: number, piece: Piece): RecordBatch<R> {
   const columns = o.outputs.map((out): ColumnData => {
     if (out.kind === 'file') return piece.columns.get(out.name) as ColumnData
     const partition = o.partitions[out.index] as PartitionColumn
