@@ -1,6 +1,6 @@
 import {
-  type DataUnit,
   type DatasetStats,
+  type DataUnit,
   type Field,
   type ReadContext,
   RecordBatch,
@@ -213,9 +213,12 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
     if (!this.#units?.has(unit.id)) await this.listUnits(ctx.signal)
     const found = this.#units?.get(unit.id)
     if (found === undefined) {
-      throw new ValidationError(`Expected row group "${unit.id}" in ${spec.o.label}; it has none of that name`, {
-        code: 'STATE_MISMATCH',
-      })
+      throw new ValidationError(
+        `Expected row group "${unit.id}" in ${spec.o.label}; it has none of that name`,
+        {
+          code: 'STATE_MISMATCH',
+        },
+      )
     }
     const objects = this.#parquet.rowFormat === 'object'
     for await (const batch of readUnitRows<R>(spec, found, offset)) {
