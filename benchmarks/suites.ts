@@ -1,3 +1,4 @@
+import { clusterSuite } from './cluster/suite.ts'
 import { coreSuite } from './core/suite.ts'
 import { csvSuite } from './csv/suite.ts'
 import { hfSuite } from './hf/suite.ts'
@@ -9,6 +10,7 @@ import { parquetSuite } from './parquet/suite.ts'
 
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
+  cluster: clusterSuite,
   core: coreSuite,
   csv: csvSuite,
   hf: hfSuite,

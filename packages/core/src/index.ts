@@ -105,6 +105,7 @@ export {
   sourceName,
   type TextSource,
 } from './io/text/byte-source.js'
+export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
 export {
   type BatchCacheKeyOptions,
   batchCacheKey,

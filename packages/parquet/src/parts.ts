@@ -102,7 +102,7 @@ export async function openPart(
   signal: AbortSignal | undefined,
   count: (bytes: number) => void,
 ): Promise<ParquetPart> {
-  const reader = await openReader(entry, options, signal)
+  const reader = await openReader(entry, options, signal, entry.known)
   try {
     // footers of local files go through the cache too (a URL's whole range traffic already does)
     const source = byteSource(reader, signal, count)
