@@ -18,6 +18,7 @@ export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-mes
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
 export { CORE_ERROR_CODES, type CoreErrorCode } from './codes.js'
 export * from './columns/index.js'
+export { mapConcurrent } from './concurrency.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
@@ -131,6 +132,7 @@ export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } 
 export type { ReadBatches, ReadContext } from './pass.js'
 export { importPeer } from './peer.js'
 export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
+export { type ReadAheadOptions, readAhead } from './read-ahead.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
 export { relocatedError } from './relocate-error.js'
@@ -156,9 +158,12 @@ export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
 export { isVectorSource, type VectorSource } from './vector-source.js'
 export {
+  closeSharedPools,
   type ErrorMessage,
   errorFromMessage,
   errorToMessage,
+  leasePool,
+  type PoolLease,
   type PoolTask,
   type SpawnOptions,
   serveWorker,
