@@ -77,6 +77,7 @@ export {
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
+export { type ByteRange, rangeView } from './io/range-view.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
 export {
@@ -141,6 +142,7 @@ export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
 export { type ReadAheadOptions, readAhead } from './read-ahead.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
+export { relocatedError } from './relocate-error.js'
 export {
   type Column,
   type DataType,
