@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { loadCsv } from '@sd/csv'
 import { loadJson } from '@sd/json'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -126,4 +127,16 @@ describe('loadCar over packed CSV and NDJSON', () => {
       )
     },
   )
+})
+
+describe('a gzip CSV', () => {
+  it('is packed whole (no line ranges in compressed bytes) and read back through @sd/csv', async () => {
+    const gz = join(dir, 't.csv.gz')
+    writeFileSync(gz, gzipSync(readFileSync(files.csv)))
+    const car = join(dir, 'gz.car')
+    const { manifest } = await packFile(gz, car, { format: 'csv' })
+    expect(manifest).toMatchObject({ format: 'csv', batches: [], numRows: undefined, header: undefined })
+    expect(await loadCar(car).count()).toBe(ROWS)
+    expect((await packFile(gz, join(dir, 'gz-auto.car'))).manifest.format).toBe('none')
+  })
 })
