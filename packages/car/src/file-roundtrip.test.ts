@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib'
 import { loadCsv } from '@sd/csv'
 import { loadJson } from '@sd/json'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { serveGateway } from './gateway-server.js'
 import { loadCar } from './load.js'
 import type { FileManifest } from './manifest.js'
 import { openCar } from './open-car.js'
@@ -138,5 +139,29 @@ describe('a gzip CSV', () => {
     expect(manifest).toMatchObject({ format: 'csv', batches: [], numRows: undefined, header: undefined })
     expect(await loadCar(car).count()).toBe(ROWS)
     expect((await packFile(gz, join(dir, 'gz-auto.car'))).manifest.format).toBe('none')
+  })
+})
+
+describe('a bare UnixFS file (no sd manifest), as other IPFS tools add files', () => {
+  it('is read by the format its bytes tell, or the one named; through a gateway by its file CID', async () => {
+    const parquet = await packFile(files.parquet, join(dir, 'bare-p.car'))
+    const csv = await packFile(files.csv, join(dir, 'bare-c.car'))
+    const gateway = await serveGateway({ cars: [join(dir, 'bare-p.car'), join(dir, 'bare-c.car')] })
+    try {
+      const fromFile = loadCar(`${gateway.url}/ipfs/${parquet.file}`, { columns: ['id', 'k'] })
+      expect(await fromFile.count()).toBe(ROWS)
+      await expect(fromFile.schema()).resolves.toHaveLength(2)
+      await expect(loadCar(`${gateway.url}/ipfs/${csv.file}`).count()).rejects.toMatchObject({
+        code: 'UNSUPPORTED',
+      })
+      expect(await loadCar(`${gateway.url}/ipfs/${csv.file}`, { format: 'csv' }).count()).toBe(ROWS)
+      await expect(
+        loadCar(`${gateway.url}/ipfs/${csv.file}`, { format: 'csv', batches: [0] }).count(),
+      ).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      })
+    } finally {
+      await gateway.close()
+    }
   })
 })
