@@ -223,7 +223,7 @@ export class KnnIndex {
     if (allowed === 0) return Array.from({ length: nq }, () => [])
     const plan: ExactPlan = {
       metric: this.metric,
-      k,
+      k: Math.min(k, allowed), // a k beyond the rows asks for every row
       queries: prepareQueries(this.metric, flat, this.dimension),
       mask,
       allowed,

@@ -2,7 +2,6 @@ import type { Metric } from './metric.js'
 
 /** A scan a worker runs: rows `[start, end)` of the shared vectors, or of the shared row list. */
 export interface ScanRequest {
-  id: number
   metric: Metric
   k: number
   dimension: number
@@ -21,7 +20,8 @@ export interface ScanRequest {
   end: number
 }
 
-/** A worker's answer: raw top-k lists, or the message of what failed. */
-export type ScanReply =
-  | { id: number; ok: true; scores: Float32Array; ids: Int32Array }
-  | { id: number; ok: false; message: string }
+/** A worker's answer: the raw top-k lists of its rows. */
+export interface ScanReply {
+  scores: Float32Array
+  ids: Int32Array
+}

@@ -1,7 +1,6 @@
 import { SdError } from '@sd/core'
 import { describe, expect, it } from 'vitest'
 import { KnnIndex } from './knn-index.js'
-import type { WorkerPool } from './pool.js'
 import { mulberry32 } from './random.js'
 
 const d = 32
@@ -10,10 +9,6 @@ const rand = mulberry32(11)
 const rows = Float32Array.from({ length: n * d }, () => rand() - 0.5)
 const queries = Float32Array.from({ length: 64 * d }, () => rand() - 0.5)
 const metadata = Array.from({ length: n }, (_, i) => ({ group: i % 100 }))
-
-function poolOf(index: KnnIndex): WorkerPool | undefined {
-  return (index as unknown as { pool: WorkerPool | undefined }).pool
-}
 
 async function rejection(promise: Promise<unknown>): Promise<SdError> {
   const error = await promise.then(
@@ -59,22 +54,6 @@ describe('searchBatch on worker threads', () => {
     // and searches again with new workers
     expect((await index.searchBatch(queries, 3)).length).toBe(64)
     expect(index.workerCount).toBe(2)
-    await index.close()
-  })
-
-  it('turns a worker that dies into WORKER_CRASHED, stops the others, and recovers', async () => {
-    const index = new KnnIndex({ dimension: d, workers: 2 })
-    index.addVectors(rows)
-    await index.searchBatch(queries, 3)
-    const many = new Float32Array(4000 * d).fill(0.5)
-    const search = index.searchBatch(many, 10)
-    const worker = (poolOf(index) as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0]
-    await worker?.terminate()
-    const error = await rejection(search)
-    expect(error.code).toBe('WORKER_CRASHED')
-    expect(error.message).toMatch(/exited with code/)
-    expect(index.workerCount).toBe(0)
-    expect((await index.searchBatch(queries, 3))[0]?.length).toBe(3)
     await index.close()
   })
 })
