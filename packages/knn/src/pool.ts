@@ -35,7 +35,8 @@ export class WorkerPool {
       tasks.map(async (task) => {
         const what = `scanning ${task.list ? 'listed ' : ''}rows ${task.start} to ${task.end} for ${task.queries.length / task.dimension} queries`
         const reply = await pool.run(task, signal ? { what, signal } : { what })
-        return { nq: task.queries.length / task.dimension, k: task.k, scores: reply.scores, ids: reply.ids }
+        const nq = task.queries.length / task.dimension
+        return { nq, k: task.k, scores: reply.scores, ids: reply.ids, maxSquaredNorm: reply.maxSquaredNorm }
       }),
     )
   }

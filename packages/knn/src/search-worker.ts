@@ -6,13 +6,19 @@ import type { ScanReply, ScanRequest } from './worker-protocol.js'
 
 serveWorker<ScanRequest, ScanReply>({
   run(task) {
-    const rows = { vectors: task.vectors, dimension: task.dimension, norms: task.norms, mask: task.mask }
+    const rows = {
+      vectors: task.vectors,
+      dimension: task.dimension,
+      norms: task.norms,
+      mask: task.mask,
+      rowBase: task.rowBase,
+    }
     const kernel = threadKernel()
     const { metric, k, queries, start, end, fastL2 } = task
     const heaps: Heaps = task.list
       ? scanList(kernel, metric, k, queries, rows, task.list, start, end, fastL2)
       : scanRange(kernel, metric, k, queries, rows, start, end, fastL2)
-    return { scores: heaps.scores, ids: heaps.ids }
+    return { scores: heaps.scores, ids: heaps.ids, maxSquaredNorm: heaps.maxSquaredNorm ?? 0 }
   },
   transfer: (reply) => [reply.scores.buffer as ArrayBuffer, reply.ids.buffer as ArrayBuffer],
 })

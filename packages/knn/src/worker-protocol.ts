@@ -14,6 +14,8 @@ export interface ScanRequest {
   /** Euclidean scored as `2 q.x - |x|^2`, re-ranked by the caller. */
   fastL2?: boolean | undefined
   mask?: Uint8Array | undefined
+  /** The id of row 0 of `vectors` (a chunk of a source); default 0. */
+  rowBase?: number | undefined
   /** Row ids to gather; `start` and `end` then index this list. */
   list?: Int32Array | undefined
   start: number
@@ -24,4 +26,5 @@ export interface ScanRequest {
 export interface ScanReply {
   scores: Float32Array
   ids: Int32Array
+  maxSquaredNorm: number
 }

@@ -56,4 +56,36 @@ describe('searchBatch on worker threads', () => {
     expect(index.workerCount).toBe(2)
     await index.close()
   })
+
+  it('searches a vector source in chunks on the workers, with the same results as the calling thread', async () => {
+    const big = 150_000 // three 8 MiB chunks at dimension 32, the last one partial
+    const rand2 = mulberry32(5)
+    const data = Float32Array.from({ length: big * d }, () => rand2() - 0.5)
+    let reads = 0
+    const source = {
+      dimension: d,
+      length: big,
+      readRows: async (start: number, end: number, out: Float32Array) => {
+        reads++
+        out.set(data.subarray(start * d, end * d))
+        return end - start
+      },
+    }
+    const few = queries.subarray(0, 8 * d)
+    const meta = Array.from({ length: big }, (_, i) => ({ part: i % 3 }))
+    for (const metric of ['euclidean', 'cosine'] as const) {
+      const parallel = KnnIndex.fromVectors(source, { metric, metadata: meta, workers: 2 })
+      const single = KnnIndex.fromVectors(source, { metric, metadata: meta, workers: 0 })
+      expect(await parallel.searchBatch(few, 10)).toEqual(await single.searchBatch(few, 10))
+      expect(parallel.workerCount).toBe(2)
+      const filter = { part: { $ne: 1 } }
+      expect(await parallel.searchBatch(few, 10, { filter })).toEqual(await single.searchBatch(few, 10, { filter }))
+      parallel.remove([5, 6])
+      single.remove([5, 6])
+      expect(await parallel.searchBatch(few, 4)).toEqual(await single.searchBatch(few, 4))
+      await parallel.close()
+      expect(parallel.workerCount).toBe(0)
+    }
+    expect(reads).toBeGreaterThan(3)
+  })
 })
