@@ -5,6 +5,19 @@ import { runPass } from './pass.js'
 import { assertBatchSize, rebatchStream } from './rebatch.js'
 import { RecordBatch, type Row } from './record-batch.js'
 import type { Field } from './schema.js'
+import {
+  NO_PLAN,
+  openPlanned,
+  PlanControl,
+  type PlanSpec,
+  type ShardOptions,
+  type ShuffleOptions,
+  withShard,
+  withShuffle,
+} from './shard/planned.js'
+import { arrayUnitSource, sequentialUnitSource } from './shard/sources.js'
+import type { DatasetState } from './shard/state.js'
+import type { UnitPassSource } from './shard/units.js'
 import { isThenable } from './thenable.js'
 
 /** Options of one pass. */
@@ -37,6 +50,8 @@ export interface BatchSource<R extends Row = Row, TStats extends DatasetStats = 
   iterBatches(options?: { signal?: AbortSignal }): AsyncIterable<RecordBatch<R>>
   getSchema(): Promise<Field[] | undefined>
   getStats(): TStats
+  /** The source's units, for sharding, shuffling and exact resume (`StreamingDataLoader` has it). */
+  unitSource?(): UnitPassSource<R> | undefined
 }
 
 /** The pieces a dataset is made of: how to open a pass, and where its schema and stats come from. */
@@ -44,6 +59,17 @@ interface Plan<R extends Row, TStats extends DatasetStats> {
   open: (signal: AbortSignal | undefined) => AsyncIterable<RecordBatch<R>>
   schema: () => Promise<Field[] | undefined>
   stats: () => TStats
+  /** The source read unit by unit (loaders with units, arrays), for shard and shuffle. */
+  units?: (() => UnitPassSource<R> | undefined) | undefined
+  /** Rows per batch of the source, when known. */
+  batchSize?: number | undefined
+  /** Made by per-batch operators over `base`: `rebuild` applies them over a replanned base. */
+  derived?: {
+    base: StreamingDataset<Row, TStats>
+    rebuild: (base: StreamingDataset<Row, TStats>) => StreamingDataset<R, TStats>
+  }
+  /** Sharding, shuffle, epoch and checkpoint of a planned dataset (and of those derived from it). */
+  control?: PlanControl | undefined
 }
 
 /**
@@ -76,6 +102,7 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
       open: (signal) => loader.iterBatches(signal ? { signal } : {}),
       schema: () => loader.getSchema(),
       stats: () => loader.getStats(),
+      units: loader.unitSource === undefined ? undefined : () => loader.unitSource?.(),
     })
   }
 
@@ -122,6 +149,25 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
       }),
       schema: async () => undefined,
       stats: () => reportStats(instruments),
+      batchSize: resolved.batchSize,
+      units: Array.isArray(source)
+        ? () =>
+            arrayUnitSource<R>(source as (R | RecordBatch<R>)[], resolved.batchSize, (read, signal) => ({
+              [Symbol.asyncIterator]: () =>
+                runPass<R>(
+                  {
+                    read,
+                    options: resolved,
+                    stats,
+                    cache,
+                    cacheKey: () => undefined,
+                    seekable: false,
+                    name: 'StreamingDataset.from',
+                  },
+                  signal,
+                ),
+            }))
+        : undefined,
     })
   }
 
@@ -167,6 +213,11 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
         }
       },
       async () => undefined,
+      (base) =>
+        (base as unknown as StreamingDataset<R, TStats>).map(
+          fn as BatchMapFn<R, S>,
+          options as { batched?: true },
+        ),
     )
   }
 
@@ -182,21 +233,29 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
   ): StreamingDataset<R, TStats> {
     const batched = options.batched ?? true
     const parent = this.#plan
-    return this.#derive<R>(async function* (signal) {
-      let index = 0
-      for await (const batch of parent.open(signal)) {
-        let kept: RecordBatch<R>
-        if (batched) {
-          const verdict = await (fn as BatchPredicate<R>)(batch)
-          if (typeof verdict === 'boolean') kept = verdict ? batch : batch.slice(0, 0)
-          else kept = batch.filter(verdict)
-        } else {
-          kept = batch.filter(await rowMask(batch.rows(), fn as RowPredicate<R>, index))
+    return this.#derive<R>(
+      async function* (signal) {
+        let index = 0
+        for await (const batch of parent.open(signal)) {
+          let kept: RecordBatch<R>
+          if (batched) {
+            const verdict = await (fn as BatchPredicate<R>)(batch)
+            if (typeof verdict === 'boolean') kept = verdict ? batch : batch.slice(0, 0)
+            else kept = batch.filter(verdict)
+          } else {
+            kept = batch.filter(await rowMask(batch.rows(), fn as RowPredicate<R>, index))
+          }
+          index += batch.numRows
+          if (kept.numRows > 0) yield kept
         }
-        index += batch.numRows
-        if (kept.numRows > 0) yield kept
-      }
-    }, parent.schema)
+      },
+      parent.schema,
+      (base) =>
+        (base as unknown as StreamingDataset<R, TStats>).filter(
+          fn as BatchPredicate<R>,
+          options as { batched?: true },
+        ),
+    )
   }
 
   /** The first `n` rows; the source stops being read once they are out. */
@@ -267,6 +326,7 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
           return field
         })
       },
+      (base) => (base as unknown as StreamingDataset<R, TStats>).select(columns),
     )
   }
 
@@ -308,14 +368,96 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
     return this.#plan.stats()
   }
 
+  /**
+   * This process's share of the dataset: rank `rank` of `worldSize` (defaults: the `RANK` and
+   * `WORLD_SIZE` environment variables, as torchrun sets them). Units (files, row groups, byte
+   * ranges) are split with no coordinator: every rank computes the same split from the unit list;
+   * shares are disjoint, cover the dataset, and differ by at most one unit's rows. Calling `shard`
+   * again splits this share among threads (a second level). See `equalize` for equal batch counts.
+   */
+  shard(options: ShardOptions = {}): StreamingDataset<R, TStats> {
+    return this.#replan((spec) => withShard(spec, options))
+  }
+
+  /**
+   * A seeded shuffle: units in an order drawn from `(seed, epoch)`, rows permuted within blocks of
+   * `bufferSize` rows. The same seed gives the same order on every machine; `setEpoch` reshuffles.
+   */
+  shuffle(options: ShuffleOptions): StreamingDataset<R, TStats> {
+    return this.#replan((spec) => withShuffle(spec, options))
+  }
+
+  /** The epoch of a sharded or shuffled dataset (0 at first). */
+  get epoch(): number {
+    return this.#control('epoch').epoch
+  }
+
+  /** Moves a sharded or shuffled dataset to epoch `epoch` (its next pass reads that epoch's order). */
+  setEpoch(epoch: number): this {
+    this.#control('setEpoch').setEpoch(epoch)
+    return this
+  }
+
+  /**
+   * A small JSON-serializable checkpoint of a sharded or shuffled dataset: where the consumer
+   * stands, after the last batch it received. Pass it to {@link StreamingDataset.resume}.
+   */
+  state(): DatasetState {
+    return this.#control('state').state()
+  }
+
+  /**
+   * Makes the next pass continue from a checkpoint, so the rows before it and after it equal one
+   * uninterrupted pass (shuffle included). Give this rank's state, or the states of every rank;
+   * with another `worldSize` than the checkpoint's, give every rank's states and the ranks share
+   * what is left, each remaining row exactly once.
+   */
+  resume(state: DatasetState | readonly DatasetState[]): this {
+    this.#control('resume').resume(state)
+    return this
+  }
+
+  #control(what: string): PlanControl {
+    const control = this.#plan.control
+    if (control === undefined) {
+      throw new ValidationError(
+        `${what} needs a sharded or shuffled dataset: call shard() (shard({ rank: 0, worldSize: 1 }) for one process) or shuffle() first`,
+        { code: 'NOT_PLANNED' },
+      )
+    }
+    return control
+  }
+
+  #replan(change: (spec: PlanSpec) => PlanSpec): StreamingDataset<R, TStats> {
+    const plan = this.#plan
+    if (plan.derived) return plan.derived.rebuild(plan.derived.base.#replan(change))
+    const units =
+      plan.units?.() ?? sequentialUnitSource<R>((signal) => plan.open(signal), plan.batchSize ?? 10_000)
+    const control = new PlanControl(change(plan.control?.spec ?? NO_PLAN))
+    return new StreamingDataset<R, TStats>({
+      open: (signal) => ({ [Symbol.asyncIterator]: () => openPlanned(units, control, signal) }),
+      schema: plan.schema,
+      stats: plan.stats,
+      units: () => units,
+      batchSize: units.batchSize,
+      control,
+    })
+  }
+
   #derive<S extends Row>(
     open: (signal: AbortSignal | undefined) => AsyncIterable<RecordBatch<S>>,
     schema: () => Promise<Field[] | undefined>,
+    rebuild?: (base: StreamingDataset<Row, TStats>) => StreamingDataset<S, TStats>,
   ): StreamingDataset<S, TStats> {
     return new StreamingDataset<S, TStats>({
       open: (signal) => ({ [Symbol.asyncIterator]: () => open(signal)[Symbol.asyncIterator]() }),
       schema,
       stats: this.#plan.stats,
+      batchSize: this.#plan.batchSize,
+      control: this.#plan.control,
+      ...(rebuild === undefined
+        ? {}
+        : { derived: { base: this as unknown as StreamingDataset<Row, TStats>, rebuild } }),
     })
   }
 }

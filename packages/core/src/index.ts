@@ -18,6 +18,7 @@ export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-mes
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
 export { CORE_ERROR_CODES, type CoreErrorCode } from './codes.js'
 export * from './columns/index.js'
+export { mapConcurrent } from './concurrency.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
@@ -62,7 +63,8 @@ export {
   readField,
   validateFilter,
 } from './filter/index.js'
-export type { DatasetStats, Instruments } from './instruments.js'
+export type { DatasetStats, Instruments, RecordCounters, RecordStats } from './instruments.js'
+export { AtomicFile } from './io/atomic-file.js'
 export { FileRangeReader } from './io/file-range.js'
 export {
   HTTP_DEFAULTS,
@@ -75,6 +77,7 @@ export {
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
+export { type ByteRange, rangeView } from './io/range-view.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
 export {
@@ -87,13 +90,59 @@ export {
 } from './io/s3-config.js'
 export { listS3, type S3ListOptions, type S3Object } from './io/s3-list.js'
 export { type S3RangeOptions, S3RangeReader } from './io/s3-range.js'
+export {
+  type ByteSource,
+  type Compression,
+  checkByteSource,
+  gunzip,
+  isByteStream,
+  isGzipMagic,
+  isRangeReader,
+  OnePassGuard,
+  type OpenTextOptions,
+  openTextSource,
+  type ReadRangeOptions,
+  readRange,
+  sourceLocation,
+  sourceName,
+  type TextSource,
+} from './io/text/byte-source.js'
+export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
+export {
+  type BatchCacheKeyOptions,
+  batchCacheKey,
+  type SourceVersion,
+  sourceVersion,
+} from './io/text/source-version.js'
+export { TextStreamingLoader } from './io/text/text-loader.js'
+export { firstInvalidUtf8, type InvalidByteSink, incompleteUtf8Tail, Utf8Checker } from './io/text/utf8.js'
+export {
+  type TextEncoding,
+  type TextWriteResult,
+  type TextWriteSource,
+  writeTextBatches,
+} from './io/text/write-text.js'
 export { StreamingDataLoader } from './loader.js'
+export {
+  type Int64Option,
+  invalidOption,
+  nameList,
+  nonEmptyString,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  resolveInt64,
+  resolveWorkers,
+  type WorkersOption,
+} from './option-validators.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
 export { importPeer } from './peer.js'
 export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
+export { type ReadAheadOptions, readAhead } from './read-ahead.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
+export { relocatedError } from './relocate-error.js'
 export {
   type Column,
   type DataType,
@@ -107,13 +156,21 @@ export {
   valueType,
   widenType,
 } from './schema.js'
+export type { ShardOptions, ShuffleOptions } from './shard/planned.js'
+export type { DatasetState } from './shard/state.js'
+export type { BlockPosition } from './shard/stream.js'
+export { takeRows } from './shard/take-rows.js'
+export { type DataUnit, hasUnits, type UnitPassSource, type UnitSource } from './shard/units.js'
 export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
 export { isVectorSource, type VectorSource } from './vector-source.js'
 export {
+  closeSharedPools,
   type ErrorMessage,
   errorFromMessage,
   errorToMessage,
+  leasePool,
+  type PoolLease,
   type PoolTask,
   type SpawnOptions,
   serveWorker,

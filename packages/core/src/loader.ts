@@ -5,6 +5,7 @@ import { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } 
 import { type ReadContext, runPass } from './pass.js'
 import type { RecordBatch, Row } from './record-batch.js'
 import type { Field } from './schema.js'
+import type { DataUnit, UnitPassSource } from './shard/units.js'
 import type { StreamingStats } from './stats.js'
 
 /**
@@ -72,6 +73,55 @@ export abstract class StreamingDataLoader<R extends Row = Row, TStats extends Da
   /** Name used in error messages; the class name by default. */
   protected get sourceName(): string {
     return this.constructor.name
+  }
+
+  /**
+   * The loader's units (files, row groups, byte ranges), in the dataset's order, the same on every
+   * machine. Implement it with {@link StreamingDataLoader.readUnit} to let datasets shard, shuffle
+   * and resume exactly (see `UnitSource`).
+   */
+  listUnits?(signal?: AbortSignal): Promise<readonly DataUnit[]>
+
+  /** The rows of one unit from row `offset` on (see `UnitSource`). */
+  readUnit?(
+    unit: DataUnit,
+    offset: number,
+    ctx: ReadContext,
+  ): AsyncIterable<RecordBatch<R>> | Iterable<RecordBatch<R>>
+
+  /** The exact rows of a unit whose count `listUnits` did not know (a scan); optional. */
+  countRows?(unit: DataUnit, signal?: AbortSignal): Promise<number>
+
+  /**
+   * The loader as a unit source, with its own read-ahead, statistics and cancellation around
+   * sharded passes, or `undefined` when it does not implement `listUnits` and `readUnit`.
+   */
+  unitSource(): UnitPassSource<R> | undefined {
+    const { listUnits, readUnit, countRows } = this
+    if (listUnits === undefined || readUnit === undefined) return undefined
+    const source: UnitPassSource<R> = {
+      batchSize: this.options.batchSize,
+      listUnits: (signal) => listUnits.call(this, signal),
+      readUnit: (unit, offset, ctx) => readUnit.call(this, unit, offset, ctx),
+      pass: (read, signal) => ({
+        [Symbol.asyncIterator]: () =>
+          runPass<R>(
+            {
+              read,
+              options: this.options,
+              stats: this.stats,
+              cache: this.cache,
+              // a sharded pass depends on rank, epoch and checkpoint: its batches are not cached
+              cacheKey: () => undefined,
+              seekable: false,
+              name: this.sourceName,
+            },
+            signal,
+          ),
+      }),
+    }
+    if (countRows !== undefined) source.countRows = (unit, signal) => countRows.call(this, unit, signal)
+    return source
   }
 
   /** One pass over the source with read-ahead, stats and the cache. Each call starts a fresh pass. */

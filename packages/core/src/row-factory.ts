@@ -68,11 +68,13 @@ function accessor(data: ColumnData, j: number): { expr: string; value: unknown; 
       if (data.type === 'date')
         return { expr: `new Date(c${j}[i] * 86400000)`, value: data.values, number: 0 }
       if (data.type === 'timestamp') {
-        return {
-          expr: `new Date(Number(c${j}[i]) * f${j})`,
-          value: data.values,
-          number: msPerUnit(data.unit as TimeUnit),
+        // sub-millisecond units divide as integers (a float product lands below the millisecond)
+        const unit = data.unit as TimeUnit
+        if (unit === 'us' || unit === 'ns') {
+          const per = unit === 'us' ? '1000n' : '1000000n'
+          return { expr: `new Date(Number(c${j}[i] / ${per}))`, value: data.values, number: 0 }
         }
+        return { expr: `new Date(Number(c${j}[i]) * f${j})`, value: data.values, number: msPerUnit(unit) }
       }
       return { expr: `c${j}[i]`, value: data.values, number: 0 }
     case 'bool':

@@ -1,16 +1,21 @@
 import { isUtf8 } from 'node:buffer'
-import { type ErrorLocation, FormatError } from '@sd/core'
-import type { ColumnBuilder, JsonCounters } from './column-builder.js'
+import { type ErrorLocation, FormatError, firstInvalidUtf8, type RecordCounters } from '@sd/core'
+import type { ColumnBuilder } from './column-builder.js'
 import { describeValue, snippet } from './describe.js'
 import type { RecordReader } from './record-reader.js'
-import { firstInvalidUtf8 } from './utf8.js'
 
 /** Options of an {@link NdjsonReader}. */
 export interface NdjsonReaderOptions {
-  file: string
+  /** `{ file }` or `{ url }` of the source, for error locations. */
+  at: ErrorLocation
   onBadRecord: 'error' | 'skip'
   maxRecordBytes: number
-  counters: JsonCounters
+  counters: RecordCounters
+  /**
+   * File offset of the first pushed byte, when reading starts inside the file (a shard unit): byte
+   * offsets in errors count from it, and lines, uncounted before it, are left out of locations.
+   */
+  firstByte?: number
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -59,10 +64,10 @@ export function parseLines(text: string): unknown[] | undefined {
  * skipped; a `\r` before the newline is dropped.
  */
 export class NdjsonReader implements RecordReader {
-  readonly #file: string
+  readonly #at: ErrorLocation
   readonly #skip: boolean
   readonly #maxRecordBytes: number
-  readonly #counters: JsonCounters
+  readonly #counters: RecordCounters
   readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
   /** Decoded lines of the current region, each ending with `\n`. */
   #text = ''
@@ -79,6 +84,8 @@ export class NdjsonReader implements RecordReader {
   #carryBytes = 0
   /** File offset of the next pushed byte. */
   #nextByte = 0
+  /** Line numbers are known (reading started at the start of the file). */
+  readonly #lines: boolean
   /** Dropping the rest of an over-long line (`onBadRecord: 'skip'`). */
   #discarding = false
   /** The current region's records when it parsed as a whole (one per line), and the next to add. */
@@ -89,10 +96,12 @@ export class NdjsonReader implements RecordReader {
   readonly done = false
 
   constructor(options: NdjsonReaderOptions) {
-    this.#file = options.file
+    this.#at = options.at
     this.#skip = options.onBadRecord === 'skip'
     this.#maxRecordBytes = options.maxRecordBytes
     this.#counters = options.counters
+    this.#nextByte = options.firstByte ?? 0
+    this.#lines = this.#nextByte === 0
   }
 
   push(chunk: Buffer): void {
@@ -195,7 +204,7 @@ export class NdjsonReader implements RecordReader {
   }
 
   locate(line: number): ErrorLocation {
-    const location: ErrorLocation = { file: this.#file, line }
+    const location: ErrorLocation = this.#lines ? { ...this.#at, line } : { ...this.#at }
     const byte = this.#byteOfLine(line)
     if (byte !== undefined) location.byte = byte
     return location
@@ -275,8 +284,8 @@ export class NdjsonReader implements RecordReader {
     }
     if (invalidByte !== undefined) {
       throw new FormatError('Expected UTF-8 text, got a byte sequence that is not UTF-8', {
-        code: 'JSON_INVALID_UTF8',
-        location: { file: this.#file, line, byte: invalidByte },
+        code: 'INVALID_UTF8',
+        location: { ...this.#at, line, byte: invalidByte },
       })
     }
     const location = this.locate(line)
@@ -309,7 +318,10 @@ export class NdjsonReader implements RecordReader {
     if (!this.#skip) {
       throw new FormatError(
         `Expected lines of at most maxRecordBytes (${this.#maxRecordBytes}) bytes, got a longer one (is this really NDJSON?)`,
-        { code: 'JSON_RECORD_TOO_LARGE', location: { file: this.#file, line: this.#line, byte } },
+        {
+          code: 'RECORD_TOO_LARGE',
+          location: { ...this.#at, ...(this.#lines ? { line: this.#line } : {}), byte },
+        },
       )
     }
     this.#counters.skippedRecords++

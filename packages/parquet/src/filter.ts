@@ -1,3 +1,4 @@
+import type { ColumnData } from '@sd/core'
 import type { ColumnChunk, ParquetQueryFilter, RowGroup } from 'hyparquet'
 import { canSkipRowGroup, columnsNeededForFilter } from 'hyparquet/src/filter.js'
 import { equals } from 'hyparquet/src/utils.js'
@@ -5,6 +6,20 @@ import type { ParquetFilter } from './options.js'
 
 type Predicate = (value: unknown) => boolean
 type Values = ArrayLike<unknown>
+
+/**
+ * The values of a column as a filter reads them: numbers, bigints and strings as stored, `null`
+ * for nulls, booleans as `true`/`false`, dates and timestamps as `Date`s.
+ */
+export function filterValues(data: ColumnData): ArrayLike<unknown> {
+  if (data.nullCount === 0 && data.kind === 'fixed' && data.type !== 'date' && data.type !== 'timestamp') {
+    return data.values
+  }
+  if (data.kind === 'utf8' || data.kind === 'dictionary' || data.kind === 'json') return data.toValues()
+  const out: unknown[] = new Array(data.length)
+  for (let i = 0; i < data.length; i++) out[i] = data.get(i)
+  return out
+}
 
 /** Top-level columns a filter reads (the first segment of dotted paths). */
 export function filterColumns(filter: ParquetFilter | undefined): string[] {

@@ -25,7 +25,7 @@ afterAll(() => cleanup())
 /** Every row group read through GroupReader in uneven slices, against hyparquet reading the file whole. */
 async function readAll(local: boolean): Promise<Record<string, unknown>[]> {
   const entry = { name: path, remote: false, partition: [] }
-  const part = await openPart(entry, { cache: undefined, http: {} }, undefined, () => {})
+  const part = await openPart(entry, { cache: undefined, http: {}, int64: 'bigint' }, undefined, () => {})
   const file = await FileRangeReader.open(path)
   const source = byteSource(file, undefined, () => {})
   const rows: Record<string, unknown>[] = []
@@ -51,7 +51,7 @@ async function readAll(local: boolean): Promise<Record<string, unknown>[]> {
         const columns = await reader.take(n)
         for (let i = 0; i < n; i++) {
           const row: Record<string, unknown> = {}
-          for (const [name, values] of columns) row[name] = values[i]
+          for (const [name, values] of columns) row[name] = values.get(i)
           rows.push(row)
         }
         left -= n

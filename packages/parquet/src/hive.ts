@@ -1,4 +1,12 @@
-import type { Column, DataType, Field } from '@sd/core'
+import {
+  allocBitmap,
+  BoolColumn,
+  type ColumnData,
+  columnFromValues,
+  type DataType,
+  type Field,
+  FixedColumn,
+} from '@sd/core'
 
 /** A column made from Hive-style `key=value` folder names. */
 export interface PartitionColumn {
@@ -66,12 +74,12 @@ function parseValue(value: string, type: DataType): unknown {
   }
 }
 
-/** A column of `n` copies of one partition value, typed as its field says. */
-export function constantColumn(field: Field, value: unknown, n: number): Column {
-  if (value !== null && !field.nullable) {
-    if (field.type === 'int32') return new Int32Array(n).fill(value as number)
-    if (field.type === 'float64') return new Float64Array(n).fill(value as number)
-    if (field.type === 'bool') return new Uint8Array(n).fill(value ? 1 : 0)
+/** A column of `n` copies of one partition value, laid out as its field says. */
+export function constantColumn(field: Field, value: unknown, n: number): ColumnData {
+  if (value !== null) {
+    if (field.type === 'int32') return new FixedColumn('int32', new Int32Array(n).fill(value as number))
+    if (field.type === 'float64') return new FixedColumn('float64', new Float64Array(n).fill(value as number))
+    if (field.type === 'bool') return new BoolColumn(allocBitmap(n, value === true), n)
   }
-  return new Array(n).fill(value)
+  return columnFromValues(new Array(n).fill(value), field)
 }

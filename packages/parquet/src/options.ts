@@ -1,4 +1,5 @@
-import type { Field, HttpOptions, LoaderOptions, RangeReader } from '@sd/core'
+import { availableParallelism } from 'node:os'
+import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
 import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
 /** A value a filter compares with. */
@@ -56,10 +57,28 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
   /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
   rowFormat?: 'columns' | 'object'
   /**
+   * How INT64 columns come out: `'bigint'` (default) as `BigInt64Array` (exact), `'number'` as
+   * `float64` columns (`Float64Array`): integers beyond 2^53 (about 9.007e15) lose precision.
+   * Timestamps stay `BigInt64Array` either way.
+   */
+  int64?: 'bigint' | 'number'
+  /**
+   * Threads that decode row groups: a number (0 decodes in the calling thread), or `'auto'` (the
+   * default): one per available core (`os.availableParallelism()`), used when a pass has more than
+   * one row group and at least 8 MiB of compressed data after the first (smaller passes decode in
+   * the calling thread: starting threads would cost more than it saves).
+   */
+  workers?: 'auto' | number
+  /**
    * Row groups to read, by their 0-based index in each file; the others are never read (a file
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
    */
   rowGroups?: readonly number[]
+  /**
+   * Credentials, region and endpoint for `s3://` sources (objects, or prefixes ending in `/`);
+   * each defaults to its AWS environment variable.
+   */
+  s3?: S3Options
 }
 
 /** One row group of a file: its rows and the bytes its column chunks span. */
@@ -129,15 +148,22 @@ export interface ResolvedParquetOptions {
   filters: ParquetFilter | undefined
   filterStrict: boolean
   rowFormat: 'columns' | 'object'
+  int64: 'bigint' | 'number'
+  /** Decode threads (0: the calling thread). */
+  workers: number
+  /** True when `workers` came from `'auto'` (threads only for passes large enough). */
+  autoWorkers: boolean
   /** Row groups to read (all when absent). */
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
   http: HttpOptions
+  /** How `s3://` sources are reached. */
+  s3: S3Options | undefined
 }
 
 /** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
 export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedParquetOptions {
-  const { columns, filters, rowFormat = 'columns', filterStrict = true } = options
+  const { columns, filters, rowFormat = 'columns', filterStrict = true, int64 = 'bigint' } = options
   if (columns !== undefined) {
     if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) {
       throw new ValidationError(`columns must be an array of column names, got ${JSON.stringify(columns)}`, {
@@ -185,13 +211,28 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       code: 'INVALID_OPTION',
     })
   }
+  const { workers = 'auto' } = options
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 256)) {
+    throw new ValidationError(`workers must be 'auto' or an integer from 0 to 256, got ${String(workers)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
+  if (int64 !== 'bigint' && int64 !== 'number') {
+    throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
   return {
     columns: columns ? [...columns] : undefined,
     filters,
     filterStrict,
     rowFormat,
+    int64,
+    workers: workers === 'auto' ? availableParallelism() : workers,
+    autoWorkers: workers === 'auto',
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
+    s3: options.s3,
   }
 }
 

@@ -1,35 +1,17 @@
-import type { Column, DataType, Field } from '@sd/core'
-import type { DecodedArray, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet'
+import { type ColumnData, type Field, JsonColumn } from '@sd/core'
+import type { DecodedArray, FileMetaData, SchemaTree } from 'hyparquet'
 import { parquetSchema } from 'hyparquet'
 import { isFlatColumn } from 'hyparquet/src/schema.js'
+import type { ColumnInfo } from './column-info.js'
+import { flatType, type Int64Mode } from './logical.js'
 import { applySdSchema } from './sd-schema.js'
 
-/** How one top-level Parquet column is read and what it becomes. */
-export interface ColumnInfo {
-  name: string
-  field: Field
-  /** One leaf, not repeated: decoded page by page. Otherwise the whole row group at once. */
-  flat: boolean
-  /** Indexes of its leaf column chunks in a row group's `columns`. */
-  leaves: number[]
-  /** The leaf element (flat columns). */
-  element: SchemaElement
-  /** Decode BYTE_ARRAY as UTF-8 (strings, enums); otherwise it stays bytes. */
-  utf8: boolean
-  /** Why the column cannot be read, when hyparquet cannot decode it. */
-  unsupported: string | undefined
-  /** Turns decoded values into the column batches carry. */
-  finish: (values: DecodedArray) => Column
-}
-
-const identity = (values: DecodedArray): Column => values as Column
-
 /**
- * Describes every top-level column of a file: its {@link Field} (INT64 → `int64` in a
- * `BigInt64Array`, timestamps → `timestamp` as `Date`s, DATE → `date`, strings → `string`,
- * un-annotated bytes → `binary`, lists, maps and structs → `json`) and how to decode it.
+ * Describes every top-level column of a file: its {@link Field} and how it decodes (see
+ * `flatType`); lists, maps and structs are `json`. Types Parquet has no word for (`vector`,
+ * `null`) come back from the schema `writeParquet` keeps in the footer.
  */
-export function describeColumns(metadata: FileMetaData): ColumnInfo[] {
+export function describeColumns(metadata: FileMetaData, int64: Int64Mode): ColumnInfo[] {
   const tree = parquetSchema(metadata)
   const out: ColumnInfo[] = []
   let leaf = 0
@@ -37,31 +19,35 @@ export function describeColumns(metadata: FileMetaData): ColumnInfo[] {
     const count = countLeaves(child)
     const leaves = Array.from({ length: count }, (_, i) => leaf + i)
     leaf += count
+    const name = child.element.name
     const flat = isFlatColumn([tree, child])
     const nullable = child.element.repetition_type !== 'REQUIRED'
     if (!flat) {
       out.push({
-        name: child.element.name,
-        field: { name: child.element.name, type: 'json', nullable },
+        name,
+        field: { name, type: 'json', nullable },
         flat,
         leaves,
         element: child.element,
-        utf8: false,
-        unsupported: nestedUnsupported(child),
-        finish: nullNested,
+        unsupported: nestedUnsupported(child, int64),
+        spec: undefined,
+        finishNested: nestedJson,
       })
       continue
     }
-    const { type, finish, unsupported } = leafType(child.element, nullable)
+    const t = flatType(child.element, nullable, int64)
+    const field: Field = { name, type: t.type, nullable }
+    if (t.unit !== undefined) field.unit = t.unit
+    if (t.timezone !== undefined) field.timezone = t.timezone
     out.push({
-      name: child.element.name,
-      field: { name: child.element.name, type, nullable },
+      name,
+      field,
       flat,
       leaves,
       element: child.element,
-      utf8: type === 'string' && child.element.type === 'BYTE_ARRAY',
-      unsupported,
-      finish,
+      unsupported: t.unsupported,
+      spec: t.spec,
+      finishNested: nestedJson,
     })
   }
   applySdSchema(out, metadata)
@@ -69,10 +55,9 @@ export function describeColumns(metadata: FileMetaData): ColumnInfo[] {
 }
 
 /** hyparquet leaves `undefined` for null lists, structs and elements; batches say `null`. */
-function nullNested(values: DecodedArray): Column {
-  const out = values as unknown[]
-  for (let i = 0; i < out.length; i++) out[i] = nullDeep(out[i])
-  return out
+function nestedJson(values: DecodedArray): ColumnData {
+  const out = Array.from(values as ArrayLike<unknown>, nullDeep)
+  return new JsonColumn(out)
 }
 
 function nullDeep(value: unknown): unknown {
@@ -97,120 +82,11 @@ function countLeaves(node: SchemaTree): number {
   return n
 }
 
-function nestedUnsupported(node: SchemaTree): string | undefined {
-  if (node.children.length === 0) return leafType(node.element, true).unsupported
+function nestedUnsupported(node: SchemaTree, int64: Int64Mode): string | undefined {
+  if (node.children.length === 0) return flatType(node.element, true, int64).unsupported
   for (const child of node.children) {
-    const why = nestedUnsupported(child)
+    const why = nestedUnsupported(child, int64)
     if (why) return why
   }
   return undefined
-}
-
-interface LeafType {
-  type: DataType
-  finish: (values: DecodedArray) => Column
-  unsupported?: string
-}
-
-function leafType(element: SchemaElement, nullable: boolean): LeafType {
-  const ctype = element.converted_type
-  const ltype = element.logical_type
-  const typed = <T extends Column>(make: (values: DecodedArray) => T) =>
-    nullable ? identity : (values: DecodedArray) => make(values)
-  if (ctype === 'INTERVAL') return { type: 'binary', finish: identity, unsupported: 'INTERVAL values' }
-  if (ctype === 'BSON') return { type: 'binary', finish: identity, unsupported: 'BSON values' }
-  if (ctype === 'DECIMAL') return { type: 'float64', finish: typed((v) => toFloat64(v)) }
-  switch (element.type) {
-    case 'BOOLEAN':
-      return { type: 'bool', finish: typed(toBool) }
-    case 'INT32': {
-      const narrow = narrowInt(element)
-      if (ctype === 'DATE' || ltype?.type === 'DATE') return { type: 'date', finish: identity }
-      if (narrow === 'uint32') return { type: 'uint32', finish: identity }
-      if (narrow) return { type: narrow, finish: typed((v) => narrowTo(v, narrow)) }
-      return { type: 'int32', finish: identity }
-    }
-    case 'INT64':
-      if (ctype === 'TIMESTAMP_MILLIS' || ctype === 'TIMESTAMP_MICROS' || ltype?.type === 'TIMESTAMP') {
-        return { type: 'timestamp', finish: identity }
-      }
-      if (ctype === 'UINT_64' || (ltype?.type === 'INTEGER' && ltype.bitWidth === 64 && !ltype.isSigned)) {
-        return { type: 'uint64', finish: identity }
-      }
-      return { type: 'int64', finish: identity }
-    case 'INT96':
-      return { type: 'timestamp', finish: identity }
-    case 'FLOAT':
-      return { type: 'float32', finish: identity }
-    case 'DOUBLE':
-      return { type: 'float64', finish: identity }
-    case 'BYTE_ARRAY':
-      if (ctype === 'UTF8' || ctype === 'ENUM' || ltype?.type === 'STRING' || ltype?.type === 'ENUM') {
-        return { type: 'string', finish: identity }
-      }
-      if (
-        ctype === 'JSON' ||
-        ltype?.type === 'JSON' ||
-        ltype?.type === 'GEOMETRY' ||
-        ltype?.type === 'GEOGRAPHY'
-      ) {
-        return { type: 'json', finish: identity }
-      }
-      return { type: 'binary', finish: identity }
-    case 'FIXED_LEN_BYTE_ARRAY':
-      if (ltype?.type === 'UUID') return { type: 'string', finish: identity }
-      if (ltype?.type === 'FLOAT16')
-        return { type: 'float32', finish: typed((v) => Float32Array.from(v as number[])) }
-      return { type: 'binary', finish: identity }
-    default:
-      return { type: 'binary', finish: identity, unsupported: `physical type ${String(element.type)}` }
-  }
-}
-
-type NarrowInt = 'int8' | 'int16' | 'uint8' | 'uint16' | 'uint32'
-
-function narrowInt(element: SchemaElement): NarrowInt | undefined {
-  switch (element.converted_type) {
-    case 'INT_8':
-      return 'int8'
-    case 'INT_16':
-      return 'int16'
-    case 'UINT_8':
-      return 'uint8'
-    case 'UINT_16':
-      return 'uint16'
-    case 'UINT_32':
-      return 'uint32'
-  }
-  const l = element.logical_type
-  if (l?.type !== 'INTEGER') return undefined
-  if (l.bitWidth === 8) return l.isSigned ? 'int8' : 'uint8'
-  if (l.bitWidth === 16) return l.isSigned ? 'int16' : 'uint16'
-  if (l.bitWidth === 32 && !l.isSigned) return 'uint32'
-  return undefined
-}
-
-function narrowTo(values: DecodedArray, type: Exclude<NarrowInt, 'uint32'>): Column {
-  switch (type) {
-    case 'int8':
-      return Int8Array.from(values as ArrayLike<number>)
-    case 'int16':
-      return Int16Array.from(values as ArrayLike<number>)
-    case 'uint8':
-      return Uint8Array.from(values as ArrayLike<number>)
-    case 'uint16':
-      return Uint16Array.from(values as ArrayLike<number>)
-  }
-}
-
-function toBool(values: DecodedArray): Uint8Array {
-  if (values instanceof Uint8Array) return values
-  const n = values.length
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) if (values[i]) out[i] = 1
-  return out
-}
-
-function toFloat64(values: DecodedArray): Float64Array {
-  return values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>)
 }

@@ -1,13 +1,15 @@
-import type { DataType, Field } from '@sd/core'
+import type { ColumnData, DataType, Field } from '@sd/core'
+import { nullColumn } from '@sd/core'
 import type { DecodedArray, FileMetaData } from 'hyparquet'
-import type { ColumnInfo } from './schema.js'
+import type { ColumnInfo } from './column-info.js'
+import { vectorFromLists } from './logical.js'
 
 /** Footer key-value entry where {@link writeParquet} keeps the sd schema of the columns. */
 export const SD_SCHEMA_KEY = 'sd.schema'
 
 /**
  * Restores the sd types Parquet has no word for, from the schema {@link writeParquet} keeps in
- * the footer: a `vector` column (written as LIST<FLOAT>) comes back as `Float32Array` rows, a
+ * the footer: a `vector` column (written as LIST<FLOAT>) comes back as one flat `Float32Array`, a
  * `null` column as nulls. Other columns keep the types their Parquet annotations give.
  */
 export function applySdSchema(columns: ColumnInfo[], metadata: FileMetaData): void {
@@ -24,20 +26,27 @@ export function applySdSchema(columns: ColumnInfo[], metadata: FileMetaData): vo
     const stored = fields.find((f) => f && f.name === info.name)
     if (!stored) continue
     if (stored.type === 'vector' && info.field.type === 'json' && !info.flat) {
-      info.field = { ...info.field, type: 'vector' as DataType }
-      if (typeof stored.dimension === 'number') info.field.dimension = stored.dimension
-      info.finish = toVectors
-    } else if (stored.type === 'null' && info.flat) {
-      info.field = { ...info.field, type: 'null', nullable: true }
+      const dimension = stored.dimension
+      if (typeof dimension !== 'number' || !(Number.isInteger(dimension) && dimension > 0)) continue
+      info.field = { ...info.field, type: 'vector' as DataType, dimension }
+      info.finishNested = (values: DecodedArray) => vectorFromLists(values as ArrayLike<unknown>, dimension)
+    } else if (stored.type === 'timestamp' && info.field.type === 'timestamp') {
+      // the unit and zone as the writer's batches had them (the values carry the unit either way)
+      const field: Field = { name: info.field.name, type: 'timestamp', nullable: info.field.nullable }
+      if (stored.unit !== undefined) field.unit = stored.unit
+      if (stored.timezone !== undefined) field.timezone = stored.timezone
+      info.field = field
+    } else if (stored.type === 'null' && info.flat && info.spec) {
+      const field: Field = { ...info.field, type: 'null', nullable: true }
+      info.field = field
+      const spec = info.spec
+      info.spec = {
+        ...spec,
+        finish: (out): ColumnData => {
+          spec.finish(out)
+          return nullColumn(field, out.length)
+        },
+      }
     }
   }
-}
-
-function toVectors(values: DecodedArray): unknown[] {
-  const out: unknown[] = new Array(values.length)
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as ArrayLike<number> | null | undefined
-    out[i] = v === null || v === undefined ? null : Float32Array.from(v)
-  }
-  return out
 }

@@ -59,6 +59,16 @@ export function msPerUnit(unit: TimeUnit): number {
   }
 }
 
+/**
+ * Milliseconds of a timestamp in `unit`s, truncated as `Date` truncates (in integers: a float
+ * product would land a nanosecond timestamp below its millisecond).
+ */
+export function timestampMs(v: bigint, unit: TimeUnit): number {
+  if (unit === 'ms') return Number(v)
+  if (unit === 's') return Number(v) * 1000
+  return Number(v / (unit === 'us' ? 1000n : 1_000_000n))
+}
+
 /** Options of a {@link FixedColumn}. */
 export interface FixedColumnOptions {
   /** The null count when the caller knows it (saves counting the bitmap). */
@@ -116,7 +126,7 @@ export class FixedColumn extends ColumnBase {
     if (!this.isValid(i)) return null
     const v = this.values[i] as number | bigint
     if (this.type === 'date') return new Date((v as number) * MS_PER_DAY)
-    if (this.type === 'timestamp') return new Date(Number(v) * msPerUnit(this.unit as TimeUnit))
+    if (this.type === 'timestamp') return new Date(timestampMs(v as bigint, this.unit as TimeUnit))
     return v
   }
 

@@ -1,0 +1,213 @@
+import { crc32 } from 'node:zlib'
+import { type ColumnData, type ErrorLocation, FormatError, isSdError, UnsupportedError } from '@sd/core'
+import type { PageHeader } from 'hyparquet'
+import { parquetHeader } from 'hyparquet/src/column.js'
+import type { ChunkBytes } from './chunk-bytes.js'
+import type { BinaryOut, BoolOut, FixedOut } from './column-out.js'
+import { type DataPage, type Dictionary, type PageContext, readDataPage, readDictionary } from './page.js'
+import { setBits } from './rle.js'
+
+/** Bytes asked for before a page header is parsed; a larger header asks again. */
+const HEADER_GUESS = 16 * 1024
+/** A page claiming more than this uncompressed is corrupt, not a page worth allocating. */
+const MAX_PAGE_BYTES = 1 << 30
+
+/** The output of one batch of a flat column while it is decoded. */
+export type ColumnOut = FixedOut | BoolOut | BinaryOut
+
+/** How a flat column is decoded and what it becomes. */
+export interface FlatColumnSpec {
+  ctx: PageContext
+  /** A fresh output for `n` rows. */
+  makeOut(n: number): ColumnOut
+  /** The batch column of a filled output (logical conversions happen here). */
+  finish(out: ColumnOut): ColumnData
+}
+
+/**
+ * Decodes one flat column chunk page by page, handing out exactly the rows asked for, in sd's
+ * Arrow layout. One decompressed page is held at a time (two when a batch spans them), so a row
+ * group of any size streams in bounded memory, and every page is decoded once however the rows
+ * are cut into batches. Page headers are checked against the chunk: sizes inside it, rows adding
+ * up to the row group's, dictionary pages before the pages that need them.
+ */
+export class ChunkReader {
+  readonly #bytes: ChunkBytes
+  readonly #spec: FlatColumnSpec
+  readonly #location: ErrorLocation
+  readonly #rows: number
+  #pos: number
+  #dictionary: Dictionary | undefined
+  #page: DataPage | undefined
+  /** Rows of the current page not yet taken. */
+  #left = 0
+  #pageStart = 0
+  /** Rows of the data pages read so far. */
+  #pageRows = 0
+  #delivered = 0
+  #pages = 0
+
+  /** `rows` is the row group's row count, which the pages must add up to. */
+  constructor(bytes: ChunkBytes, spec: FlatColumnSpec, rows: number, location: ErrorLocation) {
+    this.#bytes = bytes
+    this.#spec = spec
+    this.#rows = rows
+    this.#location = location
+    this.#pos = bytes.start
+  }
+
+  /** Data pages decoded so far. */
+  get pagesRead(): number {
+    return this.#pages
+  }
+
+  /** The next `n` rows of the column. */
+  async take(n: number): Promise<ColumnData> {
+    const out = this.#spec.makeOut(n)
+    let pos = 0
+    while (pos < n) {
+      let page = this.#page
+      if (page === undefined || this.#left === 0) page = await this.#nextPage()
+      const m = Math.min(n - pos, this.#left)
+      try {
+        let k = m
+        const validity = out.validity
+        if (validity) {
+          if (page.defs) k = page.defs.readBits(validity, pos, m)
+          else setBits(validity, pos, m)
+          out.nulls += m - k
+        }
+        page.values.read(out as never, pos, m, k)
+      } catch (err) {
+        throw pageError(err, { ...this.#location, byte: this.#pageStart })
+      }
+      this.#left -= m
+      pos += m
+    }
+    this.#delivered += n
+    try {
+      return this.#spec.finish(out)
+    } catch (err) {
+      throw pageError(err, { ...this.#location, byte: this.#pageStart })
+    }
+  }
+
+  /** Drops the buffers (the pass ended or moved on). */
+  release(): void {
+    this.#page = undefined
+    this.#dictionary = undefined
+    this.#bytes.release()
+  }
+
+  async #nextPage(): Promise<DataPage> {
+    const bytes = this.#bytes
+    for (;;) {
+      const pageStart = this.#pos
+      this.#pageStart = pageStart
+      if (pageStart >= bytes.end) {
+        throw new FormatError(
+          `Column chunk ended after ${this.#pageRows} of its row group's ${this.#rows} rows: it is truncated or corrupt`,
+          { code: 'PARQUET_SHORT_COLUMN', location: { ...this.#location, byte: pageStart } },
+        )
+      }
+      try {
+        const header = await this.#readHeader(pageStart)
+        const dataStart = this.#pos
+        const size = header.compressed_page_size
+        await bytes.ensure(dataStart, size)
+        if (dataStart + size > bytes.bufferEnd) {
+          throw new Error(`page of ${size} bytes runs past the end of its column chunk`)
+        }
+        const offset = dataStart - bytes.bufferStart
+        const compressed = bytes.buffer.subarray(offset, offset + size)
+        if (header.crc !== undefined && header.crc !== null) checkCrc(compressed, header.crc)
+        this.#pos = dataStart + size
+        if (header.type === 'DICTIONARY_PAGE') {
+          if (this.#pageRows > 0) throw new Error('a dictionary page follows data pages')
+          if (this.#dictionary) throw new Error('a second dictionary page')
+          this.#dictionary = readDictionary(header, compressed, this.#spec.ctx)
+          continue
+        }
+        if (header.type !== 'DATA_PAGE' && header.type !== 'DATA_PAGE_V2') {
+          if (header.type !== 'INDEX_PAGE') throw new Error(`unknown page type ${String(header.type)}`)
+          continue
+        }
+        const page = readDataPage(header, compressed, this.#spec.ctx, this.#dictionary)
+        if (this.#pageRows + page.rows > this.#rows) {
+          throw new Error(
+            `pages hold ${this.#pageRows + page.rows} rows or more where the row group has ${this.#rows}`,
+          )
+        }
+        this.#pageRows += page.rows
+        if (page.rows === 0) continue
+        this.#pages++
+        this.#page = page
+        this.#left = page.rows
+        // the page lives in its own memory now (or views its window): older bytes can go
+        bytes.discardBefore(this.#pos)
+        return page
+      } catch (err) {
+        throw pageError(err, { ...this.#location, byte: pageStart })
+      }
+    }
+  }
+
+  async #readHeader(pageStart: number): Promise<PageHeader> {
+    const bytes = this.#bytes
+    let guess = HEADER_GUESS
+    for (;;) {
+      await bytes.ensure(pageStart, guess)
+      const reader = { view: bytes.view, offset: pageStart - bytes.bufferStart }
+      let header: PageHeader
+      try {
+        header = parquetHeader(reader)
+      } catch (err) {
+        // a header longer than the guess reads past the buffer: ask for more, unless that was all
+        if (err instanceof RangeError && bytes.bufferEnd < bytes.end) {
+          guess *= 4
+          continue
+        }
+        throw err
+      }
+      const size = header.compressed_page_size
+      if (!(Number.isInteger(size) && size >= 0 && header.uncompressed_page_size >= 0)) {
+        throw new Error(
+          `page header has invalid sizes (${size} compressed, ${header.uncompressed_page_size} uncompressed)`,
+        )
+      }
+      if (header.uncompressed_page_size > MAX_PAGE_BYTES) {
+        throw new Error(`page header claims ${header.uncompressed_page_size} uncompressed bytes`)
+      }
+      this.#pos = pageStart + (reader.offset - (pageStart - bytes.bufferStart))
+      if (this.#pos + size > bytes.end) {
+        throw new Error(`page of ${size} bytes runs past the end of its column chunk`)
+      }
+      return header
+    }
+  }
+}
+
+function checkCrc(data: Uint8Array, expected: number): void {
+  const actual = crc32(data) | 0
+  if (actual !== (expected | 0)) {
+    throw new Error(`page checksum mismatch (CRC32 ${actual >>> 0}, header says ${expected >>> 0})`)
+  }
+}
+
+/** An error decoding a page: unsupported features stay {@link UnsupportedError}s, the rest is corruption. */
+export function pageError(err: unknown, location: ErrorLocation): Error {
+  if (isSdError(err)) return err
+  const detail = err instanceof Error ? err.message : String(err)
+  if (/unsupported|not supported/i.test(detail)) {
+    return new UnsupportedError(`Cannot decode the page: ${detail}`, {
+      code: 'PARQUET_UNSUPPORTED',
+      cause: err,
+      location,
+    })
+  }
+  return new FormatError(`Expected a valid Parquet page, could not decode it: ${detail}`, {
+    code: 'PARQUET_CORRUPT_PAGE',
+    cause: err,
+    location,
+  })
+}

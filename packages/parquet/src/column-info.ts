@@ -1,0 +1,21 @@
+import type { ColumnData, Field } from '@sd/core'
+import type { DecodedArray, SchemaElement } from 'hyparquet'
+import type { FlatColumnSpec } from './chunk-reader.js'
+
+/** How one top-level Parquet column is read and what it becomes. */
+export interface ColumnInfo {
+  name: string
+  field: Field
+  /** One leaf, not repeated: decoded page by page into sd's layout. Otherwise the whole row group at once. */
+  flat: boolean
+  /** Indexes of its leaf column chunks in a row group's `columns`. */
+  leaves: number[]
+  /** The leaf element (flat columns), or the column's own element. */
+  element: SchemaElement
+  /** Why the column cannot be read, when it cannot. */
+  unsupported: string | undefined
+  /** How a flat column's pages decode. */
+  spec: FlatColumnSpec | undefined
+  /** Turns a nested column's assembled values (lists, maps, structs) into its batch column. */
+  finishNested: (values: DecodedArray) => ColumnData
+}
