@@ -79,7 +79,9 @@ describe('searchBatch on worker threads', () => {
       expect(await parallel.searchBatch(few, 10)).toEqual(await single.searchBatch(few, 10))
       expect(parallel.workerCount).toBe(2)
       const filter = { part: { $ne: 1 } }
-      expect(await parallel.searchBatch(few, 10, { filter })).toEqual(await single.searchBatch(few, 10, { filter }))
+      expect(await parallel.searchBatch(few, 10, { filter })).toEqual(
+        await single.searchBatch(few, 10, { filter }),
+      )
       parallel.remove([5, 6])
       single.remove([5, 6])
       expect(await parallel.searchBatch(few, 4)).toEqual(await single.searchBatch(few, 4))
