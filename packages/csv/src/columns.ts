@@ -64,12 +64,16 @@ export class BatchColumns {
   bytes: Uint8Array[] = []
   #nullRows: Int32Array[] = []
   readonly #nullCounts: Int32Array
+  /** Rows and string bytes the last batch took: the next one starts with that much room. */
+  #lastRows = 0
+  #lastBytes: Int32Array
 
   constructor(specs: readonly ColumnSpec[], maxRows: number) {
     this.specs = specs
     this.kinds = Uint8Array.from(specs, (s) => s.kind)
     this.maxRows = maxRows
     this.#nullCounts = new Int32Array(specs.length)
+    this.#lastBytes = new Int32Array(specs.length)
     this.#allocate()
   }
 
@@ -216,7 +220,9 @@ export class BatchColumns {
       const validity = nulls === 0 ? undefined : this.#validity(c, n, nulls)
       fields.push({ name: spec.name, type: spec.type, nullable: nulls > 0 })
       columns.push(this.#column(c, n, validity, nulls))
+      if (this.kinds[c] === STRING) this.#lastBytes[c] = (this.offsets[c] as Int32Array)[n] as number
     }
+    this.#lastRows = n
     this.#allocate()
     return RecordBatch.fromData(fields, columns)
   }
@@ -271,7 +277,10 @@ export class BatchColumns {
 
   #allocate(): void {
     const width = Math.max(1, this.specs.length)
-    const initial = Math.max(16, Math.min(this.maxRows, 1024, Math.floor(INITIAL_BUDGET / (width * 8))))
+    const initial =
+      this.#lastRows > 0
+        ? this.#lastRows
+        : Math.max(16, Math.min(this.maxRows, 1024, Math.floor(INITIAL_BUDGET / (width * 8))))
     this.rows = 0
     this.capacity = 0
     const count = this.specs.length
@@ -308,7 +317,11 @@ export class BatchColumns {
           break
         default: {
           this.offsets[c] = grown(new Int32Array(capacity + 1), this.offsets[c] as Int32Array)
-          if ((this.bytes[c] as Uint8Array).length === 0) this.bytes[c] = new Uint8Array(capacity * 8)
+          if ((this.bytes[c] as Uint8Array).length === 0) {
+            const last = this.#lastBytes[c] as number
+            // a little more than the last batch took, so a like batch fits without growing
+            this.bytes[c] = new Uint8Array(last > 0 ? last + (last >>> 4) + 64 : capacity * 8)
+          }
         }
       }
     }

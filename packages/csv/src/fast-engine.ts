@@ -1,6 +1,7 @@
 import { Utf8Checker } from '@sd/core'
-import type { CsvDecoder } from './decoder.js'
+import { type CsvDecoder, TYPED } from './decoder.js'
 import type { CsvParser } from './engine.js'
+import { FastRecords } from './fast-records.js'
 import type { CsvLayout } from './layout.js'
 import type { ResolvedCsvOptions } from './options.js'
 import { RecordView } from './record.js'
@@ -57,6 +58,10 @@ export class FastCsvEngine implements CsvParser {
   #pendingBytes = 0
   /** Bytes the scanner needs buffered before it tries again. */
   #need = 0
+  readonly #fast: FastRecords
+  /** The fast path has the decoder's layout. */
+  #fastReady = false
+  readonly #useFast: boolean
 
   constructor(decoder: CsvDecoder, options: ResolvedCsvOptions, start: EngineStart = { offset: 0, line: 1 }) {
     this.#decoder = decoder
@@ -65,6 +70,8 @@ export class FastCsvEngine implements CsvParser {
     this.#base = start.offset
     this.#utf8 = new Utf8Checker(start.offset)
     this.#onBad = (offset, value) => decoder.noteInvalidByte(offset, value)
+    this.#fast = new FastRecords(decoder, this.#scanner)
+    this.#useFast = decoder.init.schemaOnly !== true
   }
 
   get layout(): CsvLayout | undefined {
@@ -128,6 +135,13 @@ export class FastCsvEngine implements CsvParser {
     const decoder = this.#decoder
     const view = this.#view
     for (;;) {
+      if (this.#useFast && decoder.stage === TYPED) {
+        if (!this.#fastReady) {
+          this.#fast.prepare()
+          this.#fastReady = true
+        }
+        this.#fast.run(this.#buf, this.#len, this.#base)
+      }
       const result = scanner.scan(this.#buf, this.#len, this.#base, final, view)
       if (result === RECORD) {
         decoder.record(view)

@@ -106,14 +106,17 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
     const text = await this.#open(ctx.signal, (n) => ctx.countBytes(n))
     try {
       const engine = this.#engine(text, this.#known(), this.counters, true)
+      // batches completed before a failure are handed over before the error
       for await (const chunk of text.chunks) {
-        engine.write(chunk)
+        const failure = attempt(() => engine.write(chunk))
         yield* engine.takeBatches()
+        if (failure) throw failure.error
         throwIfAborted(ctx.signal)
       }
-      engine.end()
+      const failure = attempt(() => engine.end())
       if (engine.layout) this.#remember(engine.layout)
       yield* engine.takeBatches()
+      if (failure) throw failure.error
     } finally {
       await text.close()
     }
@@ -162,5 +165,15 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
     return this.csvOptions.engine === 'fast'
       ? new FastCsvEngine(decoder, this.csvOptions)
       : new CsvParseEngine(decoder, this.csvOptions)
+  }
+}
+
+/** Runs `fn`; its error, boxed, or undefined. */
+function attempt(fn: () => void): { error: unknown } | undefined {
+  try {
+    fn()
+    return undefined
+  } catch (error) {
+    return { error }
   }
 }
