@@ -76,7 +76,7 @@ export function generateCsv(rand: () => number): GeneratedCsv {
   const delimiter = pick([',', ',', ',', ';', '\t', '|'])
   const quoteOff = chance(0.05)
   const quote = quoteOff ? null : chance(0.85) ? '"' : "'"
-  const escape = quote === null ? undefined : chance(0.8) ? quote : '\\'
+  const esc = quote === null ? undefined : chance(0.8) ? quote : '\\'
   const comment = chance(0.2) ? pick(['#', '//']) : undefined
   const eol = pick(['\n', '\n', '\r\n', '\r'])
   const mixedEol = chance(0.1)
@@ -90,8 +90,7 @@ export function generateCsv(rand: () => number): GeneratedCsv {
   const q = quote ?? ''
   const quoted = (s: string) => {
     if (quote === null) return s
-    const inner =
-      escape === quote ? s.replaceAll(q, q + q) : s.replaceAll('\\', '\\\\').replaceAll(q, `\\${q}`)
+    const inner = esc === quote ? s.replaceAll(q, q + q) : s.replaceAll('\\', '\\\\').replaceAll(q, `\\${q}`)
     return q + inner + q
   }
   const needsQuotes = (s: string) =>
@@ -99,7 +98,7 @@ export function generateCsv(rand: () => number): GeneratedCsv {
     s.includes('\n') ||
     s.includes('\r') ||
     (q !== '' && s.includes(q)) ||
-    (escape === '\\' && s.includes('\\')) ||
+    (esc === '\\' && s.includes('\\')) ||
     (comment !== undefined && s.startsWith(comment))
   const value = (kind: string): string => {
     const r = rand()
@@ -146,7 +145,7 @@ export function generateCsv(rand: () => number): GeneratedCsv {
     let n = width
     if (faults && chance(0.1)) n = Math.max(1, width + pick([-1, 1, 2]))
     let fields = Array.from({ length: n }, (_, i) => field(flavours[i % width] as string))
-    if (faults && chance(0.12)) fields = corrupt(fields, rand, q, escape)
+    if (faults && chance(0.12)) fields = corrupt(fields, rand, q)
     const line = fields.join(delimiter)
     if (faults && chance(0.04)) {
       parts.push(line.slice(0, Math.floor(line.length / 2)))
@@ -169,7 +168,7 @@ export function generateCsv(rand: () => number): GeneratedCsv {
     int64: chance(0.2) ? 'number' : 'bigint',
     cacheEnabled: false,
   }
-  if (escape !== undefined) options.escape = escape
+  if (esc !== undefined) options.escape = esc
   if (comment !== undefined) options.comment = comment
   if (!header && chance(0.3)) options.headerNames = flavours.map((_, i) => `h${i}`)
   if (chance(0.15)) options.columns = [header ? 'c0' : options.headerNames ? 'h0' : 'column1']
@@ -177,7 +176,7 @@ export function generateCsv(rand: () => number): GeneratedCsv {
   return { bytes, options, chunks }
 }
 
-function corrupt(fields: string[], rand: () => number, q: string, escape: string | undefined): string[] {
+function corrupt(fields: string[], rand: () => number, q: string): string[] {
   const out = [...fields]
   const i = Math.floor(rand() * out.length)
   const f = out[i] as string
@@ -185,7 +184,6 @@ function corrupt(fields: string[], rand: () => number, q: string, escape: string
   const kind = Math.floor(rand() * 3)
   // a quote inside an unquoted field, text after a closing quote, or a quote left open
   out[i] = kind === 0 ? `ab${q}cd` : kind === 1 ? `${q}${f.replaceAll(q, '')}${q}x` : `${q}${f}`
-  void escape
   return out
 }
 
