@@ -1,4 +1,4 @@
-import { type BatchColumns, BOOL, FLOAT64, INT32, INT64, INT64_NUMBER, STRING } from './columns.js'
+import { type CsvColumns, BOOL, FLOAT64, INT32, INT64, INT64_NUMBER, STRING } from './columns.js'
 import type { CsvDecoder } from './decoder.js'
 import { CR, type CsvScanner, LF, RD_CR, RD_CRLF, RD_LF } from './scanner.js'
 import { POW10 } from './values.js'
@@ -37,14 +37,14 @@ export class FastRecords {
   /** Takes the decoder's layout (call once it reached its typed stage). */
   prepare(): void {
     const decoder = this.#decoder
-    const columns = decoder.columns as BatchColumns
+    const columns = decoder.columns as CsvColumns
     const width = decoder.width
     this.#kinds = new Uint8Array(width).fill(SKIP)
     this.#cols = new Int32Array(width).fill(-1)
     for (let k = 0; k < width; k++) {
       const c = decoder.target[k] as number
       if (c >= 0) {
-        this.#kinds[k] = columns.kinds[c] as number
+        this.#kinds[k] = columns.parseKinds[c] as number
         this.#cols[k] = c
       }
     }
@@ -70,7 +70,7 @@ export class FastRecords {
     const comment0 = d.comment === undefined ? -1 : (d.comment[0] as number)
     const emptyNull = decoder.emptyNull
     const maxRecord = d.maxRecordBytes
-    const columns = decoder.columns as BatchColumns
+    const columns = decoder.columns as CsvColumns
     let p = scanner.pos
     let count = 0
     records: while (p < end) {
@@ -200,7 +200,7 @@ export class FastRecords {
   }
 
   /** `true` or `false` (lower case, the common spelling) into bool column `c` row `r`. */
-  #bool(columns: BatchColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
+  #bool(columns: CsvColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
     const bits = columns.bits[c] as Uint8Array
     if (e - s === 4 && buf[s] === 116 && buf[s + 1] === 114 && buf[s + 2] === 117 && buf[s + 3] === 101) {
       bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7))
@@ -221,7 +221,7 @@ export class FastRecords {
   }
 
   /** An int64 from `buf[s, e)` into column `c` row `r`, without a BigInt when it has at most 15 digits. */
-  #int64(columns: BatchColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
+  #int64(columns: CsvColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
     let i = s
     const first = buf[i]
     if (first === 45 || first === 43) i++
@@ -233,7 +233,7 @@ export class FastRecords {
       v = v * 10 + digit
     }
     if (first === 45) v = -v
-    if (columns.kinds[c] === INT64_NUMBER) (columns.f64[c] as Float64Array)[r] = v
+    if (columns.parseKinds[c] === INT64_NUMBER) (columns.f64[c] as Float64Array)[r] = v
     else columns.setInt64(c, v)
     return true
   }
