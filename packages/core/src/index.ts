@@ -105,6 +105,14 @@ export {
   type TextSource,
 } from './io/text/byte-source.js'
 export {
+  type ParallelTextOptions,
+  parallelText,
+  type RangeEnd,
+  type RangeItem,
+  type TextPosition,
+  type TextRange,
+} from './io/text/parallel-text.js'
+export {
   type BatchCacheKeyOptions,
   batchCacheKey,
   type SourceVersion,

@@ -1,8 +1,8 @@
 import {
   BatchBuilder,
   BOOL_KIND,
-  FLOAT64_KIND,
   type Field,
+  FLOAT64_KIND,
   INT32_KIND,
   INT64_KIND,
   STRING_KIND,
@@ -37,7 +37,11 @@ export class CsvColumns extends BatchBuilder {
 
   constructor(specs: readonly ColumnSpec[], maxRows: number) {
     super(
-      specs.map((s) => ({ name: s.name, type: s.type, kind: s.kind === INT64_NUMBER ? FLOAT64_KIND : s.kind })),
+      specs.map((s) => ({
+        name: s.name,
+        type: s.type,
+        kind: s.kind === INT64_NUMBER ? FLOAT64_KIND : s.kind,
+      })),
       maxRows,
     )
     this.specs = specs

@@ -1,5 +1,5 @@
 import type { ErrorLocation, RecordBatch, RecordCounters, SdError } from '@sd/core'
-import { CsvColumns, type ColumnSpec, STRING } from './columns.js'
+import { type ColumnSpec, CsvColumns, STRING } from './columns.js'
 import {
   badValueError,
   columnCountError,
@@ -206,6 +206,29 @@ export class CsvDecoder {
     if (policy === 'error') throw error
     this.#skip(error)
     return false
+  }
+
+  /**
+   * Starts in the typed stage with a layout decided elsewhere (a worker parsing a range of the
+   * file): `width` fields per record, `decidedBy` for messages.
+   */
+  startTyped(layout: CsvLayout, width: number, decidedBy: string): void {
+    this.width = width
+    this.#names = layout.names
+    this.#useLayout(layout, decidedBy)
+  }
+
+  /** How the column types were decided, for messages (`inferred from the first 10000 rows`). */
+  get decidedBy(): string {
+    return this.#decidedBy
+  }
+
+  /**
+   * After an error: the rows read before it become a batch, so nothing read is lost (in the typed
+   * stage; the first batch's rows have no types yet).
+   */
+  flushRead(): void {
+    if (this.stage === TYPED) this.#emit()
   }
 
   /** End of the input: decides the types of a short file and emits the last batch. */

@@ -1,4 +1,4 @@
-import { type CsvColumns, BOOL, FLOAT64, INT32, INT64, INT64_NUMBER, STRING } from './columns.js'
+import { BOOL, type CsvColumns, FLOAT64, INT32, INT64, INT64_NUMBER, STRING } from './columns.js'
 import type { CsvDecoder } from './decoder.js'
 import { CR, type CsvScanner, LF, RD_CR, RD_CRLF, RD_LF } from './scanner.js'
 import { POW10 } from './values.js'
@@ -52,9 +52,10 @@ export class FastRecords {
 
   /**
    * Reads records from `scanner.pos` in `buf[.., end)` (`base`: absolute offset of `buf[0]`) while
-   * they are plain; returns how many. `scanner.pos`, `line` and `prevCR` follow.
+   * they are plain and start before the absolute `limit`; returns how many. `scanner.pos`, `line`
+   * and `prevCR` follow.
    */
-  run(buf: Uint8Array, end: number, base: number): number {
+  run(buf: Uint8Array, end: number, base: number, limit = Number.POSITIVE_INFINITY): number {
     const scanner = this.#scanner
     const decoder = this.#decoder
     const rd = scanner.rd
@@ -73,7 +74,7 @@ export class FastRecords {
     const columns = decoder.columns as CsvColumns
     let p = scanner.pos
     let count = 0
-    records: while (p < end) {
+    records: while (p < end && base + p < limit) {
       const start = p
       const first = buf[p] as number
       // blank lines and comment lines are the scanner's
