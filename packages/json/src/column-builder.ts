@@ -24,6 +24,11 @@ export interface ColumnBuilderOptions {
   counters: RecordCounters
   /** Where a record that started on `line` sits (file, line, byte), for error messages. */
   locate: (line: number) => ErrorLocation
+  /**
+   * Columns already decided (from the start of the file, for a shard unit read from its middle):
+   * no inference, so every unit gets the types a whole pass would.
+   */
+  plans?: readonly ColumnPlan[] | undefined
 }
 
 /** What {@link ColumnBuilder.addLine} did. */
@@ -63,6 +68,15 @@ export class ColumnBuilder {
 
   constructor(options: ColumnBuilderOptions) {
     this.#options = options
+    if (options.plans !== undefined) {
+      this.#pending = undefined
+      this.#usePlans([...options.plans])
+    }
+  }
+
+  /** The columns, once decided (after the first batch). */
+  get plans(): readonly ColumnPlan[] | undefined {
+    return this.#pending === undefined ? this.#plans : undefined
   }
 
   /**
@@ -162,17 +176,21 @@ export class ColumnBuilder {
     this.#pending = undefined
     this.#pendingLines = []
     const { columns, columnTypes } = this.#options
-    this.#plans = inferColumns(pending, columns, columnTypes)
-    const names = this.#plans.map((p) => p.name)
+    this.#usePlans(inferColumns(pending, columns, columnTypes))
+    for (let i = 0; i < pending.length; i++) this.add(pending[i] as object, lines[i] as number)
+    this.#batchBytes = this.#pendingBytes
+  }
+
+  #usePlans(plans: ColumnPlan[]): void {
+    this.#plans = plans
+    const names = plans.map((p) => p.name)
     const builder = new BatchBuilder(
-      this.#plans.map((p) => ({ name: p.name, type: p.type, kind: kindOf(p.type) })),
+      plans.map((p) => ({ name: p.name, type: p.type, kind: kindOf(p.type) })),
       this.#options.batchSize,
     )
     this.#builder = builder
     this.#extract = makeExtractor(names, builder.kinds)
     this.#lines = new LineParser(builder, names)
-    for (let i = 0; i < pending.length; i++) this.add(pending[i] as object, lines[i] as number)
-    this.#batchBytes = this.#pendingBytes
   }
 
   #onMiss(k: number, value: unknown): void {

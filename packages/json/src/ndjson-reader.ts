@@ -11,8 +11,12 @@ export interface NdjsonReaderOptions {
   onBadRecord: 'error' | 'skip'
   maxRecordBytes: number
   counters: RecordCounters
-  /** Absolute offset and line number of the first byte pushed (a worker's range starts mid-file). */
-  start?: { byte: number; line: number }
+  /**
+   * File offset of the first pushed byte and its line, when reading starts inside the file (a
+   * worker's range, a shard unit). Without `line`, lines before it are not counted and locations
+   * leave lines out.
+   */
+  start?: { byte: number; line?: number }
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -47,6 +51,8 @@ export class NdjsonReader implements RecordReader {
   /** Absolute offset of the next pushed byte. */
   #nextByte: number
   #first: number
+  /** Line numbers are known (reading started at the start of the file, or at a known line). */
+  readonly #lines: boolean
   /** Dropping the rest of an over-long line (`onBadRecord: 'skip'`). */
   #discarding = false
   readonly done = false
@@ -59,6 +65,7 @@ export class NdjsonReader implements RecordReader {
     this.#nextByte = options.start?.byte ?? 0
     this.#first = this.#nextByte
     this.#line = options.start?.line ?? 1
+    this.#lines = this.#nextByte === 0 || options.start?.line !== undefined
   }
 
   /** Line number at the reading position (the next line to read). */
@@ -157,7 +164,7 @@ export class NdjsonReader implements RecordReader {
   }
 
   locate(line: number): ErrorLocation {
-    const location: ErrorLocation = { ...this.#at, line }
+    const location: ErrorLocation = this.#lines ? { ...this.#at, line } : { ...this.#at }
     if (line === this.#currentLine) location.byte = this.#currentByte
     return location
   }
@@ -207,7 +214,7 @@ export class NdjsonReader implements RecordReader {
     }
     throw new FormatError('Expected UTF-8 text, got a byte sequence that is not UTF-8', {
       code: 'INVALID_UTF8',
-      location: { ...this.#at, line, byte },
+      location: { ...this.#at, ...(this.#lines ? { line } : {}), byte },
     })
   }
 
@@ -235,7 +242,10 @@ export class NdjsonReader implements RecordReader {
     if (!this.#skip) {
       throw new FormatError(
         `Expected lines of at most maxRecordBytes (${this.#maxRecordBytes}) bytes, got a longer one (is this really NDJSON?)`,
-        { code: 'RECORD_TOO_LARGE', location: { ...this.#at, line: this.#line, byte } },
+        {
+          code: 'RECORD_TOO_LARGE',
+          location: { ...this.#at, ...(this.#lines ? { line: this.#line } : {}), byte },
+        },
       )
     }
     this.#counters.skippedRecords++

@@ -1,4 +1,5 @@
-import type { Field, HttpOptions, LoaderOptions, RangeReader } from '@sd/core'
+import { availableParallelism } from 'node:os'
+import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
 import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
 /** A value a filter compares with. */
@@ -62,10 +63,22 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    */
   int64?: 'bigint' | 'number'
   /**
+   * Threads that decode row groups: a number (0 decodes in the calling thread), or `'auto'` (the
+   * default): one per available core (`os.availableParallelism()`), used when a pass has more than
+   * one row group and at least 8 MiB of compressed data after the first (smaller passes decode in
+   * the calling thread: starting threads would cost more than it saves).
+   */
+  workers?: 'auto' | number
+  /**
    * Row groups to read, by their 0-based index in each file; the others are never read (a file
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
    */
   rowGroups?: readonly number[]
+  /**
+   * Credentials, region and endpoint for `s3://` sources (objects, or prefixes ending in `/`);
+   * each defaults to its AWS environment variable.
+   */
+  s3?: S3Options
 }
 
 /** One row group of a file: its rows and the bytes its column chunks span. */
@@ -136,10 +149,16 @@ export interface ResolvedParquetOptions {
   filterStrict: boolean
   rowFormat: 'columns' | 'object'
   int64: 'bigint' | 'number'
+  /** Decode threads (0: the calling thread). */
+  workers: number
+  /** True when `workers` came from `'auto'` (threads only for passes large enough). */
+  autoWorkers: boolean
   /** Row groups to read (all when absent). */
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
   http: HttpOptions
+  /** How `s3://` sources are reached. */
+  s3: S3Options | undefined
 }
 
 /** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
@@ -192,6 +211,12 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       code: 'INVALID_OPTION',
     })
   }
+  const { workers = 'auto' } = options
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 256)) {
+    throw new ValidationError(`workers must be 'auto' or an integer from 0 to 256, got ${String(workers)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
   if (int64 !== 'bigint' && int64 !== 'number') {
     throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
       code: 'INVALID_OPTION',
@@ -203,8 +228,11 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     filterStrict,
     rowFormat,
     int64,
+    workers: workers === 'auto' ? availableParallelism() : workers,
+    autoWorkers: workers === 'auto',
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
+    s3: options.s3,
   }
 }
 

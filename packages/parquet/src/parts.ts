@@ -3,8 +3,9 @@ import {
   FileRangeReader,
   FormatError,
   type HttpOptions,
-  HttpRangeReader,
+  openRange,
   type RangeReader,
+  type S3Options,
   SdError,
   type StreamingCache,
   UnsupportedError,
@@ -28,6 +29,8 @@ export interface ParquetPart {
   /** The ETag of a URL, to reopen it without probing again. */
   etag: string | undefined
   metadata: FileMetaData
+  /** The footer's bytes (metadata, length, `PAR1`), for decode workers to parse. */
+  footer: Uint8Array
   tree: SchemaTree
   /** Physical (leaf) column paths, for statistics pruning. */
   physical: string[]
@@ -44,6 +47,8 @@ export interface ReaderOptions {
   http: HttpOptions
   /** How INT64 columns come out. */
   int64: 'bigint' | 'number'
+  /** Credentials, region and endpoint of `s3://` sources (default: the AWS environment variables). */
+  s3?: S3Options | undefined
 }
 
 /** Where a part's errors point: `file` or `url`. */
@@ -64,8 +69,9 @@ export function openReader(
   const given = entry.reader
   if (given) return Promise.resolve(borrowed(given))
   if (!entry.remote) return FileRangeReader.open(entry.name, signal)
-  return HttpRangeReader.open(entry.name, {
+  return openRange(entry.name, {
     ...options.http,
+    s3: options.s3,
     cache: options.cache,
     signal,
     ...(known ? { known } : {}),
@@ -96,12 +102,12 @@ export async function openPart(
   signal: AbortSignal | undefined,
   count: (bytes: number) => void,
 ): Promise<ParquetPart> {
-  const reader = await openReader(entry, options, signal)
+  const reader = await openReader(entry, options, signal, entry.known)
   try {
     // footers of local files go through the cache too (a URL's whole range traffic already does)
     const source = byteSource(reader, signal, count)
     // (an HTTP reader caches its own ranges; a caller's reader is keyed by its name and version)
-    const metadata = await readFooter(
+    const { metadata, bytes: footer } = await readFooter(
       entry.remote && !entry.reader ? source : cachedSource(source, options.cache, reader.version),
     )
     const tree = parquetSchema(metadata)
@@ -119,6 +125,7 @@ export async function openPart(
       version,
       etag: entry.remote && !entry.reader && !version.startsWith('size:') ? version : undefined,
       metadata,
+      footer,
       tree,
       physical: getPhysicalColumns(tree),
       columns,
