@@ -62,7 +62,7 @@ export {
   readField,
   validateFilter,
 } from './filter/index.js'
-export type { DatasetStats, Instruments } from './instruments.js'
+export type { DatasetStats, Instruments, RecordCounters, RecordStats } from './instruments.js'
 export { FileRangeReader } from './io/file-range.js'
 export {
   HTTP_DEFAULTS,
@@ -87,7 +87,44 @@ export {
 } from './io/s3-config.js'
 export { listS3, type S3ListOptions, type S3Object } from './io/s3-list.js'
 export { type S3RangeOptions, S3RangeReader } from './io/s3-range.js'
+export {
+  type ByteSource,
+  type Compression,
+  checkByteSource,
+  gunzip,
+  isByteStream,
+  isGzipMagic,
+  isRangeReader,
+  OnePassGuard,
+  type OpenTextOptions,
+  openTextSource,
+  type ReadRangeOptions,
+  readRange,
+  sourceLocation,
+  sourceName,
+  type TextSource,
+} from './io/text/byte-source.js'
+export {
+  type BatchCacheKeyOptions,
+  batchCacheKey,
+  type SourceVersion,
+  sourceVersion,
+} from './io/text/source-version.js'
+export { TextStreamingLoader } from './io/text/text-loader.js'
+export { firstInvalidUtf8, type InvalidByteSink, incompleteUtf8Tail, Utf8Checker } from './io/text/utf8.js'
 export { StreamingDataLoader } from './loader.js'
+export {
+  type Int64Option,
+  invalidOption,
+  nameList,
+  nonEmptyString,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  resolveInt64,
+  resolveWorkers,
+  type WorkersOption,
+} from './option-validators.js'
 export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } from './options.js'
 export type { ReadBatches, ReadContext } from './pass.js'
 export { importPeer } from './peer.js'

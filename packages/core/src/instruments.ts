@@ -34,3 +34,18 @@ export function reportStats({ stats, cache }: Instruments): DatasetStats {
   if (cache) out.cache = cache.getStats()
   return out
 }
+
+/**
+ * Counters of records and values a loader dropped or nulled under its bad-data policies
+ * (`onBadRecord: 'skip'`, `onBadValue: 'null' | 'skip'`), summed over every pass that read the
+ * source (as `throughput.totalRecords` is).
+ */
+export interface RecordCounters {
+  /** Records dropped (bad records under `onBadRecord: 'skip'`, bad values under `onBadValue: 'skip'`). */
+  skippedRecords: number
+  /** Values stored as null under `onBadValue: 'null'`. */
+  nulledValues: number
+}
+
+/** What `getStats()` of a text loader (CSV, NDJSON) reports: the shared stats plus its counters. */
+export interface RecordStats extends DatasetStats, RecordCounters {}

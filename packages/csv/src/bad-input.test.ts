@@ -1,6 +1,6 @@
 import { FormatError, NotFoundError, type SdError } from '@sd/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadCsv } from './load-csv.js'
+import { loadCsv } from './load.js'
 import type { CsvOptions } from './options.js'
 import { openFds, tempDir } from './test-support/files.js'
 
@@ -82,12 +82,12 @@ describe('bad input', () => {
     const before = Buffer.from(`id,name\n${good(3)}\n3,caf`)
     const bytes = Buffer.concat([before, Buffer.from([0xe9]), Buffer.from(`\n${good(2, 4)}\n`)])
     const path = tmp.write('latin1.csv', bytes)
-    for (const chunkSize of [1, 3, 64, 1 << 20]) {
-      const error = await failure(path, { chunkSize })
-      expect(error.code).toBe('CSV_INVALID_UTF8')
+    for (const chunkBytes of [1, 3, 64, 1 << 20]) {
+      const error = await failure(path, { chunkBytes })
+      expect(error.code).toBe('INVALID_UTF8')
       expect(error.location).toMatchObject({ file: path, line: 5, byte: before.length, row: 3 })
       expect(error.message).toContain('0xe9')
-      const ds = loadCsv(path, { onBadRecord: 'skip', chunkSize })
+      const ds = loadCsv(path, { onBadRecord: 'skip', chunkBytes })
       expect((await ds.toArray()).map((r) => r.name)).toEqual(['v0', 'v1', 'v2', 'v4', 'v5'])
       expect(ds.getStats().skippedRecords).toBe(1)
     }
@@ -96,16 +96,16 @@ describe('bad input', () => {
   it('keeps valid multi-byte characters split across chunks', async () => {
     const names = ['café', '日本語', '😀😀', 'Ωmega']
     const path = tmp.write('utf8.csv', `id,name\n${names.map((n, i) => `${i},${n}`).join('\n')}\n`)
-    for (const chunkSize of [1, 2, 5]) {
-      expect((await loadCsv(path, { chunkSize }).toArray()).map((r) => r.name)).toEqual(names)
+    for (const chunkBytes of [1, 2, 5]) {
+      expect((await loadCsv(path, { chunkBytes }).toArray()).map((r) => r.name)).toEqual(names)
     }
   })
 
-  it('an unclosed quote early in a large file stops at maxRecordSize instead of buffering the file', async () => {
+  it('an unclosed quote early in a large file stops at maxRecordBytes instead of buffering the file', async () => {
     const path = tmp.write('runaway.csv', `id,name\n0,"open\n${good(2000, 1)}\n`)
     for (const onBadRecord of ['error', 'skip'] as const) {
-      const error = await failure(path, { maxRecordSize: 1000, onBadRecord })
-      expect(error.code).toBe('CSV_RECORD_TOO_LARGE')
+      const error = await failure(path, { maxRecordBytes: 1000, onBadRecord })
+      expect(error.code).toBe('RECORD_TOO_LARGE')
     }
   })
 
@@ -126,11 +126,11 @@ describe('bad input', () => {
     expect((await ds.collect()).numRows).toBe(0)
   })
 
-  it('corrupt gzip: CSV_GZIP, and the file is closed', async () => {
+  it('corrupt gzip: GZIP_CORRUPT, and the file is closed', async () => {
     const fds = openFds()
     const path = tmp.write('bad.csv.gz', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
     const error = await failure(path)
-    expect(error.code).toBe('CSV_GZIP')
+    expect(error.code).toBe('GZIP_CORRUPT')
     expect(openFds()).toBe(fds)
   })
 
@@ -140,7 +140,7 @@ describe('bad input', () => {
       Buffer.concat([Buffer.from('id,n'), Buffer.from([0xff]), Buffer.from('\n1,2\n')]),
     )
     const error = await failure(path, { onBadRecord: 'skip' })
-    expect(error.code).toBe('CSV_INVALID_UTF8')
+    expect(error.code).toBe('INVALID_UTF8')
     expect(error.location).toMatchObject({ line: 1, byte: 4 })
   })
 
@@ -150,6 +150,6 @@ describe('bad input', () => {
     expect(() => loadCsv('x.csv', { quote: ',' })).toThrow(/quote/)
     expect(() => loadCsv('x.csv', { onBadRecord: 'ignore' as never })).toThrow(/onBadRecord/)
     expect(() => loadCsv('x.csv', { columnTypes: { a: 'date' as never } })).toThrow(/columnTypes.a/)
-    expect(() => loadCsv('x.csv', { columns: ['a', 'a'] })).toThrow(/twice/)
+    expect(() => loadCsv('x.csv', { headerNames: ['a', 'a'] })).toThrow(/twice/)
   })
 })

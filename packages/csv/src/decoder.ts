@@ -1,100 +1,104 @@
-import { finished } from 'node:stream/promises'
-import { type RecordBatch, type SdError, ValidationError } from '@sd/core'
-import type { CsvError } from 'csv-parse'
-import { BatchBuilder } from './batch-builder.js'
-import { castError, invalidUtf8Error, parserError, type RecordPlace, raggedRowError } from './errors.js'
-import { type CsvLayout, decideLayout, generatedNames, headerNames, selectColumns } from './layout.js'
+import type { ErrorLocation, RecordBatch, RecordCounters, SdError } from '@sd/core'
+import { BatchColumns, type ColumnSpec, STRING } from './columns.js'
+import {
+  badValueError,
+  columnCountError,
+  invalidQuoteError,
+  invalidUtf8Error,
+  parseError,
+  type RecordPlace,
+  raggedRowError,
+  recordTooLargeError,
+  unclosedQuoteError,
+} from './errors.js'
+import {
+  type CsvLayout,
+  decideLayout,
+  generatedNames,
+  headerNamesOf,
+  needsInference,
+  selectColumns,
+} from './layout.js'
 import type { ResolvedCsvOptions } from './options.js'
-import { parserOptions, RecordParser } from './record-parser.js'
-import { Utf8Checker } from './utf8.js'
-
-/** Counts of one pass over a file. */
-export interface CsvCounters {
-  /** Records dropped under `onBadRecord: 'skip'` or `onCastError: 'skip'`. */
-  skippedRecords: number
-  /** Values stored as null under `onCastError: 'null'`. */
-  nulledValues: number
-}
+import type { RecordView } from './record.js'
+import { BAD_CLOSING_QUOTE, BAD_OPENING_QUOTE, BAD_TOO_LARGE, BAD_UNCLOSED } from './scanner.js'
 
 /** What a {@link CsvDecoder} needs to know. */
 export interface DecoderInit {
-  /** The file name, for error messages. */
-  file: string
+  /** `{ file }` or `{ url }`, for error locations. */
+  at: ErrorLocation
   options: ResolvedCsvOptions
   batchSize: number
+  /** A batch also ends once its records hold this many bytes of text. */
+  maxBatchBytes: number
   /** Column types decided by an earlier pass over the same file (used when the names match). */
   layout: CsvLayout | undefined
   /** Incremented as records are skipped and values nulled. */
-  counters: CsvCounters
+  counters: RecordCounters
   /** Called with the error of each skipped record. */
   onSkip: ((error: SdError) => void) | undefined
+  /** Only the layout is wanted: records after the first batch are ignored. */
+  schemaOnly?: boolean
 }
 
-const HEADER = 0
-const SAMPLE = 1
-const TYPED = 2
+export const HEADER = 0
+export const SAMPLE = 1
+export const TYPED = 2
+
+/** Text of the first batch a batch can hold before it is cut, whatever `batchSize` says. */
+export const MAX_BATCH_BYTES = 64 << 20
+
+const GROW = (a: Float64Array) => {
+  const next = new Float64Array(a.length * 2)
+  next.set(a)
+  return next
+}
 
 /**
- * Turns the bytes of a CSV file, chunk by chunk, into typed columnar batches. Owns the csv-parse
- * parser, UTF-8 validation, the header, type inference on the first batch, and every bad-record
- * decision. `write` and `end` throw the first error (an {@link SdError}) under the `'error'` policies.
+ * Turns records into typed columnar batches: reads the header, holds the first batch as strings
+ * to infer the column types, then casts every record straight into typed columns. Owns every
+ * bad-record and bad-value decision and the counting of rows; a tokenizer hands it complete
+ * records ({@link CsvDecoder.record}), records it rejected ({@link CsvDecoder.reject}) and the
+ * invalid UTF-8 it saw ({@link CsvDecoder.noteInvalidByte}). Errors under the `'error'` policies
+ * are thrown from those calls.
  */
 export class CsvDecoder {
-  /** The column types, once decided (after the first batch, or at the header when nothing is inferred). */
+  stage = HEADER
+  /** The column types, once decided. */
   layout: CsvLayout | undefined
-  readonly #init: DecoderInit
-  readonly #options: ResolvedCsvOptions
-  readonly #parser: RecordParser
-  readonly #utf8 = new Utf8Checker()
+  /** The typed stage's columns (also the sample's string columns while sampling). */
+  columns: BatchColumns | undefined
+  /** Per field of a record: the output column it goes to, or -1. */
+  target: Int32Array = new Int32Array(0)
+  /** Fields per record. */
+  width = 0
+  /** Index of the next data record. */
+  nextRow = 0
+  /** Text bytes of the records in the batch under construction. */
+  batchBytes = 0
+  /** True when an empty field of a string column is null. */
+  readonly emptyNull: boolean
+  readonly init: DecoderInit
+  readonly options: ResolvedCsvOptions
   #ready: RecordBatch[] = []
-  #stage = HEADER
-  #failure: unknown
-  #width = 0
   #names: string[] = []
   #sources: number[] = []
-  #builder: BatchBuilder | undefined
-  #sample: string[][] = []
-  #samplePlaces: { start: number; line: number; row: number }[] = []
   #decidedBy = ''
-  // where the current record sits: it starts where the previous one ended
-  #recordEnd = 0
-  #lastLine = 0
-  #start = 0
-  #row = -1
-  /** Line of the record being replayed from the sample, or -1 to read the parser's live line. */
-  #line = -1
-  // invalid UTF-8 bytes ahead of the parser, oldest first
+  // where the sample's records are, to name them in errors while they are cast
+  #sampleStart = new Float64Array(64)
+  #sampleLine = new Float64Array(64)
+  #sampleRow = new Float64Array(64)
+  // invalid UTF-8 bytes not yet attributed to a record, oldest first
   #badOffsets: number[] = []
   #badValues: number[] = []
   #badHead = 0
-  #nextBad = Number.POSITIVE_INFINITY
+  /** Offset of the oldest unattributed invalid byte (Infinity when there is none). */
+  nextBad = Number.POSITIVE_INFINITY
 
   constructor(init: DecoderInit) {
-    this.#init = init
-    this.#options = init.options
-    const skipping = init.options.onBadRecord === 'skip'
-    this.#parser = new RecordParser(
-      parserOptions(init.options, skipping ? (err) => this.#onParserSkip(err) : undefined),
-      this.#onRecord,
-    )
-  }
-
-  /** Decodes the next chunk of the file. */
-  write(chunk: Uint8Array): void {
-    this.#utf8.check(chunk, this.#onBadByte)
-    this.#parser.write(chunk)
-    this.#throwIfFailed()
-  }
-
-  /** Decodes what is left at the end of the file (the last record, a short sample). */
-  async end(): Promise<void> {
-    this.#utf8.end(this.#onBadByte)
-    this.#parser.end()
-    if (!this.#parser.errored) await finished(this.#parser, { readable: false }).catch(() => undefined)
-    this.#throwIfFailed()
-    if (this.#stage === SAMPLE) this.#decide()
-    this.#emit()
-    this.#throwIfFailed()
+    this.init = init
+    this.options = init.options
+    this.emptyNull = init.options.emptyAs === 'null'
   }
 
   /** The batches completed so far, handing them over. */
@@ -104,218 +108,283 @@ export class CsvDecoder {
     return out
   }
 
-  /** Releases the parser. */
-  destroy(): void {
-    this.#parser.destroy()
+  /** Where a record or byte is, for errors. */
+  place(line: number, byte: number, row?: number, column?: string): RecordPlace {
+    const place: RecordPlace = { at: this.init.at, line, byte }
+    if (row !== undefined && row >= 0) place.row = row
+    if (column !== undefined) place.column = column
+    return place
   }
 
-  readonly #onRecord = (record: string[]): void => {
-    if (this.#failure !== undefined) return
-    const info = this.#parser.info
-    const end = info.bytes
-    this.#start = this.#recordEnd
-    this.#recordEnd = end
-    this.#lastLine = info.lines
-    if (end > this.#nextBad && this.#containsBadByte(this.#start, end)) return
-    if (this.#stage === TYPED) {
-      this.#row++
-      if (record.length !== this.#width) this.#ragged(record)
-      else this.#addTyped(record)
+  /** Remembers an invalid UTF-8 sequence at absolute `offset` (reported with the record holding it). */
+  noteInvalidByte(offset: number, value: number): void {
+    this.#badOffsets.push(offset)
+    this.#badValues.push(value)
+    if (this.nextBad === Number.POSITIVE_INFINITY) this.nextBad = offset
+  }
+
+  /**
+   * A complete record. Checked for invalid UTF-8 (`INVALID_UTF8`) and its width (`CSV_RAGGED_ROW`),
+   * then used as the header, sampled, or cast into the typed columns.
+   */
+  record(v: RecordView): void {
+    if (this.#ignoring()) return
+    if (v.end > this.nextBad && this.#rejectInvalidUtf8(v.start, v.end, v.line)) return
+    if (this.stage === HEADER) {
+      this.#readHeader(v)
+      if (this.options.header) return
+    }
+    const row = this.nextRow++
+    if (v.count !== this.width) {
+      this.reject(raggedRowError(this.width, v.count, this.place(v.line, v.start, row)))
       return
     }
-    if (this.#stage === HEADER) {
-      this.#readHeader(record)
-      if (this.#options.header || this.#failure !== undefined) return
+    this.batchBytes += v.end - v.start
+    if (this.stage === SAMPLE) this.#addSample(v, row)
+    else this.#addTyped(v, row)
+  }
+
+  /**
+   * A record the tokenizer could not read (`kind`: one of the scanner's `BAD_*`), starting at
+   * absolute `start` on `line` and ending at `end`: an error under `onBadRecord: 'error'` (and
+   * always for the header, for a record over `maxRecordBytes`, and when `fatal`), else skipped
+   * and counted.
+   */
+  malformed(kind: number, start: number, line: number, end: number, cause?: unknown, fatal = false): void {
+    if (this.#ignoring()) return
+    const inHeader = this.stage === HEADER && this.options.header
+    const row = inHeader ? undefined : this.nextRow
+    const place = this.place(line, start, row)
+    if (kind === BAD_TOO_LARGE) throw recordTooLargeError(this.options.maxRecordBytes, place)
+    this.#consumeBad(start, end)
+    const error =
+      kind === BAD_UNCLOSED
+        ? unclosedQuoteError(place)
+        : kind === BAD_OPENING_QUOTE
+          ? invalidQuoteError(
+              'a quote inside an unquoted field (quote the whole field, and double the quotes in it)',
+              place,
+            )
+          : kind === BAD_CLOSING_QUOTE
+            ? invalidQuoteError(
+                'text after the closing quote of a field, where a delimiter or the end of the line belongs',
+                place,
+              )
+            : parseError(cause instanceof Error ? cause.message : String(cause), place, cause)
+    if (!inHeader) this.nextRow++
+    if (fatal || inHeader || this.options.onBadRecord === 'error') throw error
+    this.#skip(error)
+  }
+
+  /** Drops a record under `onBadRecord` (throws under `'error'`). */
+  reject(error: SdError): void {
+    if (this.options.onBadRecord === 'error') throw error
+    this.#skip(error)
+  }
+
+  /** The row just committed by a tokenizer's fast path ended the batch: emit it when full. */
+  endOfRow(): void {
+    const columns = this.columns as BatchColumns
+    if (columns.rows === this.init.batchSize || this.batchBytes >= this.init.maxBatchBytes) this.#emit()
+  }
+
+  /**
+   * A value that does not fit its column in the current row: `'error'` throws, `'null'` stores
+   * null, `'skip'` drops the row. Returns false when the row was dropped.
+   */
+  badValue(c: number, text: string, line: number, start: number, row: number): boolean {
+    const columns = this.columns as BatchColumns
+    const spec = columns.specs[c] as ColumnSpec
+    const policy = this.options.onBadValue
+    if (policy === 'null') {
+      columns.setNull(c)
+      this.init.counters.nulledValues++
+      return true
     }
-    this.#row++
-    if (record.length !== this.#width) this.#ragged(record)
-    else if (this.#stage === TYPED) this.#addTyped(record)
-    else this.#addSample(record)
+    const error = badValueError(text, spec.type, this.#decidedBy, this.place(line, start, row, spec.name))
+    columns.rollbackRow()
+    if (policy === 'error') throw error
+    this.#skip(error)
+    return false
   }
 
-  #addSample(record: string[]): void {
-    this.#sample.push(record)
-    this.#samplePlaces.push({ start: this.#start, line: this.#lastLine, row: this.#row })
-    if (this.#sample.length === this.#init.batchSize) this.#decide()
+  /** End of the input: decides the types of a short file and emits the last batch. */
+  end(): void {
+    if (this.stage === SAMPLE) this.#decide()
+    this.#emit()
   }
 
-  #readHeader(record: string[]): void {
-    const options = this.#options
+  #ignoring(): boolean {
+    return this.init.schemaOnly === true && this.layout !== undefined
+  }
+
+  #skip(error: SdError): void {
+    this.init.counters.skippedRecords++
+    this.init.onSkip?.(error)
+  }
+
+  /** True (and the record rejected) when an invalid byte lies in `[start, end)`. */
+  #rejectInvalidUtf8(start: number, end: number, line: number): boolean {
+    const hit = this.#consumeBad(start, end)
+    if (hit === undefined) return false
+    const inHeader = this.stage === HEADER && this.options.header
+    const row = inHeader ? undefined : this.nextRow++
+    const error = invalidUtf8Error(hit.value, this.place(line, hit.offset, row))
+    // a header cannot be skipped: without it no record has names
+    if (inHeader) throw error
+    this.reject(error)
+    return true
+  }
+
+  /** Forgets invalid bytes before `end`; returns the first in `[start, end)`, if any. */
+  #consumeBad(start: number, end: number): { offset: number; value: number } | undefined {
+    const offsets = this.#badOffsets
+    let head = this.#badHead
+    let hit: { offset: number; value: number } | undefined
+    while (head < offsets.length && (offsets[head] as number) < end) {
+      const offset = offsets[head] as number
+      if (hit === undefined && offset >= start) hit = { offset, value: this.#badValues[head] as number }
+      head++
+    }
+    this.#dropBefore(head)
+    return hit
+  }
+
+  #dropBefore(head: number): void {
+    if (head >= this.#badOffsets.length) {
+      this.#badOffsets = []
+      this.#badValues = []
+      this.#badHead = 0
+      this.nextBad = Number.POSITIVE_INFINITY
+    } else {
+      this.#badHead = head
+      this.nextBad = this.#badOffsets[head] as number
+    }
+  }
+
+  #readHeader(v: RecordView): void {
+    const options = this.options
     let names: string[]
     if (options.header) {
-      names = options.columns ?? headerNames(record)
-      if (names.length !== record.length) {
-        this.#failure = new ValidationError(
-          `The columns option names ${names.length} columns, the header has ${record.length}`,
-          { code: 'CSV_COLUMN_COUNT', location: { file: this.#init.file, line: this.#lastLine, byte: 0 } },
-        )
-        return
-      }
-    } else names = options.columns ?? generatedNames(record.length)
+      names = options.headerNames ?? headerNamesOf(v.texts())
+      if (names.length !== v.count) throw columnCountError(names.length, v.count, this.place(v.line, v.start))
+    } else names = options.headerNames ?? generatedNames(v.count)
     this.#names = names
-    this.#width = names.length
-    try {
-      this.#sources = selectColumns(names, options)
-    } catch (err) {
-      this.#failure = err
-      return
-    }
-    const known = this.#init.layout
+    this.width = names.length
+    this.#sources = selectColumns(names, options)
+    const known = this.init.layout
     if (known && known.names.length === names.length && known.names.every((n, i) => n === names[i])) {
       this.#useLayout(known, 'decided by the first pass over this file')
       return
     }
-    const needsSample =
-      options.cast && this.#sources.some((s) => !((names[s] as string) in options.columnTypes))
-    this.#stage = SAMPLE
-    if (!needsSample) this.#decide()
+    this.stage = SAMPLE
+    if (!needsInference(names, this.#sources, options)) {
+      this.#useLayout(decideLayout(names, this.#sources, undefined, options), 'set by the columnTypes option')
+      return
+    }
+    const specs = this.#sources.map((source, c) => ({
+      name: `${c}`,
+      type: 'string' as const,
+      kind: STRING,
+      source,
+    }))
+    this.columns = new BatchColumns(specs, this.init.batchSize)
+    this.#setTarget(this.#sources)
   }
 
-  /** Decides the types from the sample and replays the sampled records into the first batch. */
-  #decide(): void {
-    const sample = this.#sample
-    const decidedBy =
-      sample.length === 0 ? 'set by the columnTypes option' : `inferred from the first ${sample.length} rows`
-    this.#useLayout(decideLayout(this.#names, this.#sources, sample, this.#options), decidedBy)
-    const places = this.#samplePlaces
-    this.#sample = []
-    this.#samplePlaces = []
-    for (let k = 0; k < sample.length && this.#failure === undefined; k++) {
-      const place = places[k] as { start: number; line: number; row: number }
-      this.#start = place.start
-      this.#line = place.line
-      this.#row = place.row
-      this.#addTyped(sample[k] as string[])
+  #setTarget(sources: readonly number[]): void {
+    const target = new Int32Array(this.width).fill(-1)
+    sources.forEach((source, c) => {
+      target[source] = c
+    })
+    this.target = target
+  }
+
+  #addSample(v: RecordView, row: number): void {
+    const columns = this.columns as BatchColumns
+    columns.ensureRow()
+    const r = columns.rows
+    if (r === this.#sampleStart.length) {
+      this.#sampleStart = GROW(this.#sampleStart)
+      this.#sampleLine = GROW(this.#sampleLine)
+      this.#sampleRow = GROW(this.#sampleRow)
     }
-    this.#line = -1
+    this.#sampleStart[r] = v.start
+    this.#sampleLine[r] = v.line
+    this.#sampleRow[r] = row
+    const sources = this.#sources
+    for (let c = 0; c < sources.length; c++) {
+      const k = sources[c] as number
+      columns.setString(c, v.bytesOf(k), v.starts[k] as number, v.ends[k] as number)
+    }
+    columns.commitRow()
+    if (columns.rows === this.init.batchSize || this.batchBytes >= this.init.maxBatchBytes) this.#decide()
+  }
+
+  /** Decides the types from the sample and casts the sampled records into the first batch. */
+  #decide(): void {
+    const sample = this.columns
+    if (!sample) return
+    const rows = sample.rows
+    this.#useLayout(
+      decideLayout(this.#names, this.#sources, sample, this.options),
+      `inferred from the first ${rows} rows`,
+    )
+    const columns = this.columns as BatchColumns
+    const count = columns.specs.length
+    for (let r = 0; r < rows; r++) {
+      columns.ensureRow()
+      let kept = true
+      for (let c = 0; c < count && kept; c++) {
+        const bytes = sample.bytes[c] as Uint8Array
+        const offsets = sample.offsets[c] as Int32Array
+        const s = offsets[r] as number
+        const e = offsets[r + 1] as number
+        if (!columns.setField(c, bytes, s, e, this.emptyNull)) {
+          const text = Buffer.from(bytes.buffer, bytes.byteOffset + s, e - s).toString('utf8')
+          kept = this.badValue(
+            c,
+            text,
+            this.#sampleLine[r] as number,
+            this.#sampleStart[r] as number,
+            this.#sampleRow[r] as number,
+          )
+        }
+      }
+      if (kept) columns.commitRow()
+    }
+    this.#emit()
   }
 
   #useLayout(layout: CsvLayout, decidedBy: string): void {
     this.layout = layout
     this.#decidedBy = decidedBy
-    this.#builder = new BatchBuilder(
-      layout.columns,
-      this.#init.batchSize,
-      this.#options.onCastError === 'null',
-    )
-    this.#stage = TYPED
+    this.columns = new BatchColumns(layout.specs, this.init.batchSize)
+    this.#setTarget(layout.specs.map((s) => s.source))
+    this.stage = TYPED
   }
 
-  #addTyped(record: string[]): void {
-    const builder = this.#builder as BatchBuilder
-    const failed = builder.add(record)
-    if (failed >= 0) this.#castFailed(builder, failed, record)
-    else if (builder.rows === this.#init.batchSize) this.#emit()
+  #addTyped(v: RecordView, row: number): void {
+    const columns = this.columns as BatchColumns
+    columns.ensureRow()
+    const specs = columns.specs
+    for (let c = 0; c < specs.length; c++) {
+      const k = (specs[c] as ColumnSpec).source
+      const bytes = v.bytesOf(k)
+      const s = v.starts[k] as number
+      const e = v.ends[k] as number
+      if (!columns.setField(c, bytes, s, e, this.emptyNull)) {
+        const text = Buffer.from(bytes.buffer, bytes.byteOffset + s, e - s).toString('utf8')
+        if (!this.badValue(c, text, v.line, v.start, row)) return
+      }
+    }
+    columns.commitRow()
+    this.endOfRow()
   }
 
   #emit(): void {
-    const builder = this.#builder
-    if (!builder) return
-    this.#init.counters.nulledValues += builder.nulled
-    builder.nulled = 0
-    const batch = builder.finish()
+    this.batchBytes = 0
+    const batch = this.columns?.finish()
     if (batch) this.#ready.push(batch)
-  }
-
-  #place(byte: number, column?: string): RecordPlace {
-    const place: RecordPlace = {
-      file: this.#init.file,
-      line: this.#line >= 0 ? this.#line : this.#lastLine,
-      byte,
-    }
-    if (this.#row >= 0) place.row = this.#row
-    if (column !== undefined) place.column = column
-    return place
-  }
-
-  #ragged(record: string[]): void {
-    this.#reject(
-      raggedRowError(this.#width, record.length, this.#place(this.#start)),
-      this.#options.onBadRecord,
-    )
-  }
-
-  #castFailed(builder: BatchBuilder, index: number, record: string[]): void {
-    const spec = builder.spec(index)
-    builder.discardRow()
-    const error = castError(
-      record[spec.source] as string,
-      spec.type,
-      this.#decidedBy,
-      this.#place(this.#start, spec.name),
-    )
-    this.#reject(error, this.#options.onCastError === 'skip' ? 'skip' : 'error')
-  }
-
-  #reject(error: SdError, policy: 'error' | 'skip'): void {
-    if (policy === 'error') {
-      this.#failure = error
-      return
-    }
-    this.#init.counters.skippedRecords++
-    try {
-      this.#init.onSkip?.(error)
-    } catch (err) {
-      this.#failure = err
-    }
-  }
-
-  readonly #onBadByte = (offset: number, value: number): void => {
-    this.#badOffsets.push(offset)
-    this.#badValues.push(value)
-    if (this.#nextBad === Number.POSITIVE_INFINITY) this.#nextBad = offset
-  }
-
-  /** Consumes the invalid bytes before `end`; true (and the record is rejected) if one is in it. */
-  #containsBadByte(start: number, end: number): boolean {
-    const offsets = this.#badOffsets
-    let head = this.#badHead
-    let hit = -1
-    let value = 0
-    while (head < offsets.length && (offsets[head] as number) < end) {
-      const offset = offsets[head] as number
-      if (hit < 0 && offset >= start) {
-        hit = offset
-        value = this.#badValues[head] as number
-      }
-      head++
-    }
-    if (head === offsets.length) {
-      this.#badOffsets = []
-      this.#badValues = []
-      this.#badHead = 0
-      this.#nextBad = Number.POSITIVE_INFINITY
-    } else {
-      this.#badHead = head
-      this.#nextBad = offsets[head] as number
-    }
-    if (hit < 0) return false
-    const inHeader = this.#stage === HEADER && this.#options.header
-    if (!inHeader) this.#row++
-    const error = invalidUtf8Error(value, this.#place(hit))
-    // a header cannot be skipped: without it no record has names
-    this.#reject(error, inHeader ? 'error' : this.#options.onBadRecord)
-    return true
-  }
-
-  #onParserSkip(err: CsvError | undefined): void {
-    // past maxRecordSize csv-parse cannot find the next record: stop instead of skipping
-    if (err?.code === 'CSV_MAX_RECORD_SIZE') throw err
-    if (this.#failure !== undefined) return
-    if (this.#stage !== HEADER || !this.#options.header) this.#row++
-    this.#reject(
-      parserError(err, { file: this.#init.file, line: this.#lastLine + 1, byte: this.#recordEnd }),
-      'skip',
-    )
-    // bytes up to here belong to the skipped record, not to the next one
-    this.#recordEnd = Math.max(this.#recordEnd, this.#parser.info.bytes)
-  }
-
-  #throwIfFailed(): void {
-    if (this.#failure !== undefined) throw this.#failure
-    const err = this.#parser.errored
-    if (err) {
-      throw parserError(err, { file: this.#init.file, line: this.#lastLine + 1, byte: this.#recordEnd })
-    }
   }
 }

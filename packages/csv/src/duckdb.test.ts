@@ -1,6 +1,6 @@
 import type { RecordBatch } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadCsv } from './load-csv.js'
+import { loadCsv } from './load.js'
 import { duckdb, tempDir } from './test-support/files.js'
 
 const tmp = tempDir()

@@ -1,11 +1,25 @@
-import { type ErrorLocation, FormatError, isSdError, type SdError } from '@sd/core'
+import { type CoreErrorCode, type ErrorLocation, FormatError, ValidationError } from '@sd/core'
 
-/** Where a record sits in the file, for error messages. */
+/**
+ * Error codes of @sd/csv, beside core's shared ones it uses (`INVALID_UTF8`, `RECORD_TOO_LARGE`,
+ * `TYPE_MISMATCH`, `GZIP_CORRUPT`, `UNKNOWN_COLUMN`, `INVALID_OPTION`, `NOT_FOUND`, `EISDIR`,
+ * `ABORTED`, `WORKER_CRASHED`).
+ */
+export type CsvErrorCode =
+  | 'CSV_RAGGED_ROW'
+  | 'CSV_UNCLOSED_QUOTE'
+  | 'CSV_INVALID_QUOTE'
+  | 'CSV_COLUMN_COUNT'
+  | 'CSV_PARSE'
+  | CoreErrorCode
+
+/** Where a record sits, for error messages. */
 export interface RecordPlace {
-  file: string
-  /** 1-based physical line (the record's last line for a record spanning lines). */
+  /** `{ file }` or `{ url }` of the source. */
+  at: ErrorLocation
+  /** 1-based line where the record starts. */
   line: number
-  /** 0-based byte offset (of the record start, or of the offending byte). */
+  /** 0-based byte offset where the record starts (or of the offending byte, for invalid UTF-8). */
   byte: number
   /** 0-based data record index (the header is not counted). */
   row?: number
@@ -13,7 +27,7 @@ export interface RecordPlace {
 }
 
 function location(place: RecordPlace): ErrorLocation {
-  const out: ErrorLocation = { file: place.file, line: place.line, byte: place.byte }
+  const out: ErrorLocation = { ...place.at, line: place.line, byte: place.byte }
   if (place.row !== undefined) out.row = place.row
   if (place.column !== undefined) out.column = place.column
   return out
@@ -27,58 +41,72 @@ export function raggedRowError(expected: number, got: number, place: RecordPlace
   })
 }
 
-/** A byte sequence that is not UTF-8. Code `CSV_INVALID_UTF8`; `byte` is the offending byte. */
+/** A byte sequence that is not UTF-8. Code `INVALID_UTF8`; `byte` is the offending byte. */
 export function invalidUtf8Error(value: number, place: RecordPlace): FormatError {
   return new FormatError(
     `Expected UTF-8 text, got byte 0x${value.toString(16).padStart(2, '0')} that starts no valid UTF-8 sequence`,
-    { code: 'CSV_INVALID_UTF8', location: location(place) },
+    { code: 'INVALID_UTF8', location: location(place) },
   )
 }
 
-/** A value that does not fit its column's type. Code `CSV_CAST`. */
-export function castError(value: string, type: string, decidedBy: string, place: RecordPlace): FormatError {
+/** A value that does not fit its column's type. Code `TYPE_MISMATCH`. */
+export function badValueError(
+  value: string,
+  type: string,
+  decidedBy: string,
+  place: RecordPlace,
+): FormatError {
   const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value
   return new FormatError(
     `Expected a ${type} value (the column's type, ${decidedBy}), got ${JSON.stringify(shown)}; ` +
-      `set columnTypes for this column or onCastError: 'null' | 'skip'`,
-    { code: 'CSV_CAST', location: location(place) },
+      `set columnTypes for this column or onBadValue: 'null' | 'skip'`,
+    { code: 'TYPE_MISMATCH', location: location(place) },
   )
 }
 
-const QUOTE_CODES = new Set([
-  'INVALID_OPENING_QUOTE',
-  'CSV_INVALID_CLOSING_QUOTE',
-  'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE',
-])
+/** A quote inside an unquoted field, or text after a closing quote. Code `CSV_INVALID_QUOTE`. */
+export function invalidQuoteError(detail: string, place: RecordPlace): FormatError {
+  return new FormatError(`Malformed quoting: ${detail}`, {
+    code: 'CSV_INVALID_QUOTE',
+    location: location(place),
+  })
+}
 
-/**
- * csv-parse's error as an {@link SdError}: `CSV_UNCLOSED_QUOTE`, `CSV_INVALID_QUOTE`,
- * `CSV_RECORD_TOO_LARGE`, else `CSV_PARSE`. `start` is where the failing record begins.
- */
-export function parserError(err: unknown, start: { file: string; line: number; byte: number }): SdError {
-  if (isSdError(err)) return err
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : ''
-  const detail = err instanceof Error ? err.message : String(err)
-  const lines = (err as { lines?: unknown })?.lines
-  const at = { file: start.file, line: typeof lines === 'number' ? lines : start.line, byte: start.byte }
-  if (code === 'CSV_QUOTE_NOT_CLOSED') {
-    return new FormatError(
-      `Expected a closing quote, got the end of the file: a quoted field opened in the record starting at line ${start.line} never closes`,
-      { code: 'CSV_UNCLOSED_QUOTE', cause: err, location: { ...at, line: start.line } },
-    )
-  }
-  if (QUOTE_CODES.has(code)) {
-    return new FormatError(`Malformed quoting: ${detail}`, {
-      code: 'CSV_INVALID_QUOTE',
-      cause: err,
-      location: at,
-    })
-  }
-  if (code === 'CSV_MAX_RECORD_SIZE') {
-    return new FormatError(
-      `Expected records within maxRecordSize, got a longer one (often an unclosed quote at line ${start.line}): ${detail}`,
-      { code: 'CSV_RECORD_TOO_LARGE', cause: err, location: at },
-    )
-  }
-  return new FormatError(`Malformed CSV: ${detail}`, { code: 'CSV_PARSE', cause: err, location: at })
+/** A quoted field still open at the end of the file. Code `CSV_UNCLOSED_QUOTE`. */
+export function unclosedQuoteError(place: RecordPlace): FormatError {
+  return new FormatError(
+    `Expected a closing quote, got the end of the file: a quoted field in the record starting at line ${place.line} never closes`,
+    { code: 'CSV_UNCLOSED_QUOTE', location: location(place) },
+  )
+}
+
+/** A record longer than `maxRecordBytes`. Code `RECORD_TOO_LARGE` (always fatal). */
+export function recordTooLargeError(max: number, place: RecordPlace): FormatError {
+  return new FormatError(
+    `Expected records of at most maxRecordBytes (${max}) bytes, got a longer one starting at line ${place.line} (often an unclosed quote)`,
+    { code: 'RECORD_TOO_LARGE', location: location(place) },
+  )
+}
+
+/** Any other error of the csv-parse engine. Code `CSV_PARSE`. */
+export function parseError(detail: string, place: RecordPlace, cause: unknown): FormatError {
+  return new FormatError(`Malformed CSV: ${detail}`, { code: 'CSV_PARSE', cause, location: location(place) })
+}
+
+/** `headerNames` with `header: true` has another length than the header. Code `CSV_COLUMN_COUNT`. */
+export function columnCountError(names: number, fields: number, place: RecordPlace): ValidationError {
+  return new ValidationError(`The headerNames option names ${names} columns, the header has ${fields}`, {
+    code: 'CSV_COLUMN_COUNT',
+    location: location(place),
+  })
+}
+
+/** A `columns` or `columnTypes` name the file lacks. Code `UNKNOWN_COLUMN`. */
+export function unknownColumnError(name: string, names: readonly string[], option: string): ValidationError {
+  const shown =
+    names.length > 50 ? `${names.slice(0, 50).join(', ')}, ... (${names.length} in all)` : names.join(', ')
+  return new ValidationError(`${option} names column "${name}": expected one of [${shown}]`, {
+    code: 'UNKNOWN_COLUMN',
+    location: { column: name },
+  })
 }

@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
- * Stream CSV files (plain or gzip) as typed columnar `RecordBatch`es: {@link loadCsv} and
- * {@link CsvStreamingLoader}, parsed by csv-parse, with column types decided from the first batch.
+ * Stream CSV files (plain or gzip, local, remote or any byte source) as typed columnar
+ * `RecordBatch`es: {@link loadCsv} and {@link CsvStreamingLoader}, parsed from bytes straight into
+ * Arrow-layout columns, with column types decided from the first batch.
  *
  * @example
  * ```ts
@@ -14,7 +15,8 @@
  * ```
  */
 
-export type { CsvColumnType } from './cast.js'
-export { type CsvDataset, loadCsv } from './load-csv.js'
+export type { CsvErrorCode } from './errors.js'
+export { type CsvDataset, loadCsv } from './load.js'
 export { type CsvStats, CsvStreamingLoader } from './loader.js'
-export type { BadRecordPolicy, CastErrorPolicy, CsvOptions } from './options.js'
+export type { BadRecordPolicy, BadValuePolicy, CsvEngine, CsvOptions } from './options.js'
+export type { CsvColumnType } from './values.js'

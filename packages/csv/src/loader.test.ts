@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { RecordBatch, ValidationError } from '@sd/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadCsv } from './load-csv.js'
+import { loadCsv } from './load.js'
 import { CsvStreamingLoader } from './loader.js'
 import { csvField, tempDir } from './test-support/files.js'
 
@@ -92,13 +92,15 @@ describe('loadCsv', () => {
     ])
   })
 
-  it('takes names from columns (no header row) or renames the header with header: true', async () => {
+  it('takes names from headerNames (no header row) or renames the header with header: true', async () => {
     const path = tmp.write('noheader.csv', '1,x\n2,y\n')
-    expect(await loadCsv(path, { columns: ['n', 's'] }).toArray()).toEqual([
+    expect(await loadCsv(path, { headerNames: ['n', 's'] }).toArray()).toEqual([
       { n: 1, s: 'x' },
       { n: 2, s: 'y' },
     ])
-    expect(await loadCsv(path, { columns: ['n', 's'], header: true }).toArray()).toEqual([{ n: 2, s: 'y' }])
+    expect(await loadCsv(path, { headerNames: ['n', 's'], header: true }).toArray()).toEqual([
+      { n: 2, s: 'y' },
+    ])
     expect(await loadCsv(path, { header: false }).toArray()).toEqual([
       { column1: 1, column2: 'x' },
       { column1: 2, column2: 'y' },
@@ -131,15 +133,15 @@ describe('loadCsv', () => {
     expect(batch.rows()).toEqual([{ a: '1', b: 2.5 }])
   })
 
-  it('reads only columnsToRead, in that order, and refuses unknown names', async () => {
+  it('reads only columns, in that order, and refuses unknown names', async () => {
     const path = tmp.write('project.csv', 'a,b,c\n1,x,2.5\n2,y,3.5\n')
-    const batch = await loadCsv(path, { columnsToRead: ['c', 'a'] }).collect()
+    const batch = await loadCsv(path, { columns: ['c', 'a'] }).collect()
     expect(batch.columnNames).toEqual(['c', 'a'])
     expect(batch.rows()).toEqual([
       { c: 2.5, a: 1 },
       { c: 3.5, a: 2 },
     ])
-    const error = await loadCsv(path, { columnsToRead: ['a', 'nope'] })
+    const error = await loadCsv(path, { columns: ['a', 'nope'] })
       .toArray()
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ValidationError)
@@ -152,7 +154,7 @@ describe('loadCsv', () => {
     const error = await loadCsv(path, { batchSize: 2 })
       .toArray()
       .catch((e: unknown) => e)
-    expect((error as { code?: string }).code).toBe('CSV_CAST')
+    expect((error as { code?: string }).code).toBe('TYPE_MISMATCH')
     expect((error as { location?: unknown }).location).toEqual({
       file: path,
       line: 4,
@@ -162,7 +164,7 @@ describe('loadCsv', () => {
     })
     expect((error as Error).message).toContain('"2.5"')
 
-    const nulled = loadCsv(path, { batchSize: 2, onCastError: 'null' })
+    const nulled = loadCsv(path, { batchSize: 2, onBadValue: 'null' })
     const batches: RecordBatch[] = []
     for await (const b of nulled) batches.push(b)
     expect(batches.map((b) => b.field('v').type)).toEqual(['int32', 'int32'])
@@ -171,7 +173,7 @@ describe('loadCsv', () => {
     expect(batches[1]?.rows().map((r) => r.v)).toEqual([null, 40])
     expect(nulled.getStats().nulledValues).toBe(1)
 
-    const skipped = loadCsv(path, { batchSize: 2, onCastError: 'skip' })
+    const skipped = loadCsv(path, { batchSize: 2, onBadValue: 'skip' })
     expect((await skipped.toArray()).map((r) => r.id)).toEqual([1, 2, 4])
     expect(skipped.getStats().skippedRecords).toBe(1)
 

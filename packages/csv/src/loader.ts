@@ -1,41 +1,44 @@
-import { statSync } from 'node:fs'
 import {
-  type DatasetStats,
+  type ByteSource,
+  batchCacheKey,
+  checkByteSource,
   type Field,
+  isByteStream,
+  OnePassGuard,
+  openTextSource,
   type ReadContext,
   type RecordBatch,
+  type RecordCounters,
+  type RecordStats,
   type Row,
   StreamingDataLoader,
+  sourceVersion,
+  type TextSource,
+  TextStreamingLoader,
   throwIfAborted,
+  ValidationError,
 } from '@sd/core'
-import { type CsvCounters, CsvDecoder } from './decoder.js'
+import { normalize_options } from 'csv-parse'
+import { CsvParseEngine, csvParseOptions } from './csv-parse-engine.js'
+import { CsvDecoder, MAX_BATCH_BYTES } from './decoder.js'
+import type { CsvParser } from './engine.js'
+import { FastCsvEngine } from './fast-engine.js'
 import type { CsvLayout } from './layout.js'
 import { type CsvOptions, type ResolvedCsvOptions, resolveCsvOptions } from './options.js'
-import { checkParserOptions } from './record-parser.js'
-import { type FileVersion, openSource } from './source.js'
 
 /**
- * Decoded batch bytes per file byte, to tell whether a file's batches fit in the cache: typed
+ * Decoded batch bytes per source byte, to tell whether a file's batches fit in the cache: typed
  * columns and strings take about 1.4x the text (measured on the benchmark file); 2 leaves margin.
- * A gzip file decompresses about 4-6x more.
  */
 const DECODED_PER_BYTE = 2
-const GZIP_DECODED_PER_BYTE = 10
 
-/** What {@link CsvStreamingLoader.getStats} reports: the shared stats plus the CSV counters. */
-export interface CsvStats extends DatasetStats {
-  /**
-   * Records dropped under `onBadRecord: 'skip'` or `onCastError: 'skip'` by the latest pass that
-   * read the file (a pass served from the cache reads nothing and leaves it as it was).
-   */
-  skippedRecords: number
-  /** Values stored as null under `onCastError: 'null'` by that pass. */
-  nulledValues: number
-}
+/** What {@link CsvStreamingLoader.getStats} reports: the shared stats plus the record counters. */
+export type CsvStats = RecordStats
 
 /**
- * Streams a CSV file (or a gzip-compressed one) as typed columnar batches, parsed by csv-parse.
- * Column types are decided from the first batch and kept for the whole file; see {@link CsvOptions}.
+ * Streams a CSV source (a file or URL, plain or gzip; a `RangeReader`; a byte stream) as typed
+ * columnar batches. Column types are decided from the first batch and kept for the whole file;
+ * see {@link CsvOptions}.
  *
  * @example
  * ```ts
@@ -45,127 +48,119 @@ export interface CsvStats extends DatasetStats {
  * console.log(loader.getStats().skippedRecords)
  * ```
  */
-export class CsvStreamingLoader extends StreamingDataLoader<Row, CsvStats> {
-  /** The file this loader reads. */
-  readonly path: string
+export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
   /** The CSV options with defaults applied. */
   readonly csvOptions: ResolvedCsvOptions
-  readonly #counters: CsvCounters = { skippedRecords: 0, nulledValues: 0 }
-  #layout: { layout: CsvLayout; version: FileVersion } | undefined
+  #layout: { layout: CsvLayout; version: string } | undefined
 
-  constructor(path: string, options: CsvOptions = {}) {
-    super(options)
-    this.path = path
+  constructor(source: ByteSource, options: CsvOptions = {}) {
+    super(source, options)
     this.csvOptions = resolveCsvOptions(options)
-    checkParserOptions(this.csvOptions)
-  }
-
-  /** Records skipped so far, over every pass that read the file (as `totalRecords` adds up passes). */
-  get skippedRecords(): number {
-    return this.#counters.skippedRecords
+    if (this.csvOptions.engine === 'csv-parse') {
+      try {
+        normalize_options(csvParseOptions(this.csvOptions, undefined))
+      } catch (err) {
+        throw new ValidationError(
+          `Invalid CSV options: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            code: 'INVALID_OPTION',
+            cause: err,
+          },
+        )
+      }
+    }
   }
 
   /**
    * The columns and their types, from the header and the first batch (read once, then remembered
-   * for this version of the file). `[]` for an empty file.
+   * for this version of the file). `[]` for an empty file. A byte stream is not read for it (it
+   * can be read only once): the schema comes with its first batch.
    */
-  override async getSchema(): Promise<Field[]> {
-    const source = await openSource(this.path, { chunkSize: this.csvOptions.chunkSize })
+  override async getSchema(): Promise<Field[] | undefined> {
+    if (isByteStream(this.source)) return undefined
+    const known = this.#known()
+    if (known) return known.fields
+    const text = await this.#open(undefined, undefined)
     try {
-      const known = this.#known(source.version)
-      if (known) return known.fields
-      const decoder = this.#decoder(known, { skippedRecords: 0, nulledValues: 0 }, false)
-      try {
-        for await (const chunk of source.chunks) {
-          decoder.write(chunk)
-          if (decoder.layout) break
-        }
-        if (!decoder.layout) await decoder.end()
-      } finally {
-        decoder.destroy()
+      const engine = this.#engine(text, undefined, { skippedRecords: 0, nulledValues: 0 }, false, true)
+      for await (const chunk of text.chunks) {
+        engine.write(chunk)
+        if (engine.layout) break
       }
-      if (!decoder.layout) return []
-      this.#layout = { layout: decoder.layout, version: source.version }
-      return decoder.layout.fields
+      if (!engine.layout) engine.end()
+      if (!engine.layout) return []
+      this.#remember(engine.layout)
+      return engine.layout.fields
     } finally {
-      await source.close()
+      await text.close()
     }
   }
 
-  /** The shared stats plus `skippedRecords` and `nulledValues`. */
-  override getStats(): CsvStats {
-    return { ...super.getStats(), ...this.#counters }
-  }
-
-  protected override get sourceName(): string {
-    return `CsvStreamingLoader(${this.path})`
-  }
-
-  /**
-   * Decoded batches are cached only when the whole file is expected to fit in the cache: a larger
-   * file would fill the cache during a pass only for the pass to drop it at the end (and evict
-   * other entries on the way), so such passes stream with memory bounded by the batch size.
-   */
+  /** Batches are cached per file version and options, when they are expected to fit in the cache. */
   protected override cacheKey(): string | undefined {
-    let version: FileVersion
-    try {
-      version = statSync(this.path)
-    } catch {
-      // the pass itself reports the missing file
-      return undefined
-    }
-    const expected = version.size * (this.path.endsWith('.gz') ? GZIP_DECODED_PER_BYTE : DECODED_PER_BYTE)
-    if (expected > (this.cache?.maxSizeBytes ?? 0)) return undefined
-    const { onSkip: _, ...options } = this.csvOptions
-    return `csv:${this.path}:${version.size}:${version.mtimeMs}:${this.options.batchSize}:${JSON.stringify(options)}`
+    const { onSkip: _, workers: __, ...options } = this.csvOptions
+    return this.textCacheKey('csv', DECODED_PER_BYTE, [this.options.batchSize, options])
   }
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {
-    const counters = this.#counters
-    const source = await openSource(this.path, { chunkSize: this.csvOptions.chunkSize, signal: ctx.signal })
-    let decoder: CsvDecoder | undefined
+    const text = await this.#open(ctx.signal, (n) => ctx.countBytes(n))
     try {
-      const current = this.#decoder(this.#known(source.version), counters, true)
-      decoder = current
-      let counted = 0
-      const ready = function* () {
-        for (const batch of current.takeBatches()) {
-          ctx.countBytes(source.bytesRead - counted)
-          counted = source.bytesRead
-          yield batch
-        }
-      }
-      for await (const chunk of source.chunks) {
-        current.write(chunk)
-        if (current.layout) this.#layout = { layout: current.layout, version: source.version }
-        yield* ready()
+      const engine = this.#engine(text, this.#known(), this.counters, true)
+      for await (const chunk of text.chunks) {
+        engine.write(chunk)
+        yield* engine.takeBatches()
         throwIfAborted(ctx.signal)
       }
-      await current.end()
-      if (current.layout) this.#layout = { layout: current.layout, version: source.version }
-      yield* ready()
+      engine.end()
+      if (engine.layout) this.#remember(engine.layout)
+      yield* engine.takeBatches()
     } finally {
-      decoder?.destroy()
-      await source.close()
+      await text.close()
     }
   }
 
-  #known(version: FileVersion): CsvLayout | undefined {
-    const known = this.#layout
-    if (!known) return undefined
-    return known.version.size === version.size && known.version.mtimeMs === version.mtimeMs
-      ? known.layout
-      : undefined
+  async #open(
+    signal: AbortSignal | undefined,
+    onBytes: ((n: number) => void) | undefined,
+  ): Promise<TextSource> {
+    return this.openText({
+      chunkBytes: this.csvOptions.chunkBytes,
+      compression: this.csvOptions.compression,
+      signal,
+      onBytes,
+    })
   }
 
-  #decoder(layout: CsvLayout | undefined, counters: CsvCounters, reportSkips: boolean): CsvDecoder {
-    return new CsvDecoder({
-      file: this.path,
+  #known(): CsvLayout | undefined {
+    const known = this.#layout
+    if (!known) return undefined
+    return sourceVersion(this.source)?.key === known.version ? known.layout : undefined
+  }
+
+  #remember(layout: CsvLayout): void {
+    const version = sourceVersion(this.source)
+    if (version) this.#layout = { layout, version: version.key }
+  }
+
+  #engine(
+    text: TextSource,
+    layout: CsvLayout | undefined,
+    counters: RecordCounters,
+    reportSkips: boolean,
+    schemaOnly = false,
+  ): CsvParser {
+    const decoder = new CsvDecoder({
+      at: text.location,
       options: this.csvOptions,
       batchSize: this.options.batchSize,
+      maxBatchBytes: MAX_BATCH_BYTES,
       layout,
       counters,
       onSkip: reportSkips ? this.csvOptions.onSkip : undefined,
+      schemaOnly,
     })
+    return this.csvOptions.engine === 'fast'
+      ? new FastCsvEngine(decoder, this.csvOptions)
+      : new CsvParseEngine(decoder, this.csvOptions)
   }
 }

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { AbortError } from '@sd/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadCsv } from './load-csv.js'
+import { loadCsv } from './load.js'
 import { CsvStreamingLoader } from './loader.js'
 import { openFds, tempDir } from './test-support/files.js'
 
@@ -23,7 +23,7 @@ describe.each([
   it('an early break closes the file', async () => {
     const fds = openFds()
     let seen = 0
-    for await (const batch of loadCsv(path, { batchSize: 100, chunkSize: 4096, cacheEnabled: false })) {
+    for await (const batch of loadCsv(path, { batchSize: 100, chunkBytes: 4096, cacheEnabled: false })) {
       expect(openFds()).toBeGreaterThan(fds)
       seen += batch.numRows
       if (seen >= 300) break
@@ -38,7 +38,7 @@ describe.each([
     const controller = new AbortController()
     const ds = loadCsv(path, {
       batchSize: 100,
-      chunkSize: 4096,
+      chunkBytes: 4096,
       signal: controller.signal,
       cacheEnabled: false,
     })
@@ -69,7 +69,7 @@ describe.each([
   it('getSchema reads a little and closes the file', async () => {
     const fds = openFds()
     const loader = new CsvStreamingLoader(path, { batchSize: 100 })
-    expect((await loader.getSchema()).map((f) => f.type)).toEqual(['int32', 'int32'])
+    expect((await loader.getSchema())?.map((f) => f.type)).toEqual(['int32', 'int32'])
     await settle()
     expect(openFds()).toBe(fds)
   })
@@ -77,7 +77,7 @@ describe.each([
 
 describe('bounded reading', () => {
   it('reads ahead only a few chunks of a file the consumer has not asked for', async () => {
-    const loader = new CsvStreamingLoader(plain, { batchSize: 100, chunkSize: 4096, cacheEnabled: false })
+    const loader = new CsvStreamingLoader(plain, { batchSize: 100, chunkBytes: 4096, cacheEnabled: false })
     const it = loader.iterBatches()[Symbol.asyncIterator]()
     await it.next()
     await settle()

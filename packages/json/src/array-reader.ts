@@ -1,20 +1,28 @@
-import { type ErrorLocation, FormatError, isSdError, NotFoundError } from '@sd/core'
+import {
+  type ErrorLocation,
+  FormatError,
+  firstInvalidUtf8,
+  incompleteUtf8Tail,
+  isSdError,
+  NotFoundError,
+  type RecordCounters,
+} from '@sd/core'
 import { getManyValues, isMany, type Many, none, stop } from 'stream-chain/defs.js'
 import pick from 'stream-json/core/filters/pick.js'
 import { jsonParser, type Token } from 'stream-json/core/parser.js'
 import streamArray from 'stream-json/core/streamers/stream-array.js'
-import type { ColumnBuilder, JsonCounters } from './column-builder.js'
+import type { ColumnBuilder } from './column-builder.js'
 import { describeValue } from './describe.js'
 import type { RecordReader } from './record-reader.js'
-import { firstInvalidUtf8, incompleteUtf8Tail } from './utf8.js'
 
 /** Options of an {@link ArrayReader}. */
 export interface ArrayReaderOptions {
-  file: string
+  /** `{ file }` or `{ url }` of the source, for error locations. */
+  at: ErrorLocation
   /** Dotted path of the array of records; the top-level value when undefined. */
   path: string | undefined
   onBadRecord: 'error' | 'skip'
-  counters: JsonCounters
+  counters: RecordCounters
 }
 
 type Flushable<I, O> = (input: I) => O
@@ -30,10 +38,10 @@ const BOM = [0xef, 0xbb, 0xbf]
  * and the byte where that piece starts. Reading stops as soon as the array at `path` ends.
  */
 export class ArrayReader implements RecordReader {
-  readonly #file: string
+  readonly #at: ErrorLocation
   readonly #path: string | undefined
   readonly #skip: boolean
-  readonly #counters: JsonCounters
+  readonly #counters: RecordCounters
   readonly #decoder = new TextDecoder('utf-8', { fatal: true })
   readonly #parser: Flushable<string | typeof none, unknown>
   readonly #pick: Flushable<Token | typeof none, unknown> | undefined
@@ -64,7 +72,7 @@ export class ArrayReader implements RecordReader {
   #done = false
 
   constructor(options: ArrayReaderOptions) {
-    this.#file = options.file
+    this.#at = options.at
     this.#path = options.path
     this.#skip = options.onBadRecord === 'skip'
     this.#counters = options.counters
@@ -151,7 +159,7 @@ export class ArrayReader implements RecordReader {
   }
 
   locate(line: number): ErrorLocation {
-    const location: ErrorLocation = { file: this.#file, line }
+    const location: ErrorLocation = { ...this.#at, line }
     if (line === this.#pieceLine) location.byte = this.#pieceByte()
     return location
   }
@@ -245,7 +253,7 @@ export class ArrayReader implements RecordReader {
         {
           code: 'JSON_TRUNCATED',
           cause: err,
-          location: { file: this.#file, line: this.#line, byte: this.#nextByte },
+          location: { ...this.#at, line: this.#line, byte: this.#nextByte },
         },
       )
     }
@@ -254,7 +262,7 @@ export class ArrayReader implements RecordReader {
       const where = this.#path === undefined ? 'in the document' : `at path "${this.#path}"`
       throw new NotFoundError(`Expected an array of records ${where}, found no value there`, {
         code: 'JSON_PATH_NOT_FOUND',
-        location: { file: this.#file },
+        location: { ...this.#at },
       })
     }
   }
@@ -276,15 +284,15 @@ export class ArrayReader implements RecordReader {
     return new FormatError(`Expected a valid JSON document, got a syntax error: ${detail}`, {
       code: 'JSON_MALFORMED',
       cause: err,
-      location: { file: this.#file, line: this.#pieceLine, byte: this.#pieceByte() },
+      location: { ...this.#at, line: this.#pieceLine, byte: this.#pieceByte() },
     })
   }
 
   #invalidUtf8(byte: number, cause: unknown): FormatError {
     return new FormatError('Expected UTF-8 text, got a byte sequence that is not UTF-8', {
-      code: 'JSON_INVALID_UTF8',
+      code: 'INVALID_UTF8',
       cause,
-      location: { file: this.#file, byte },
+      location: { ...this.#at, byte },
     })
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { JsonStreamingLoader } from './json-loader.js'
-import { loadJson } from './load-json.js'
+import { loadJson } from './load.js'
+import { JsonStreamingLoader } from './loader.js'
 import { batchesOf, fixtures, rejection } from './test-support/fixtures.js'
 
 const files = fixtures()
@@ -30,9 +30,9 @@ describe('loadJson on array documents', () => {
     const some = records.slice(0, 40)
     const pretty = files.write('pretty.json', `\uFEFF  ${JSON.stringify(some, null, 2)}\n`)
     const compact = files.write('compact.json', JSON.stringify(some))
-    for (const readBufferBytes of [1, 3, 100, 1 << 20]) {
-      expect(await loadJson(pretty, { readBufferBytes }).toArray()).toEqual(some)
-      expect(await loadJson(compact, { readBufferBytes }).toArray()).toEqual(some)
+    for (const chunkBytes of [1, 3, 100, 1 << 20]) {
+      expect(await loadJson(pretty, { chunkBytes }).toArray()).toEqual(some)
+      expect(await loadJson(compact, { chunkBytes }).toArray()).toEqual(some)
     }
   })
 

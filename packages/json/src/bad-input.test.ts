@@ -1,7 +1,7 @@
 import { FormatError, NotFoundError, SdError, ValidationError } from '@sd/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { JsonStreamingLoader } from './json-loader.js'
-import { loadJson } from './load-json.js'
+import { loadJson } from './load.js'
+import { JsonStreamingLoader } from './loader.js'
 import { batchesOf, fixtures, rejection } from './test-support/fixtures.js'
 
 const files = fixtures()
@@ -78,9 +78,9 @@ describe('bad NDJSON input', () => {
       Buffer.from(`"}\n${good(3)}\n`),
     ])
     const file = files.write('latin.ndjson', bytes)
-    for (const readBufferBytes of [1, 7, 1 << 20]) {
-      const err = await rejection(loadJson(file, { readBufferBytes }).toArray())
-      expect(err.code).toBe('JSON_INVALID_UTF8')
+    for (const chunkBytes of [1, 7, 1 << 20]) {
+      const err = await rejection(loadJson(file, { chunkBytes }).toArray())
+      expect(err.code).toBe('INVALID_UTF8')
       expect(err.location).toMatchObject({ file, line: 2, byte: Buffer.byteLength(head) })
     }
     const loader = new JsonStreamingLoader(file, { onBadRecord: 'skip' })
@@ -111,12 +111,12 @@ describe('bad NDJSON input', () => {
   it('bounds a line without newline by maxRecordBytes, as an error or a skipped record', async () => {
     const long = `{"id": 0, "name": "${'x'.repeat(5000)}"}`
     const file = files.write('long.ndjson', `${good(1)}\n${long}\n${good(2)}`)
-    const err = await rejection(loadJson(file, { maxRecordBytes: 1000, readBufferBytes: 256 }).toArray())
-    expect(err.code).toBe('JSON_RECORD_TOO_LARGE')
+    const err = await rejection(loadJson(file, { maxRecordBytes: 1000, chunkBytes: 256 }).toArray())
+    expect(err.code).toBe('RECORD_TOO_LARGE')
     expect(err.location).toMatchObject({ line: 2, byte: good(1).length + 1 })
     const loader = new JsonStreamingLoader(file, {
       maxRecordBytes: 1000,
-      readBufferBytes: 256,
+      chunkBytes: 256,
       onBadRecord: 'skip',
     })
     expect((await loader.toDataset().toArray()).map((r) => r.id)).toEqual([1, 2])
@@ -148,8 +148,8 @@ describe('bad array documents', () => {
   it('names the line of a syntax error and a byte on it before the error', async () => {
     const text = '\uFEFF[\n  {"é": 1},\n  {"id": 2,, "x": 1},\n  {"id": 3}\n]\n'
     const file = files.write('syntax.json', text)
-    for (const readBufferBytes of [1, 1 << 20]) {
-      const err = await rejection(loadJson(file, { readBufferBytes }).toArray())
+    for (const chunkBytes of [1, 1 << 20]) {
+      const err = await rejection(loadJson(file, { chunkBytes }).toArray())
       expect(err.code).toBe('JSON_MALFORMED')
       // the start of the line, or of the part of it in the chunk that failed: never past the error
       expect(err.location).toMatchObject({ line: 3 })
@@ -169,15 +169,15 @@ describe('bad array documents', () => {
     const head = '[{"name": "ok \u00e9\u20ac"}, {"name": "'
     const bytes = Buffer.concat([Buffer.from(head), Buffer.from([0xe2, 0x82]), Buffer.from('"}]')])
     const file = files.write('bad-utf8.json', bytes)
-    for (const readBufferBytes of [1, 2, 5, 1 << 20]) {
-      const err = await rejection(loadJson(file, { readBufferBytes }).toArray())
-      expect(err.code).toBe('JSON_INVALID_UTF8')
+    for (const chunkBytes of [1, 2, 5, 1 << 20]) {
+      const err = await rejection(loadJson(file, { chunkBytes }).toArray())
+      expect(err.code).toBe('INVALID_UTF8')
       expect(err.location).toMatchObject({ byte: Buffer.byteLength(head) })
     }
     // a cut-off character at the very end of the file
     const cut = files.write('cut.json', Buffer.concat([Buffer.from('[{"a": "x'), Buffer.from([0xf0, 0x9f])]))
     const end = await rejection(loadJson(cut).toArray())
-    expect(end.code).toBe('JSON_INVALID_UTF8')
+    expect(end.code).toBe('INVALID_UTF8')
     expect(end.location).toMatchObject({ byte: 9 })
   })
 })
@@ -188,10 +188,10 @@ describe('bad options', () => {
     const bad = [
       { format: 'csv' },
       { onBadRecord: 'ignore' },
-      { onTypeMismatch: 'drop' },
+      { onBadValue: 'drop' },
       { path: '' },
       { columns: ['a', 'a'] },
-      { columnTypes: { a: 'int64' } },
+      { columnTypes: { a: 'date' as never } },
       { columns: ['a'], columnTypes: { b: 'int32' } },
       { maxRecordBytes: 0 },
       { format: 'ndjson', path: 'data' },

@@ -4,27 +4,22 @@ import {
   type Field,
   FormatError,
   RecordBatch,
+  type RecordCounters,
+  type SdError,
 } from '@sd/core'
 import { describeValue } from './describe.js'
 import { type Extractor, type MissFn, makeExtractor } from './extractor.js'
 import { type ColumnPlan, fitsType, inferColumns, ownValue, planField } from './infer-schema.js'
 import type { JsonColumnType } from './options.js'
 
-/** Counts a loader keeps across its passes. */
-export interface JsonCounters {
-  /** Records dropped by `onBadRecord: 'skip'`. */
-  skippedRecords: number
-  /** Values stored as null by `onTypeMismatch: 'null'`. */
-  typeMismatches: number
-}
-
 /** Options of a {@link ColumnBuilder}. */
 export interface ColumnBuilderOptions {
   batchSize: number
   columns: string[] | undefined
   columnTypes: Record<string, JsonColumnType>
-  onTypeMismatch: 'error' | 'null'
-  counters: JsonCounters
+  onBadValue: 'error' | 'null' | 'skip'
+  onSkip: ((error: SdError) => void) | undefined
+  counters: RecordCounters
   /** Where a record that started on `line` sits (file, line, byte), for error messages. */
   locate: (line: number) => ErrorLocation
 }
@@ -34,7 +29,7 @@ export interface ColumnBuilderOptions {
  * held until the batch is full, the columns and their types are inferred from them, and from then
  * on every record is copied straight into typed arrays (non-null `int32`, `float64`, `bool`) or
  * plain arrays. Types never change after the first batch: a value that does not fit its column is
- * an error or a counted null (`onTypeMismatch`), and keys first seen later are not read.
+ * an error, a counted null or a skipped record (`onBadValue`), and keys first seen later are not read.
  */
 export class ColumnBuilder {
   readonly #options: ColumnBuilderOptions
@@ -48,6 +43,8 @@ export class ColumnBuilder {
   #nullSeen = new Uint8Array(0)
   #count = 0
   #line = 0
+  /** The record being added holds a value that does not fit (`onBadValue: 'skip'`). */
+  #dropRow: SdError | undefined
   readonly #miss: MissFn = (k, v, i) => this.#onMiss(k, v, i)
 
   constructor(options: ColumnBuilderOptions) {
@@ -62,7 +59,18 @@ export class ColumnBuilder {
     if (this.#count === 0) this.#allocate()
     this.#line = line
     extract(record, this.#count, this.#cols, this.#miss)
+    if (this.#dropRow !== undefined) {
+      // the row's slots are written again by the next record
+      this.#skip(this.#dropRow)
+      this.#dropRow = undefined
+      return false
+    }
     return ++this.#count === this.#batchSize
+  }
+
+  #skip(error: SdError): void {
+    this.#options.counters.skippedRecords++
+    this.#options.onSkip?.(error)
   }
 
   /** The rows added since the last call as a batch, or undefined when there are none. */
@@ -98,13 +106,16 @@ export class ColumnBuilder {
 
   #addPending(record: Record<string, unknown>, line: number): boolean {
     const pending = this.#pending as Record<string, unknown>[]
-    if (this.#options.onTypeMismatch === 'error') {
+    if (this.#options.onBadValue !== 'null') {
       // a type given by columnTypes is checked now, while the record's location is known
       for (const name in this.#options.columnTypes) {
         const type = this.#options.columnTypes[name] as JsonColumnType
         const value = ownValue(record, name)
         if (value !== null && value !== undefined && !fitsType(type, value)) {
-          throw this.#mismatch(name, type, value, line, 'set by columnTypes')
+          const error = this.#mismatch(name, type, value, line, 'set by columnTypes')
+          if (this.#options.onBadValue === 'error') throw error
+          this.#skip(error)
+          return false
         }
       }
     }
@@ -149,12 +160,15 @@ export class ColumnBuilder {
   #onMiss(k: number, value: unknown, row: number): void {
     const plan = this.#plans[k] as ColumnPlan
     if (value !== null && value !== undefined) {
-      if (this.#options.onTypeMismatch === 'error') {
-        const how =
-          plan.name in this.#options.columnTypes ? 'set by columnTypes' : 'inferred from the first batch'
-        throw this.#mismatch(plan.name, plan.type, value, this.#line, how)
-      }
-      this.#options.counters.typeMismatches++
+      const policy = this.#options.onBadValue
+      if (policy !== 'null') {
+        const how = Object.hasOwn(this.#options.columnTypes, plan.name)
+          ? 'set by columnTypes'
+          : 'inferred from the first batch'
+        const error = this.#mismatch(plan.name, plan.type, value, this.#line, how)
+        if (policy === 'error') throw error
+        this.#dropRow ??= error
+      } else this.#options.counters.nulledValues++
     }
     if (this.#nullSeen[k] === 0) {
       this.#nullSeen[k] = 1
@@ -174,8 +188,8 @@ export class ColumnBuilder {
     const fit = type === 'int32' && typeof value === 'number' ? 'float64' : 'json'
     const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)
     return new FormatError(
-      `Expected ${type} in column "${name}" (its type was ${how}), got ${describeValue(value)}. Pass onTypeMismatch: 'null' to store null instead, or columnTypes: { ${key}: '${fit}' } to read it as ${fit}`,
-      { code: 'JSON_TYPE_MISMATCH', location: { ...this.#options.locate(line), column: name } },
+      `Expected ${type} in column "${name}" (its type was ${how}), got ${describeValue(value)}. Pass onBadValue: 'null' to store null instead, or columnTypes: { ${key}: '${fit}' } to read it as ${fit}`,
+      { code: 'TYPE_MISMATCH', location: { ...this.#options.locate(line), column: name } },
     )
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadJson } from './load-json.js'
+import { loadJson } from './load.js'
 import { duckdb, fixtures } from './test-support/fixtures.js'
 
 const files = fixtures()

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadJson } from './load-json.js'
+import { loadJson } from './load.js'
 import { fixtures, rejection } from './test-support/fixtures.js'
 
 const files = fixtures()
@@ -16,7 +16,7 @@ describe('gzip input', () => {
     const nd = files.write('a.ndjson.gz', gzipSync(ndjson))
     const doc = files.write('a.json.gz', gzipSync(JSON.stringify({ data: records })))
     for (const file of [jsonl, nd]) {
-      const ds = loadJson(file, { batchSize: 500, readBufferBytes: 1000 })
+      const ds = loadJson(file, { batchSize: 500, chunkBytes: 1000 })
       expect(await ds.toArray()).toEqual(records)
       expect(ds.getStats().throughput?.totalBytes).toBe(statSync(file).size)
     }
@@ -44,7 +44,7 @@ describe('gzip input', () => {
     // read as text, compressed bytes are not UTF-8
     expect(await rejection(loadJson(file, { compression: 'none' }).toArray())).toMatchObject({
       name: 'FormatError',
-      code: 'JSON_INVALID_UTF8',
+      code: 'INVALID_UTF8',
     })
   })
 
@@ -53,11 +53,11 @@ describe('gzip input', () => {
     const truncated = files.write('truncated.ndjson.gz', packed.subarray(0, packed.length - 100))
     const err = await rejection(loadJson(truncated).toArray())
     expect(err.name).toBe('FormatError')
-    expect(err.code).toBe('JSON_GZIP_CORRUPT')
+    expect(err.code).toBe('GZIP_CORRUPT')
     const corrupt = Buffer.from(packed)
     corrupt.fill(0x55, 40, 80)
     expect((await rejection(loadJson(files.write('corrupt.ndjson.gz', corrupt)).toArray())).code).toBe(
-      'JSON_GZIP_CORRUPT',
+      'GZIP_CORRUPT',
     )
   })
 })

@@ -12,12 +12,13 @@
  * ```
  */
 
-export { type JsonDatasetStats, JsonStreamingLoader } from './json-loader.js'
-export { loadJson } from './load-json.js'
+export type { JsonErrorCode } from './errors.js'
+export { type JsonDataset, loadJson } from './load.js'
+export { type JsonStats, JsonStreamingLoader } from './loader.js'
 export {
   type JsonColumnType,
   type JsonFormat,
-  type JsonLoadOptions,
+  type JsonOptions,
   type ResolvedJsonOptions,
   resolveJsonOptions,
 } from './options.js'

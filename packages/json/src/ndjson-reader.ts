@@ -1,16 +1,16 @@
 import { isUtf8 } from 'node:buffer'
-import { type ErrorLocation, FormatError } from '@sd/core'
-import type { ColumnBuilder, JsonCounters } from './column-builder.js'
+import { type ErrorLocation, FormatError, firstInvalidUtf8, type RecordCounters } from '@sd/core'
+import type { ColumnBuilder } from './column-builder.js'
 import { describeValue, snippet } from './describe.js'
 import type { RecordReader } from './record-reader.js'
-import { firstInvalidUtf8 } from './utf8.js'
 
 /** Options of an {@link NdjsonReader}. */
 export interface NdjsonReaderOptions {
-  file: string
+  /** `{ file }` or `{ url }` of the source, for error locations. */
+  at: ErrorLocation
   onBadRecord: 'error' | 'skip'
   maxRecordBytes: number
-  counters: JsonCounters
+  counters: RecordCounters
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -59,10 +59,10 @@ export function parseLines(text: string): unknown[] | undefined {
  * skipped; a `\r` before the newline is dropped.
  */
 export class NdjsonReader implements RecordReader {
-  readonly #file: string
+  readonly #at: ErrorLocation
   readonly #skip: boolean
   readonly #maxRecordBytes: number
-  readonly #counters: JsonCounters
+  readonly #counters: RecordCounters
   readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
   /** Decoded lines of the current region, each ending with `\n`. */
   #text = ''
@@ -89,7 +89,7 @@ export class NdjsonReader implements RecordReader {
   readonly done = false
 
   constructor(options: NdjsonReaderOptions) {
-    this.#file = options.file
+    this.#at = options.at
     this.#skip = options.onBadRecord === 'skip'
     this.#maxRecordBytes = options.maxRecordBytes
     this.#counters = options.counters
@@ -195,7 +195,7 @@ export class NdjsonReader implements RecordReader {
   }
 
   locate(line: number): ErrorLocation {
-    const location: ErrorLocation = { file: this.#file, line }
+    const location: ErrorLocation = { ...this.#at, line }
     const byte = this.#byteOfLine(line)
     if (byte !== undefined) location.byte = byte
     return location
@@ -275,8 +275,8 @@ export class NdjsonReader implements RecordReader {
     }
     if (invalidByte !== undefined) {
       throw new FormatError('Expected UTF-8 text, got a byte sequence that is not UTF-8', {
-        code: 'JSON_INVALID_UTF8',
-        location: { file: this.#file, line, byte: invalidByte },
+        code: 'INVALID_UTF8',
+        location: { ...this.#at, line, byte: invalidByte },
       })
     }
     const location = this.locate(line)
@@ -309,7 +309,7 @@ export class NdjsonReader implements RecordReader {
     if (!this.#skip) {
       throw new FormatError(
         `Expected lines of at most maxRecordBytes (${this.#maxRecordBytes}) bytes, got a longer one (is this really NDJSON?)`,
-        { code: 'JSON_RECORD_TOO_LARGE', location: { file: this.#file, line: this.#line, byte } },
+        { code: 'RECORD_TOO_LARGE', location: { ...this.#at, line: this.#line, byte } },
       )
     }
     this.#counters.skippedRecords++

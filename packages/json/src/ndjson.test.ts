@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { JsonStreamingLoader } from './json-loader.js'
-import { loadJson } from './load-json.js'
+import { loadJson } from './load.js'
+import { JsonStreamingLoader } from './loader.js'
 import { batchesOf, fixtures, rejection } from './test-support/fixtures.js'
 
 const files = fixtures()
@@ -44,9 +44,9 @@ describe('loadJson on NDJSON', () => {
       .map((r, i) => (i % 7 === 3 ? `\r\n  \r\n${JSON.stringify(r)}` : JSON.stringify(r)))
       .join('\r\n')
     const file = files.write('crlf.ndjson', `\uFEFF${body}`)
-    for (const readBufferBytes of [1, 2, 3, 5, 64, 4096, 1 << 20]) {
-      const got = await loadJson(file, { batchSize: 64, readBufferBytes }).toArray()
-      expect(got, `readBufferBytes ${readBufferBytes}`).toEqual(rows)
+    for (const chunkBytes of [1, 2, 3, 5, 64, 4096, 1 << 20]) {
+      const got = await loadJson(file, { batchSize: 64, chunkBytes }).toArray()
+      expect(got, `chunkBytes ${chunkBytes}`).toEqual(rows)
     }
   })
 
@@ -99,7 +99,7 @@ describe('loadJson on NDJSON', () => {
     const lines = [...Array.from({ length: 10 }, (_, i) => `{"id":${i},"v":${i}}`), '{"id":10,"v":2.5}']
     const file = files.write('misfit.ndjson', `${lines.join('\n')}\n`)
     const err = await rejection(loadJson(file, { batchSize: 5 }).toArray())
-    expect(err.code).toBe('JSON_TYPE_MISMATCH')
+    expect(err.code).toBe('TYPE_MISMATCH')
     expect(err.location).toMatchObject({
       file,
       line: 11,
@@ -109,7 +109,7 @@ describe('loadJson on NDJSON', () => {
     expect(err.message).toContain('got a number (2.5)')
   })
 
-  it("stores a misfit as null and counts it with onTypeMismatch: 'null'; nulls in a typed column make a plain batch", async () => {
+  it("stores a misfit as null and counts it with onBadValue: 'null'; nulls in a typed column make a plain batch", async () => {
     const lines = [
       ...Array.from({ length: 4 }, (_, i) => `{"id":${i},"flag":true}`),
       '{"id":"four","flag":false}',
@@ -118,7 +118,7 @@ describe('loadJson on NDJSON', () => {
       '{"id":7,"flag":false}',
     ]
     const file = files.write('nullable.ndjson', `${lines.join('\n')}\n`)
-    const loader = new JsonStreamingLoader(file, { batchSize: 4, onTypeMismatch: 'null' })
+    const loader = new JsonStreamingLoader(file, { batchSize: 4, onBadValue: 'null' })
     const batches = await batchesOf(loader.toDataset())
     expect(batches[0]?.column('id')).toBeInstanceOf(Int32Array)
     expect(batches[1]?.schema).toEqual([
@@ -131,8 +131,8 @@ describe('loadJson on NDJSON', () => {
       { id: 6, flag: null },
       { id: 7, flag: false },
     ])
-    expect(loader.typeMismatches).toBe(1)
-    expect(loader.getStats().typeMismatches).toBe(1)
+    expect(loader.nulledValues).toBe(1)
+    expect(loader.getStats().nulledValues).toBe(1)
   })
 
   it('lets columnTypes fix a type, checked from the first record on', async () => {
@@ -140,12 +140,12 @@ describe('loadJson on NDJSON', () => {
     const batch = await loadJson(file, {
       batchSize: 2,
       columnTypes: { v: 'float64' },
-      onTypeMismatch: 'null',
+      onBadValue: 'null',
     }).collect()
     expect(batch.schema).toEqual([{ name: 'v', type: 'float64', nullable: true }])
     expect(batch.rows().map((r) => r.v)).toEqual([1, 2, 2.5, null])
     const err = await rejection(loadJson(file, { columnTypes: { v: 'string' } }).toArray())
-    expect(err.code).toBe('JSON_TYPE_MISMATCH')
+    expect(err.code).toBe('TYPE_MISMATCH')
     expect(err.location).toMatchObject({ line: 1, byte: 0, column: 'v' })
   })
 

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { AbortError } from '@sd/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadJson } from './load-json.js'
+import { loadJson } from './load.js'
 import { fixtures, openFds, rejection } from './test-support/fixtures.js'
 
 const files = fixtures()
@@ -16,7 +16,7 @@ const sources = {
 }
 const optionsFor = (name: string) => ({
   batchSize: 1000,
-  readBufferBytes: 4096,
+  chunkBytes: 4096,
   cacheEnabled: false,
   ...(name === 'array' ? { path: 'data' } : {}),
 })
@@ -60,7 +60,7 @@ describe('file handles', () => {
       `${ndjson.slice(0, 50_000)}\n{oops}\n${ndjson.slice(50_000)}`,
     )
     const before = openFds()
-    const err = await rejection(loadJson(file, { batchSize: 100, readBufferBytes: 4096 }).toArray())
+    const err = await rejection(loadJson(file, { batchSize: 100, chunkBytes: 4096 }).toArray())
     expect(err.code).toBe('JSON_MALFORMED')
     expect(openFds()).toBe(before)
   })

@@ -175,7 +175,9 @@ function committedHeader(file: SharedFd): { matrix: NpyMatrix; size: number } {
       }
       last = { matrix, size }
     } catch (err) {
-      if (!(err instanceof FormatError)) throw err
+      // a header rewritten while it was read may look malformed or unsupported: decide after the
+      // second reading; anything else (the operating system refusing) is final
+      if (!(err instanceof FormatError || err instanceof UnsupportedError)) throw err
       error = err
     }
     const second = readHeaderBytes(file, first.length)

@@ -1,4 +1,4 @@
-import { fdatasyncSync, fstatSync, fsyncSync, ftruncateSync } from 'node:fs'
+import { fsyncSync } from 'node:fs'
 import {
   assertBatchSize,
   type CacheStats,
@@ -10,13 +10,14 @@ import {
   ValidationError,
   type VectorSource,
 } from '@sd/core'
+import { appendRows } from './append.js'
 import { type BatchPlan, batchesAsync, batchesSync, type VectorBatches } from './batches.js'
+import { badIndex, closedError, rowRange, unaligned } from './checks.js'
 import { toFlatVectors } from './coerce.js'
-import { bytesOf, type SharedFd } from './file-io.js'
+import type { SharedFd } from './file-io.js'
 import { VectorLoader, type VectorRow } from './loader.js'
 import { MmapRows } from './mmap-rows.js'
 import { mmapUnavailableReason, nativeMmap } from './native.js'
-import { formatNpyHeader } from './npy-header.js'
 import { openVectorFile } from './open-file.js'
 import {
   type IterVectorsOptions,
@@ -170,25 +171,7 @@ export class MemoryMappedVectors implements VectorSource {
    */
   readRows(start: number, end: number, out: Float32Array): number {
     if (this.#closed) throw this.#closedError('readRows')
-    if (!(Number.isInteger(start) && start >= 0 && start <= this.#length)) {
-      throw new ValidationError(`Expected a start row from 0 to ${this.#length}, got ${start}`, {
-        code: Number.isInteger(start) ? 'INDEX_OUT_OF_RANGE' : 'INVALID_INDEX',
-        location: { file: this.path },
-      })
-    }
-    if (!(Number.isInteger(end) && end >= start)) {
-      throw new ValidationError(`Expected an integer end row >= start (${start}), got ${end}`, {
-        code: 'INVALID_INDEX',
-        location: { file: this.path },
-      })
-    }
-    const count = Math.min(end, this.#length) - start
-    if (!(out instanceof Float32Array) || out.length < count * this.dimension) {
-      throw new ValidationError(
-        `Expected a Float32Array with room for ${count} vectors (${count * this.dimension} values), got ${out instanceof Float32Array ? `length ${out.length}` : typeof out}`,
-        { code: 'INVALID_OUTPUT', location: { file: this.path } },
-      )
-    }
+    const count = rowRange(this.path, start, end, out, this.#length, this.dimension)
     if (count > 0) this.#rows.readRowsInto(start, count, out)
     return count
   }
@@ -215,39 +198,18 @@ export class MemoryMappedVectors implements VectorSource {
     if (count === 0) return this.#length
     const oldLength = this.#length
     const newLength = oldLength + count
-    let header: Uint8Array | undefined
-    if (this.format === 'npy') {
-      header = formatNpyHeader(newLength, this.dimension, this.dataOffset, this.#npyVersion)
-      if (header === undefined) {
-        throw new UnsupportedError(
-          `The .npy header (${this.dataOffset} bytes) has no room for shape (${newLength}, ${this.dimension}); rewrite the file with createMemoryMappedVectors`,
-          { code: 'NPY_HEADER_FULL', location: { file: this.path, byte: 0 } },
-        )
-      }
-    }
-    const at = this.dataOffset + oldLength * this.#rowBytes
-    let sizeBefore: number
-    try {
-      sizeBefore = fstatSync(this.#file.fd).size
-    } catch (err) {
-      throw fileSystemError(err, this.path, 'append to')
-    }
-    try {
-      this.#file.writeSync(bytesOf(data), at)
-      if (this.#syncAppends) fdatasyncSync(this.#file.fd)
-      if (header) this.#file.writeSync(header, 0)
-    } catch (err) {
-      // drop what this append added past the old end of the file, so a raw file keeps its old
-      // length (a .npy file's count was not published); never cut below the size it had
-      try {
-        if (fstatSync(this.#file.fd).size > Math.max(sizeBefore, at)) {
-          ftruncateSync(this.#file.fd, Math.max(sizeBefore, at))
-        }
-      } catch {
-        // the write error below says what went wrong first
-      }
-      throw fileSystemError(err, this.path, 'append to')
-    }
+    appendRows(
+      {
+        file: this.#file,
+        format: this.format,
+        dimension: this.dimension,
+        dataOffset: this.dataOffset,
+        length: oldLength,
+        npyVersion: this.#npyVersion,
+        sync: this.#syncAppends,
+      },
+      data,
+    )
     this.#length = newLength
     this.#rows.invalidate(oldLength)
     return newLength
@@ -336,30 +298,10 @@ export class MemoryMappedVectors implements VectorSource {
   }
 
   #badIndex(i: number): ValidationError {
-    const n = this.#length
-    if (!Number.isInteger(i)) {
-      return new ValidationError(`Expected an integer vector index, got ${i}`, {
-        code: 'INVALID_INDEX',
-        location: { file: this.path },
-      })
-    }
-    return new ValidationError(
-      `Index ${i} is out of range for ${n} vectors (expected ${n === 0 ? 'none: the file is empty' : `${-n} <= i < ${n}`})`,
-      { code: 'INDEX_OUT_OF_RANGE', location: { file: this.path, index: i } },
-    )
+    return badIndex(this.path, i, this.#length)
   }
 
   #closedError(operation: string): StateError {
-    return new StateError(`Cannot ${operation}: the vector file was closed`, {
-      code: 'CLOSED',
-      location: { file: this.path },
-    })
+    return closedError(this.path, operation)
   }
-}
-
-function unaligned(path: string, offset: number): ValidationError {
-  return new ValidationError(
-    `backend 'mmap' hands out Float32Array views, which need the data to start at a multiple of 4 bytes; it starts at byte ${offset}: use backend 'pread'`,
-    { code: 'MMAP_UNALIGNED', location: { file: path, byte: offset } },
-  )
 }

@@ -2,6 +2,7 @@ import {
   BatchAccumulator,
   type ColumnData,
   type DatasetStats,
+  type DataUnit,
   type Field,
   FormatError,
   type ReadContext,
@@ -105,6 +106,8 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
   #opened: Opened | undefined
   #opening: Promise<Opened> | undefined
+  /** Row groups by unit id, from the last `listUnits`. */
+  #units: Map<string, { index: number; task: GroupTask }> | undefined
 
   constructor(source: ParquetSource, options: ParquetLoaderOptions = {}) {
     super(options)
@@ -254,6 +257,72 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
 
   /**
+   * The row groups of every file, in read order, as the units a sharded dataset splits (row groups
+   * that `rowGroups` leaves out or the statistics rule out under `filters` are not units). Rows come
+   * from the footers (unknown under `filters`, which keep only some rows). Unit ids name files
+   * relative to the directory or prefix, so a checkpoint taken over local files resumes over the
+   * same files in S3.
+   */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    const o = (await this.open(signal)).#opened as Opened
+    const units: DataUnit[] = []
+    const found = new Map<string, { index: number; task: GroupTask }>()
+    for (const [index, part] of o.parts.entries()) {
+      const name = o.isDirectory
+        ? part.entry.name.slice(o.label.length).replace(/^[/\\]+/, '')
+        : (part.entry.name.split(/[/\\]/).at(-1) ?? part.entry.name)
+      for (const task of this.#tasks(o, part, index)) {
+        const id = `${name}#${task.rowGroup}`
+        found.set(id, { index, task })
+        units.push({ id, rows: this.#parquet.filters ? undefined : task.rows, bytes: taskBytes(task) })
+      }
+    }
+    this.#units = found
+    return units
+  }
+
+  /** The rows of one row group from row `offset` on (after `filters`). */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch<R>> {
+    const o = (await this.open(ctx.signal)).#opened as Opened
+    if (!this.#units?.has(unit.id)) await this.listUnits(ctx.signal)
+    const found = this.#units?.get(unit.id)
+    if (found === undefined) {
+      throw new ValidationError(`Expected row group "${unit.id}" in ${o.label}; it has none of that name`, {
+        code: 'STATE_MISMATCH',
+      })
+    }
+    const part = o.parts[found.index] as ParquetPart
+    const count = (bytes: number) => {
+      this.#scan.bytesRead += bytes
+      ctx.countBytes(bytes)
+    }
+    const objects = this.#parquet.rowFormat === 'object'
+    const file = await reopenPart(part, this.#readerOptions(), ctx.signal)
+    try {
+      const source = byteSource(file, ctx.signal, count)
+      const group = new GroupReader(source, found.task, part.entry.remote ? REMOTE : LOCAL)
+      try {
+        let skip = offset
+        const acc = new BatchAccumulator<R>(ctx.batchSize)
+        for await (const piece of this.#pieces(o, found.index, group, acc, ctx)) {
+          if (skip >= piece.numRows) {
+            skip -= piece.numRows
+            continue
+          }
+          const batch = skip > 0 ? piece.slice(skip) : piece
+          skip = 0
+          yield objects ? RecordBatch.fromRows<R>(batch.rows(), batch.schema) : batch
+        }
+        this.#scan.rowGroupsRead++
+      } finally {
+        group.release()
+      }
+    } finally {
+      await file.close()
+    }
+  }
+
+  /**
    * The row groups of one file in order, each one's reads started while earlier ones decode:
    * `prefetchBatches - 1` groups ahead, within `prefetchBytes` (64 MiB by default).
    */
@@ -374,7 +443,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
 
   #readerOptions(): ReaderOptions {
-    return { cache: this.cache, http: this.#parquet.http, int64: this.#parquet.int64 }
+    return { cache: this.cache, http: this.#parquet.http, int64: this.#parquet.int64, s3: this.#parquet.s3 }
   }
 
   #require(what: string): Opened {
@@ -390,7 +459,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   }
 
   async #open(signal: AbortSignal | undefined): Promise<Opened> {
-    const resolved = await resolveSource(this.source, signal)
+    const resolved = await resolveSource(this.source, signal, this.#parquet)
     const count = (bytes: number) => {
       this.#scan.bytesRead += bytes
     }

@@ -1,4 +1,4 @@
-import type { Field, HttpOptions, LoaderOptions, RangeReader } from '@sd/core'
+import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
 import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
 /** A value a filter compares with. */
@@ -66,6 +66,11 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
    */
   rowGroups?: readonly number[]
+  /**
+   * Credentials, region and endpoint for `s3://` sources (objects, or prefixes ending in `/`);
+   * each defaults to its AWS environment variable.
+   */
+  s3?: S3Options
 }
 
 /** One row group of a file: its rows and the bytes its column chunks span. */
@@ -140,6 +145,8 @@ export interface ResolvedParquetOptions {
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
   http: HttpOptions
+  /** How `s3://` sources are reached. */
+  s3: S3Options | undefined
 }
 
 /** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
@@ -205,6 +212,7 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     int64,
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
+    s3: options.s3,
   }
 }
 

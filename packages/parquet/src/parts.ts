@@ -3,8 +3,9 @@ import {
   FileRangeReader,
   FormatError,
   type HttpOptions,
-  HttpRangeReader,
+  openRange,
   type RangeReader,
+  type S3Options,
   SdError,
   type StreamingCache,
   UnsupportedError,
@@ -44,6 +45,8 @@ export interface ReaderOptions {
   http: HttpOptions
   /** How INT64 columns come out. */
   int64: 'bigint' | 'number'
+  /** Credentials, region and endpoint of `s3://` sources (default: the AWS environment variables). */
+  s3?: S3Options | undefined
 }
 
 /** Where a part's errors point: `file` or `url`. */
@@ -64,8 +67,9 @@ export function openReader(
   const given = entry.reader
   if (given) return Promise.resolve(borrowed(given))
   if (!entry.remote) return FileRangeReader.open(entry.name, signal)
-  return HttpRangeReader.open(entry.name, {
+  return openRange(entry.name, {
     ...options.http,
+    s3: options.s3,
     cache: options.cache,
     signal,
     ...(known ? { known } : {}),

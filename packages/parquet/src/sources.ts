@@ -2,9 +2,14 @@ import { readdir, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import {
   fileSystemError,
+  type HttpOptions,
   isHttpUrl,
+  isRemoteSource,
+  isS3Url,
+  listS3,
   NotFoundError,
   type RangeReader,
+  type S3Options,
   throwIfAborted,
   ValidationError,
 } from '@sd/core'
@@ -99,7 +104,11 @@ export function checkSource(source: ParquetSource): void {
  * Hive leave `_SUCCESS` and `.crc` files there), a range reader is one file, an array is each of
  * its items in order.
  */
-export async function resolveSource(source: ParquetSource, signal?: AbortSignal): Promise<ResolvedSource> {
+export async function resolveSource(
+  source: ParquetSource,
+  signal?: AbortSignal,
+  remote: { http?: HttpOptions; s3?: S3Options | undefined } = {},
+): Promise<ResolvedSource> {
   checkSource(source)
   const label = sourceLabel(source)
   const list = items(source)
@@ -108,11 +117,27 @@ export async function resolveSource(source: ParquetSource, signal?: AbortSignal)
   for (const given of list) {
     throwIfAborted(signal)
     if (isRangeReader(given)) {
-      entries.push({ name: given.name, remote: isHttpUrl(given.name), partition: [], reader: given })
+      entries.push({ name: given.name, remote: isRemoteSource(given.name), partition: [], reader: given })
       continue
     }
     const item = given instanceof URL ? given.href : given
-    if (isHttpUrl(item)) {
+    if (isS3Url(item) && item.endsWith('/')) {
+      // an S3 prefix is a directory: every *.parquet object below it, in key order
+      const objects = await listS3(item, { ...remote.http, s3: remote.s3, signal })
+      const files = objects
+        .filter((o) => o.key.endsWith('.parquet') && !hidden(o.url.slice(item.length)))
+        .map((o) => o.url)
+      if (files.length === 0) {
+        throw new NotFoundError('Expected at least one *.parquet object below the prefix, found none', {
+          code: 'PARQUET_NO_FILES',
+          location: { url: item },
+        })
+      }
+      if (list.length === 1) isDirectory = true
+      for (const url of files) entries.push({ name: url, remote: true, partition: hivePartition(item, url) })
+      continue
+    }
+    if (isHttpUrl(item) || isS3Url(item)) {
       entries.push({ name: item, remote: true, partition: [] })
       continue
     }
@@ -161,6 +186,11 @@ async function listParquetFiles(dir: string, signal?: AbortSignal): Promise<stri
   // sort by path segments so `a/b.parquet` and `a-b.parquet` order the same on every platform
   const keys = new Map(out.map((p) => [p, relative(dir, p).split(sep)]))
   return out.sort((a, b) => compareSegments(keys.get(a) as string[], keys.get(b) as string[]))
+}
+
+/** True when a path below the listed folder has a segment Spark or Hive would leave (`_SUCCESS`, `.crc`). */
+function hidden(below: string): boolean {
+  return below.split('/').some((segment) => segment.startsWith('.') || segment.startsWith('_'))
 }
 
 function compareSegments(a: string[], b: string[]): number {

@@ -37,6 +37,43 @@ function validPrefix(bytes: Uint8Array, i: number, end: number): number {
   return k
 }
 
+/**
+ * Index of the first byte in `bytes[start, end)` where a well-formed UTF-8 sequence cannot start or
+ * continue, or -1 when the range is valid. A sequence cut off by `end` counts as invalid at its
+ * first byte (overlong forms, surrogates and code points past U+10FFFF are invalid, as in
+ * `TextDecoder`).
+ */
+export function firstInvalidUtf8(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (isUtf8(bytes.subarray(start, end))) return -1
+  let i = start
+  while (i < end) {
+    const b = bytes[i] as number
+    if (b < 0x80) {
+      i++
+      continue
+    }
+    const valid = validPrefix(bytes, i, end)
+    if (valid === 1 || valid < sequenceLength(b)) return i
+    i += valid
+  }
+  return -1
+}
+
+/**
+ * How many bytes at the end of `bytes[0, end)` start a multi-byte sequence that the range cuts
+ * off (0 to 3) and that the next bytes could still complete. Those bytes belong with the next chunk.
+ */
+export function incompleteUtf8Tail(bytes: Uint8Array, end = bytes.length, start = 0): number {
+  const last = end - 1
+  for (let i = last; i >= start && i >= last - 2; i--) {
+    const b = bytes[i] as number
+    if ((b & 0xc0) === 0x80) continue
+    const n = sequenceLength(b)
+    return n > 1 && i + n > end && validPrefix(bytes, i, end) === end - i ? end - i : 0
+  }
+  return 0
+}
+
 /** Receives the absolute offset and value of the first byte of each invalid sequence. */
 export type InvalidByteSink = (offset: number, value: number) => void
 
@@ -44,12 +81,24 @@ export type InvalidByteSink = (offset: number, value: number) => void
  * Checks a byte stream for invalid UTF-8, chunk by chunk, and reports the absolute offset of each
  * invalid sequence. A sequence split across two chunks is completed from the next one. The fast
  * path is Node's `isUtf8` (simdutf); the byte-by-byte scan runs only on a chunk that fails it.
+ *
+ * @example
+ * ```ts
+ * const checker = new Utf8Checker()
+ * for (const chunk of chunks) checker.check(chunk, (offset, byte) => console.log(offset, byte))
+ * checker.end((offset) => console.log('cut off at', offset))
+ * ```
  */
 export class Utf8Checker {
   /** Bytes of a sequence started at the end of the previous chunk. */
   #carry: Uint8Array | undefined
   /** Absolute offset of `#carry[0]`, or of the next chunk when there is no carry. */
-  #offset = 0
+  #offset: number
+
+  /** `offset`: the absolute offset of the first byte the checker will see. */
+  constructor(offset = 0) {
+    this.#offset = offset
+  }
 
   /** Checks the next chunk and reports each invalid sequence's absolute offset and first byte. */
   check(chunk: Uint8Array, bad: InvalidByteSink): void {
@@ -72,7 +121,7 @@ export class Utf8Checker {
       this.#offset += carry.length
       this.#carry = undefined
     }
-    const end = chunk.length - this.#tailLength(chunk, start)
+    const end = chunk.length - incompleteUtf8Tail(chunk, chunk.length, start)
     if (!isUtf8(chunk.subarray(start, end))) this.#scan(chunk, start, end, bad)
     if (end < chunk.length) this.#carry = chunk.slice(end)
     this.#offset += end
@@ -85,20 +134,6 @@ export class Utf8Checker {
       this.#offset += this.#carry.length
       this.#carry = undefined
     }
-  }
-
-  /** Bytes at the end of `chunk` that begin a sequence the chunk does not finish. */
-  #tailLength(chunk: Uint8Array, start: number): number {
-    const last = chunk.length - 1
-    for (let i = last; i >= start && i >= last - 2; i--) {
-      const b = chunk[i] as number
-      if ((b & 0xc0) === 0x80) continue
-      const n = sequenceLength(b)
-      return n > 1 && i + n > chunk.length && validPrefix(chunk, i, chunk.length) === chunk.length - i
-        ? chunk.length - i
-        : 0
-    }
-    return 0
   }
 
   #scan(chunk: Uint8Array, start: number, end: number, bad: InvalidByteSink): void {

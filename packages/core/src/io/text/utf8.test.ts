@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
-import { Utf8Checker } from './utf8.js'
+import { firstInvalidUtf8, incompleteUtf8Tail, Utf8Checker } from './utf8.js'
 
 function invalidOffsets(bytes: Uint8Array, chunkSize: number): number[] {
   const checker = new Utf8Checker()
@@ -71,5 +71,31 @@ describe('Utf8Checker', () => {
       for (const size of [1, 2, 3, 5, 64])
         expect(invalidOffsets(input, size).length, `round ${round}, chunk ${size}`).toBe(replaced)
     }
+  })
+})
+
+describe('firstInvalidUtf8', () => {
+  it('finds the first bad byte within a range, or -1', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('ab日'),
+      Buffer.from([0xff]),
+      Buffer.from('c'),
+      Buffer.from([0xc3]),
+    ])
+    expect(firstInvalidUtf8(bytes)).toBe(5)
+    expect(firstInvalidUtf8(bytes, 0, 5)).toBe(-1)
+    // a sequence cut by the end of the range is invalid at its first byte
+    expect(firstInvalidUtf8(bytes, 6)).toBe(7)
+    expect(firstInvalidUtf8(Buffer.from('日'), 0, 2)).toBe(0)
+  })
+})
+
+describe('incompleteUtf8Tail', () => {
+  it('counts the bytes of a sequence the end cuts off, 0 for a complete or invalid end', () => {
+    const emoji = Buffer.from('😀')
+    for (let cut = 1; cut < 4; cut++) expect(incompleteUtf8Tail(emoji.subarray(0, cut))).toBe(cut)
+    expect(incompleteUtf8Tail(emoji)).toBe(0)
+    expect(incompleteUtf8Tail(Buffer.from('abc'))).toBe(0)
+    expect(incompleteUtf8Tail(Uint8Array.of(0x61, 0xff))).toBe(0)
   })
 })

@@ -1,0 +1,139 @@
+import {
+  type ByteSource,
+  batchCacheKey,
+  checkByteSource,
+  isByteStream,
+  OnePassGuard,
+  openTextSource,
+  type ReadContext,
+  type RecordBatch,
+  type RecordCounters,
+  type RecordStats,
+  type Row,
+  StreamingDataLoader,
+  sourceName,
+  TextStreamingLoader,
+  ValidationError,
+} from '@sd/core'
+import { ArrayReader } from './array-reader.js'
+import { ColumnBuilder } from './column-builder.js'
+import { NdjsonReader } from './ndjson-reader.js'
+import { type JsonOptions, type ResolvedJsonOptions, resolveJsonOptions } from './options.js'
+import type { RecordReader } from './record-reader.js'
+import { decideFormat, firstSignificantByte } from './sniff.js'
+
+/** Decoded batch bytes per source byte: the columns take about as many bytes as the JSON text. */
+const DECODED_PER_BYTE = 1
+
+/** {@link JsonStreamingLoader.getStats}: the shared stats plus the record counters. */
+export type JsonStats = RecordStats
+
+/**
+ * Streams the records of an NDJSON file or of an array in a JSON document as columnar
+ * {@link RecordBatch}es (see {@link JsonOptions}). The file is read a chunk at a time, so
+ * memory follows the batch size and read-ahead, not the file size.
+ *
+ * @example
+ * ```ts
+ * const loader = new JsonStreamingLoader('events.ndjson', { batchSize: 1000, onBadRecord: 'skip' })
+ * for await (const batch of loader.toDataset()) console.log(batch.numRows, batch.column('id'))
+ * console.log(loader.skippedRecords)
+ * ```
+ */
+export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
+  /** The JSON options with defaults applied. */
+  readonly jsonOptions: ResolvedJsonOptions
+
+  constructor(source: ByteSource, options: JsonOptions = {}) {
+    super(source, options)
+    this.jsonOptions = resolveJsonOptions(options)
+    if (this.jsonOptions.format === 'ndjson' && this.jsonOptions.path !== undefined) {
+      throw new ValidationError(
+        `path ("${this.jsonOptions.path}") only applies to array documents, not to format 'ndjson'`,
+        {
+          code: 'INVALID_OPTION',
+        },
+      )
+    }
+  }
+
+  /**
+   * Batches are cached per file version (path, size, modification time) and options, when they are
+   * expected to fit in the cache: a larger file would fill the cache only for the pass to drop it.
+   */
+  protected override cacheKey(): string | undefined {
+    const { onSkip: _, workers: __, ...options } = this.jsonOptions
+    return this.textCacheKey('json', DECODED_PER_BYTE, [this.options.batchSize, options])
+  }
+
+  protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {
+    const options = this.jsonOptions
+    const text = await this.openText({
+      signal: ctx.signal,
+      compression: options.compression,
+      chunkBytes: options.chunkBytes,
+      onBytes: (bytes) => ctx.countBytes(bytes),
+    })
+    const chunks = text.chunks[Symbol.asyncIterator]()
+    const next = async () => {
+      const r = await chunks.next()
+      return r.done ? undefined : asBuffer(r.value)
+    }
+    try {
+      const head: Buffer[] = []
+      let first = -1
+      while (first === -1) {
+        const chunk = await next()
+        if (chunk === undefined) break
+        head.push(chunk)
+        first = firstSignificantByte(head)
+      }
+      // an empty (or all-whitespace) file has no records and no columns
+      if (first === -1) return
+      const format = decideFormat(options.format, options.path, first)
+      const reader: RecordReader =
+        format === 'ndjson'
+          ? new NdjsonReader({
+              at: text.location,
+              onBadRecord: options.onBadRecord,
+              maxRecordBytes: options.maxRecordBytes,
+              counters: this.counters,
+            })
+          : new ArrayReader({
+              at: text.location,
+              path: options.path,
+              onBadRecord: options.onBadRecord,
+              counters: this.counters,
+            })
+      const builder = new ColumnBuilder({
+        batchSize: ctx.batchSize,
+        columns: options.columns,
+        columnTypes: options.columnTypes,
+        onBadValue: options.onBadValue,
+        onSkip: options.onSkip,
+        counters: this.counters,
+        locate: (line) => reader.locate(line),
+      })
+      for (;;) {
+        const chunk = head.shift() ?? (await next())
+        if (chunk === undefined) break
+        reader.push(chunk)
+        while (reader.fill(builder)) yield builder.take() as RecordBatch
+        if (reader.done) break
+      }
+      if (!reader.done) {
+        reader.end()
+        while (reader.fill(builder)) yield builder.take() as RecordBatch
+      }
+      const last = builder.take()
+      if (last) yield last
+    } finally {
+      await chunks.return?.(undefined)
+      await text.close()
+    }
+  }
+}
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+}
