@@ -31,6 +31,7 @@ export const HF_SHARED_CODES = [
   'SCHEMA_MISMATCH',
   'MISSING_PEER',
   'SOURCE_CONSUMED',
+  'INVALID_ROW',
   'HTTP_TOO_MANY_REDIRECTS',
   'ABORTED',
 ] as const satisfies readonly CoreErrorCode[]

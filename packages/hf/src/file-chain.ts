@@ -45,7 +45,11 @@ export async function* chainFiles<F>(
     const rest = acc.flush()
     if (rest) yield rest
   } finally {
-    if (ahead) await ahead.then((f) => f.close(), () => undefined)
+    if (ahead)
+      await ahead.then(
+        (f) => f.close(),
+        () => undefined,
+      )
   }
 }
 

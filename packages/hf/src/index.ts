@@ -19,6 +19,7 @@ export type { DataFormat } from './data-files.js'
 export { HF_ERROR_CODES, HF_SHARED_CODES, type HuggingFaceErrorCode } from './errors.js'
 export { loadHuggingFace } from './load.js'
 export {
+  HUB_PREFETCH_BATCHES,
   type HubReadStats,
   type HuggingFaceFileInfo,
   type HuggingFaceMetadata,

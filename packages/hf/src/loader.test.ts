@@ -143,6 +143,38 @@ describe('in-memory rows', () => {
     await expect(ds.toArray()).rejects.toMatchObject({ code: 'SOURCE_CONSUMED' })
   })
 
+  it('lays rows out as columns: typed values with validity bitmaps, strings as offsets and bytes', async () => {
+    const mixed = Array.from({ length: 10 }, (_, i) => ({
+      n: i % 4 === 0 ? null : i,
+      big: BigInt(i) * 10n ** 12n,
+      s: i % 3 === 0 ? null : `s${i}`,
+    }))
+    const [batch] = await collect(loadHuggingFace({ rows: mixed }))
+    expect(batch?.data('n')).toMatchObject({ kind: 'fixed', type: 'int32', nullCount: 3 })
+    expect(batch?.column('n')).toEqual(Int32Array.from(mixed, (r) => r.n ?? 0))
+    expect(batch?.data('big')).toMatchObject({ kind: 'fixed', type: 'int64' })
+    expect(batch?.data('s')).toMatchObject({ kind: 'utf8', type: 'string', nullCount: 4 })
+    expect(batch?.rows()).toEqual(mixed)
+    const [asNumbers] = await collect(loadHuggingFace({ rows: mixed }, { int64: 'number' }))
+    expect(asNumbers?.column('big')).toEqual(Float64Array.from(mixed, (r) => Number(r.big)))
+  })
+
+  it('keeps keys such as __proto__ as columns, never as prototypes', async () => {
+    const rows = [
+      JSON.parse('{"__proto__": {"isAdmin": true}, "user": "eve"}'),
+      JSON.parse('{"constructor": 1, "toString": "x", "user": "bob"}'),
+    ] as Record<string, unknown>[]
+    const [batch] = await collect(loadHuggingFace({ rows }))
+    expect(batch?.columnNames).toEqual(['__proto__', 'user', 'constructor', 'toString'])
+    const [eve, bob] = batch?.rows() ?? []
+    expect((eve as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+    expect(Object.hasOwn(eve as object, '__proto__')).toBe(true)
+    expect(bob?.constructor).toBe(1)
+    const picked = await loadHuggingFace({ rows }, { columns: ['user', '__proto__'] }).toArray()
+    expect((picked[0] as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+    expect(picked.map((r) => r.user)).toEqual(['eve', 'bob'])
+  })
+
   it('applies columns and filters to rows too', async () => {
     const got = await loadHuggingFace(
       { rows },

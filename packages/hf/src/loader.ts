@@ -4,8 +4,8 @@ import {
   type Field,
   type ReadContext,
   type RecordBatch,
-  resolveLoaderOptions,
   type Row,
+  resolveLoaderOptions,
   SdError,
   StreamingDataLoader,
   ValidationError,
@@ -76,6 +76,13 @@ export interface HuggingFaceStats extends DatasetStats {
   hub: HubReadStats
 }
 
+/**
+ * Batches read ahead of a hub split when `prefetchBatches` is not given: more than core's 2, since
+ * every row group is a round trip to the hub (with @sd/parquet, 3 row groups are requested ahead of
+ * the one being decoded).
+ */
+export const HUB_PREFETCH_BATCHES = 4
+
 const NAME = /^[A-Za-z0-9][\w.-]*(?:\/[A-Za-z0-9][\w.-]*)?$/
 
 /**
@@ -111,7 +118,10 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader<Row, Hugging
     // ranges and batches); a second queue of batches here would only hold more memory
     super(typeof source === 'string' ? { ...options, prefetchBatches: 0 } : options)
     const given = resolveLoaderOptions(options)
-    this.#prefetch = { batches: given.prefetchBatches, bytes: given.prefetchBytes }
+    this.#prefetch = {
+      batches: options.prefetchBatches ?? HUB_PREFETCH_BATCHES,
+      bytes: given.prefetchBytes,
+    }
     this.#read = resolveReadSettings(options)
     if (typeof source === 'string') {
       if (!NAME.test(source)) {

@@ -10,8 +10,8 @@ import {
 import type { ParquetLoaderOptions } from '@sd/parquet'
 import { chainFiles, countingReader } from './file-chain.js'
 import { type FormatPeers, formatPeer } from './peers.js'
-import { fileLoaderOptions, type SplitRead } from './split-read.js'
 import type { SplitFile } from './resolve.js'
+import { fileLoaderOptions, type SplitRead } from './split-read.js'
 
 /** Codes @sd/parquet gives a column that `columns` or `filters` name and the file lacks. */
 const UNKNOWN_COLUMN_CODES = new Set(['PARQUET_UNKNOWN_COLUMN', 'PARQUET_UNKNOWN_FILTER_COLUMN'])
@@ -118,7 +118,11 @@ async function unknownColumn<T>(promise: Promise<T>): Promise<T> {
   }
 }
 
-function checkSameColumns(first: { file: SplitFile; schema: Field[] }, file: SplitFile, schema: Field[]): void {
+function checkSameColumns(
+  first: { file: SplitFile; schema: Field[] },
+  file: SplitFile,
+  schema: Field[],
+): void {
   const describe = (fields: Field[]) => fields.map((f) => `${f.name}: ${f.type}`).join(', ')
   const same =
     schema.length === first.schema.length &&

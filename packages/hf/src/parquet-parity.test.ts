@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { type RecordBatch, RecordBatch as Batch, type SdError } from '@sd/core'
+import { RecordBatch, type SdError } from '@sd/core'
 import { loadParquet, writeParquet } from '@sd/parquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadHuggingFace } from './load.js'
@@ -49,10 +49,13 @@ beforeAll(async () => {
   }
   // @sd/parquet's writer: a vector column (LIST<FLOAT> with the sd schema in the footer)
   const vectors = Float32Array.from({ length: 300 * 4 }, (_, i) => Math.fround(i / 7))
-  const batch = Batch.fromColumns({ id: Int32Array.from({ length: 300 }, (_, i) => i), embedding: vectors }, [
-    { name: 'id', type: 'int32', nullable: false },
-    { name: 'embedding', type: 'vector', nullable: false, dimension: 4 },
-  ])
+  const batch = RecordBatch.fromColumns(
+    { id: Int32Array.from({ length: 300 }, (_, i) => i), embedding: vectors },
+    [
+      { name: 'id', type: 'int32', nullable: false },
+      { name: 'embedding', type: 'vector', nullable: false, dimension: 4 },
+    ],
+  )
   await writeParquet([batch], paths.vectors, { rowGroupSize: 128 })
 
   hub = await FakeHub.start()
@@ -105,7 +108,9 @@ describe('one Parquet file, read from the hub and from disk', () => {
       ['day', 'date'],
       ['at', 'timestamp'],
     ])
-    const [first] = await collect(loadHuggingFace('acme/typed', { hubUrl: hub.url, batchSize: 100 }).take(100))
+    const [first] = await collect(
+      loadHuggingFace('acme/typed', { hubUrl: hub.url, batchSize: 100 }).take(100),
+    )
     expect(first?.column('i8')).toBeInstanceOf(Int8Array)
     expect(first?.column('i16')).toBeInstanceOf(Int16Array)
     expect(first?.column('i64')).toBeInstanceOf(BigInt64Array)
