@@ -1,3 +1,5 @@
+import { carSuite } from './car/suite.ts'
+import { clusterSuite } from './cluster/suite.ts'
 import { coreSuite } from './core/suite.ts'
 import { csvSuite } from './csv/suite.ts'
 import { hfSuite } from './hf/suite.ts'
@@ -9,6 +11,8 @@ import { parquetSuite } from './parquet/suite.ts'
 
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
+  car: carSuite,
+  cluster: clusterSuite,
   core: coreSuite,
   csv: csvSuite,
   hf: hfSuite,

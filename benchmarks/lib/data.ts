@@ -68,27 +68,32 @@ export function writeOnce(
   return path
 }
 
-/** A Parquet file of `rows` benchmark rows in row groups of `rowGroupSize` (SNAPPY, with statistics). */
+/**
+ * A Parquet file of `rows` benchmark rows (ids from `first`) in row groups of `rowGroupSize`
+ * (SNAPPY, with statistics).
+ */
 export async function parquetFile(
   dir: string,
   rows: number,
   rowGroupSize = Math.ceil(rows / 11),
+  first = 0,
 ): Promise<string> {
   mkdirSync(dir, { recursive: true })
-  return writeOnce(join(dir, `bench-${rows}-rg${rowGroupSize}.parquet`), async (tmp) => {
-    const first = benchColumns(0, 1)
+  const from = first === 0 ? '' : `-from${first}`
+  return writeOnce(join(dir, `bench-${rows}-rg${rowGroupSize}${from}.parquet`), async (tmp) => {
+    const one = benchColumns(0, 1)
     const schema = schemaFromColumnData({
       columnData: [
-        { name: 'id', data: first.id, type: 'INT32', nullable: false },
-        { name: 'value', data: first.value, type: 'DOUBLE', nullable: false },
-        { name: 'label', data: first.label, type: 'STRING', nullable: false },
-        { name: 'flag', data: first.flag, type: 'BOOLEAN', nullable: false },
-        { name: 'score', data: first.score, type: 'DOUBLE', nullable: false },
+        { name: 'id', data: one.id, type: 'INT32', nullable: false },
+        { name: 'value', data: one.value, type: 'DOUBLE', nullable: false },
+        { name: 'label', data: one.label, type: 'STRING', nullable: false },
+        { name: 'flag', data: one.flag, type: 'BOOLEAN', nullable: false },
+        { name: 'score', data: one.score, type: 'DOUBLE', nullable: false },
       ],
     })
     const writer = new ParquetWriter({ writer: fileWriter(tmp), schema })
     for (let start = 0; start < rows; start += rowGroupSize) {
-      const c = benchColumns(start, Math.min(rowGroupSize, rows - start))
+      const c = benchColumns(first + start, Math.min(rowGroupSize, rows - start))
       await writer.write({
         rowGroupSize,
         columnData: [

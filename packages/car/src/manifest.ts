@@ -6,8 +6,9 @@ import { PROFILES, type Profile } from './profiles.js'
 
 /** The `type` tag of every sd manifest block. */
 export const MANIFEST_TYPE = 'sd/dataset'
-/** Batch entries per page block (keeps every block far below 1 MiB, whatever the batch count). */
+/** Batch entries per page block at most, and bytes per page (every block stays below 1 MiB, whatever the batch count). */
 export const BATCHES_PER_PAGE = 2048
+const PAGE_BYTES = 512 << 10
 
 /** The formats {@link packFile} knows; `'none'` is any other file (packed without batches). */
 export type FileFormat = 'parquet' | 'csv' | 'ndjson' | 'json' | 'none'
@@ -52,12 +53,12 @@ export interface ColumnStats {
   max?: number | bigint
 }
 
-/** One batch of the batch layout: its rows, its block, and statistics per column (in schema order). */
+/** One batch of the batch layout: its rows, one block per column, and statistics per column (both in schema order). */
 export interface StoredBatch {
   rowStart: number
   rowEnd: number
-  /** The dag-cbor block describing the batch's columns. */
-  block: CID
+  /** Each column's block (dag-cbor: its layout and buffers, or links to their pieces). */
+  columns: CID[]
   stats: ColumnStats[]
 }
 
@@ -97,11 +98,23 @@ export function encodeManifest(manifest: Manifest, hash: (bytes: Uint8Array) => 
   const pages: CID[] = []
   const entries =
     manifest.layout === 'file' ? manifest.batches.map(fileBatchEntry) : manifest.batches.map(storedBatchEntry)
-  for (let i = 0; i < entries.length; i += BATCHES_PER_PAGE) {
-    const page = cborBlock({ batches: entries.slice(i, i + BATCHES_PER_PAGE) }, hash)
-    blocks.push(page)
-    pages.push(page.cid)
+  let page: unknown[] = []
+  let pageBytes = 0
+  const flush = () => {
+    if (page.length === 0) return
+    const block = cborBlock({ batches: page }, hash)
+    blocks.push(block)
+    pages.push(block.cid)
+    page = []
+    pageBytes = 0
   }
+  for (const entry of entries) {
+    const size = dagCbor.encode(entry).length
+    if (page.length >= BATCHES_PER_PAGE || pageBytes + size > PAGE_BYTES) flush()
+    page.push(entry)
+    pageBytes += size
+  }
+  flush()
   const root: Record<string, unknown> = { type: MANIFEST_TYPE, version: 1, layout: manifest.layout }
   if (manifest.layout === 'file') {
     root.name = manifest.name
@@ -129,7 +142,7 @@ function fileBatchEntry(b: FileBatch): unknown {
 function storedBatchEntry(b: StoredBatch): unknown {
   return {
     rows: [b.rowStart, b.rowEnd],
-    block: b.block,
+    columns: b.columns,
     stats: b.stats.map((s) => {
       const out: Record<string, unknown> = { nulls: s.nulls }
       if (s.min !== undefined) out.min = s.min
@@ -303,23 +316,34 @@ function decodeBatchesManifest(
     }
     if (rows[0] !== lastRow) throw bad(`batch ${i} starts at row ${rows[0]}, expected ${lastRow}`)
     lastRow = rows[1]
-    const block = CID.asCID(entry.block)
-    if (!block) throw bad(`batch ${i} block is not a link`)
+    const columns = Array.isArray(entry.columns) ? entry.columns.map((c) => CID.asCID(c)) : []
+    if (columns.length !== schema.length || columns.some((c) => c === null)) {
+      throw bad(`batch ${i} does not link one block for each of the ${schema.length} columns`)
+    }
     if (!Array.isArray(entry.stats) || entry.stats.length !== schema.length) {
       throw bad(`batch ${i} has no statistics for each of the ${schema.length} columns`)
     }
-    const stats = entry.stats.map((s: unknown): ColumnStats => {
+    const stats = entry.stats.map((s: unknown, j: number): ColumnStats => {
       if (!isRecord(s) || !isCount(s.nulls)) throw bad(`batch ${i} statistics lack a null count`)
       const out: ColumnStats = { nulls: s.nulls }
-      if (typeof s.min === 'number' || typeof s.min === 'bigint') out.min = s.min
-      if (typeof s.max === 'number' || typeof s.max === 'bigint') out.max = s.max
+      // dag-cbor gives small integers back as numbers: 64-bit columns keep bigint bounds
+      const wide = BIGINT_TYPES.has((schema[j] as Field).type)
+      const bound = (v: unknown) =>
+        typeof v === 'number' || typeof v === 'bigint' ? (wide ? BigInt(v) : Number(v)) : undefined
+      const min = bound(s.min)
+      const max = bound(s.max)
+      if (min !== undefined) out.min = min
+      if (max !== undefined) out.max = max
       return out
     })
-    batches.push({ rowStart: rows[0], rowEnd: rows[1], block, stats })
+    batches.push({ rowStart: rows[0], rowEnd: rows[1], columns: columns as CID[], stats })
   }
   if (lastRow !== root.numRows) throw bad(`the batches hold ${lastRow} rows, numRows says ${root.numRows}`)
   return { layout: 'batches', schema, numRows: root.numRows, batches }
 }
+
+/** Types whose values (and bounds) are bigints. */
+const BIGINT_TYPES: ReadonlySet<string> = new Set(['int64', 'uint64', 'timestamp'])
 
 const DATA_TYPES: ReadonlySet<string> = new Set<DataType>([
   'int8',

@@ -18,6 +18,7 @@ export { type BatchMessage, batchFromMessage, batchToMessage } from './batch-mes
 export { type CacheStats, StreamingCache, type StreamingCacheOptions } from './cache.js'
 export { CORE_ERROR_CODES, type CoreErrorCode } from './codes.js'
 export * from './columns/index.js'
+export { mapConcurrent } from './concurrency.js'
 export {
   type BatchMapFn,
   type BatchPredicate,
@@ -75,6 +76,7 @@ export {
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
+export { type ByteRange, rangeView } from './io/range-view.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
 export {
@@ -104,6 +106,7 @@ export {
   sourceName,
   type TextSource,
 } from './io/text/byte-source.js'
+export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
 export {
   type BatchCacheKeyOptions,
   batchCacheKey,
@@ -129,8 +132,10 @@ export { type LoaderOptions, type ResolvedLoaderOptions, resolveLoaderOptions } 
 export type { ReadBatches, ReadContext } from './pass.js'
 export { importPeer } from './peer.js'
 export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
+export { type ReadAheadOptions, readAhead } from './read-ahead.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
+export { relocatedError } from './relocate-error.js'
 export {
   type Column,
   type DataType,
@@ -153,9 +158,12 @@ export { sizeOf } from './size-of.js'
 export { quantile, StreamingStats, type StreamingStatsOptions, type Throughput } from './stats.js'
 export { isVectorSource, type VectorSource } from './vector-source.js'
 export {
+  closeSharedPools,
   type ErrorMessage,
   errorFromMessage,
   errorToMessage,
+  leasePool,
+  type PoolLease,
   type PoolTask,
   type SpawnOptions,
   serveWorker,

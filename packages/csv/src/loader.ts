@@ -2,6 +2,7 @@ import {
   type ByteSource,
   batchCacheKey,
   checkByteSource,
+  type DataUnit,
   type Field,
   isByteStream,
   OnePassGuard,
@@ -11,6 +12,7 @@ import {
   type RecordCounters,
   type RecordStats,
   type Row,
+  rangeView,
   StreamingDataLoader,
   sourceVersion,
   type TextSource,
@@ -25,6 +27,7 @@ import type { CsvParser } from './engine.js'
 import { FastCsvEngine } from './fast-engine.js'
 import type { CsvLayout } from './layout.js'
 import { type CsvOptions, type ResolvedCsvOptions, resolveCsvOptions } from './options.js'
+import { csvUnits, isRangeUnit, layoutTypes, locateUnit, placeInFile, WHOLE } from './units.js'
 
 /**
  * Decoded batch bytes per source byte, to tell whether a file's batches fit in the cache: typed
@@ -51,10 +54,13 @@ export type CsvStats = RecordStats
 export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
   /** The CSV options with defaults applied. */
   readonly csvOptions: ResolvedCsvOptions
+  /** The options as given (a unit is read by a loader of its own, with these). */
+  readonly #given: CsvOptions
   #layout: { layout: CsvLayout; version: string } | undefined
 
   constructor(source: ByteSource, options: CsvOptions = {}) {
     super(source, options)
+    this.#given = options
     this.csvOptions = resolveCsvOptions(options)
     if (this.csvOptions.engine === 'csv-parse') {
       try {
@@ -100,6 +106,96 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
   protected override cacheKey(): string | undefined {
     const { onSkip: _, workers: __, ...options } = this.csvOptions
     return this.textCacheKey('csv', DECODED_PER_BYTE, [this.options.batchSize, options])
+  }
+
+  /**
+   * The units a sharded dataset splits: line-aligned byte ranges of `unitBytes` for a plain file
+   * (or URL, `s3://` object, range reader) in the default quoting, the whole source otherwise.
+   */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    if (isByteStream(this.source)) return [{ id: WHOLE }]
+    const text = await this.#open(signal, undefined)
+    try {
+      return csvUnits(text, this.csvOptions, this.csvOptions.unitBytes)
+    } finally {
+      await text.close()
+    }
+  }
+
+  /**
+   * The records of one unit from record `offset` on: its bytes after the header line, read by a
+   * loader of their own with the column types a whole pass decides. Errors name the file's bytes.
+   */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch> {
+    let skip = offset
+    const rest = (batch: RecordBatch): RecordBatch | undefined => {
+      if (skip >= batch.numRows) {
+        skip -= batch.numRows
+        return undefined
+      }
+      const kept = skip > 0 ? batch.slice(skip) : batch
+      skip = 0
+      return kept
+    }
+    if (!isRangeUnit(unit)) {
+      for await (const batch of this.readBatches(ctx)) {
+        const kept = rest(batch)
+        if (kept) yield kept
+      }
+      return
+    }
+    const fields = (await this.getSchema()) ?? []
+    const text = await this.#open(ctx.signal, undefined)
+    try {
+      const reader = text.reader
+      if (reader === undefined)
+        throw new ValidationError('A byte-range unit needs a plain file read by range', {
+          code: 'STATE_MISMATCH',
+        })
+      const bytes = await locateUnit(reader, unit, this.csvOptions, text.location, ctx.signal)
+      if (bytes.start >= bytes.end) return
+      const parts = [
+        { reader, start: 0, end: bytes.header },
+        { reader, start: bytes.start, end: bytes.end },
+      ]
+      const view = rangeView(`${text.name}@${bytes.start}`, parts, (n) => ctx.countBytes(n))
+      const inner = new CsvStreamingLoader(view, {
+        ...this.#given,
+        columnTypes: layoutTypes(fields),
+        compression: 'none',
+        batchSize: ctx.batchSize,
+        prefetchBatches: 0,
+        cacheEnabled: false,
+        collectStats: false,
+      })
+      try {
+        for await (const batch of inner.iterBatches({ signal: ctx.signal })) {
+          const kept = rest(batch)
+          if (kept) yield kept
+        }
+      } catch (err) {
+        throw placeInFile(err, bytes, text.location)
+      } finally {
+        this.counters.skippedRecords += inner.skippedRecords
+        this.counters.nulledValues += inner.nulledValues
+      }
+    } finally {
+      await text.close()
+    }
+  }
+
+  /** The exact records of a unit (a decoding pass over it), for `equalize`. */
+  override async countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
+    const ctx: ReadContext = {
+      signal: signal ?? new AbortController().signal,
+      batchSize: this.options.batchSize,
+      startBatch: 0,
+      cache: undefined,
+      countBytes: () => undefined,
+    }
+    let rows = 0
+    for await (const batch of this.readUnit(unit, 0, ctx)) rows += batch.numRows
+    return rows
   }
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {

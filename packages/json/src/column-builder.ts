@@ -22,6 +22,11 @@ export interface ColumnBuilderOptions {
   counters: RecordCounters
   /** Where a record that started on `line` sits (file, line, byte), for error messages. */
   locate: (line: number) => ErrorLocation
+  /**
+   * Columns already decided (from the start of the file, for a shard unit read from its middle):
+   * no inference, so every unit gets the types a whole pass would.
+   */
+  plans?: readonly ColumnPlan[] | undefined
 }
 
 /**
@@ -50,6 +55,17 @@ export class ColumnBuilder {
   constructor(options: ColumnBuilderOptions) {
     this.#options = options
     this.#batchSize = options.batchSize
+    if (options.plans !== undefined) {
+      this.#pending = undefined
+      this.#plans = [...options.plans]
+      this.#nullSeen = new Uint8Array(this.#plans.length)
+      this.#extract = makeExtractor(this.#plans)
+    }
+  }
+
+  /** The columns, once decided (after the first batch). */
+  get plans(): readonly ColumnPlan[] | undefined {
+    return this.#pending === undefined ? this.#plans : undefined
   }
 
   /** Adds a record that started on `line`; true when a batch is full and {@link take} should run. */

@@ -2,6 +2,7 @@ import {
   type ByteSource,
   batchCacheKey,
   checkByteSource,
+  type DataUnit,
   isByteStream,
   OnePassGuard,
   openTextSource,
@@ -12,15 +13,18 @@ import {
   type Row,
   StreamingDataLoader,
   sourceName,
+  sourceVersion,
   TextStreamingLoader,
   ValidationError,
 } from '@sd/core'
 import { ArrayReader } from './array-reader.js'
 import { ColumnBuilder } from './column-builder.js'
+import type { ColumnPlan } from './infer-schema.js'
 import { NdjsonReader } from './ndjson-reader.js'
 import { type JsonOptions, type ResolvedJsonOptions, resolveJsonOptions } from './options.js'
 import type { RecordReader } from './record-reader.js'
 import { decideFormat, firstSignificantByte } from './sniff.js'
+import { filePlans, isRangeUnit, jsonUnits, readRangeUnit } from './units.js'
 
 /** Decoded batch bytes per source byte: the columns take about as many bytes as the JSON text. */
 const DECODED_PER_BYTE = 1
@@ -43,6 +47,8 @@ export type JsonStats = RecordStats
 export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
   /** The JSON options with defaults applied. */
   readonly jsonOptions: ResolvedJsonOptions
+  /** The columns a whole pass decides, by source version (what range units are typed by). */
+  #plans: { version: string; plans: ColumnPlan[] } | undefined
 
   constructor(source: ByteSource, options: JsonOptions = {}) {
     super(source, options)
@@ -64,6 +70,82 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
   protected override cacheKey(): string | undefined {
     const { onSkip: _, workers: __, ...options } = this.jsonOptions
     return this.textCacheKey('json', DECODED_PER_BYTE, [this.options.batchSize, options])
+  }
+
+  /**
+   * The units a sharded dataset splits: line-aligned byte ranges of `unitBytes` for a plain NDJSON
+   * file (or URL, or range reader), the whole source otherwise (gzip, a byte stream, an array).
+   */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    if (isByteStream(this.source)) return [{ id: 'whole' }]
+    const text = await this.#openRanges(signal)
+    try {
+      return await jsonUnits(text, this.jsonOptions, signal)
+    } finally {
+      await text.close()
+    }
+  }
+
+  /** The records of one unit from record `offset` on, typed as a whole pass types them. */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch> {
+    if (!isRangeUnit(unit)) {
+      let skip = offset
+      for await (const batch of this.readBatches(ctx)) {
+        if (skip >= batch.numRows) {
+          skip -= batch.numRows
+          continue
+        }
+        yield skip > 0 ? batch.slice(skip) : batch
+        skip = 0
+      }
+      return
+    }
+    const text = await this.#openRanges(ctx.signal)
+    try {
+      const reader = text.reader
+      if (reader === undefined)
+        throw new ValidationError('A byte-range unit needs a plain file read by range', {
+          code: 'STATE_MISMATCH',
+          location: text.location,
+        })
+      const ranged = { ...text, reader }
+      const version = sourceVersion(this.source)?.key
+      let plans = version !== undefined && this.#plans?.version === version ? this.#plans.plans : undefined
+      if (plans === undefined) {
+        plans = await filePlans(ranged, this.jsonOptions, ctx.batchSize, ctx.signal)
+        if (version !== undefined) this.#plans = { version, plans }
+      }
+      yield* readRangeUnit(unit, offset, ctx, {
+        text: ranged,
+        options: this.jsonOptions,
+        counters: this.counters,
+        plans,
+      })
+    } finally {
+      await text.close()
+    }
+  }
+
+  /** The exact records of a unit (a decoding pass over it), for `equalize`. */
+  override async countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
+    const ctx: ReadContext = {
+      signal: signal ?? new AbortController().signal,
+      batchSize: this.options.batchSize,
+      startBatch: 0,
+      cache: undefined,
+      countBytes: () => undefined,
+    }
+    let rows = 0
+    for await (const batch of this.readUnit(unit, 0, ctx)) rows += batch.numRows
+    return rows
+  }
+
+  #openRanges(signal: AbortSignal | undefined) {
+    return this.openText({
+      signal,
+      compression: this.jsonOptions.compression,
+      chunkBytes: this.jsonOptions.chunkBytes,
+    })
   }
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {

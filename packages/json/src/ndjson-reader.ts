@@ -11,6 +11,11 @@ export interface NdjsonReaderOptions {
   onBadRecord: 'error' | 'skip'
   maxRecordBytes: number
   counters: RecordCounters
+  /**
+   * File offset of the first pushed byte, when reading starts inside the file (a shard unit): byte
+   * offsets in errors count from it, and lines, uncounted before it, are left out of locations.
+   */
+  firstByte?: number
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -79,6 +84,8 @@ export class NdjsonReader implements RecordReader {
   #carryBytes = 0
   /** File offset of the next pushed byte. */
   #nextByte = 0
+  /** Line numbers are known (reading started at the start of the file). */
+  readonly #lines: boolean
   /** Dropping the rest of an over-long line (`onBadRecord: 'skip'`). */
   #discarding = false
   /** The current region's records when it parsed as a whole (one per line), and the next to add. */
@@ -93,6 +100,8 @@ export class NdjsonReader implements RecordReader {
     this.#skip = options.onBadRecord === 'skip'
     this.#maxRecordBytes = options.maxRecordBytes
     this.#counters = options.counters
+    this.#nextByte = options.firstByte ?? 0
+    this.#lines = this.#nextByte === 0
   }
 
   push(chunk: Buffer): void {
@@ -195,7 +204,7 @@ export class NdjsonReader implements RecordReader {
   }
 
   locate(line: number): ErrorLocation {
-    const location: ErrorLocation = { ...this.#at, line }
+    const location: ErrorLocation = this.#lines ? { ...this.#at, line } : { ...this.#at }
     const byte = this.#byteOfLine(line)
     if (byte !== undefined) location.byte = byte
     return location
@@ -309,7 +318,10 @@ export class NdjsonReader implements RecordReader {
     if (!this.#skip) {
       throw new FormatError(
         `Expected lines of at most maxRecordBytes (${this.#maxRecordBytes}) bytes, got a longer one (is this really NDJSON?)`,
-        { code: 'RECORD_TOO_LARGE', location: { ...this.#at, line: this.#line, byte } },
+        {
+          code: 'RECORD_TOO_LARGE',
+          location: { ...this.#at, ...(this.#lines ? { line: this.#line } : {}), byte },
+        },
       )
     }
     this.#counters.skippedRecords++

@@ -69,6 +69,12 @@ export interface JsonOptions extends LoaderOptions {
   /** Bytes read at a time (default 256 KiB). */
   chunkBytes?: number
   /**
+   * Bytes per unit when a dataset is sharded, shuffled or checkpointed (`dataset.shard()`...): a
+   * plain NDJSON file splits into line-aligned byte ranges of about this size (default 16 MiB);
+   * gzip files, byte streams and array documents are one unit.
+   */
+  unitBytes?: number
+  /**
    * Threads that parse NDJSON: `0` (default) parses in the calling thread; `'auto'` or a count
    * splits a plain file into line-aligned ranges parsed by that many worker threads.
    */
@@ -88,6 +94,7 @@ export interface ResolvedJsonOptions {
   compression: Compression
   maxRecordBytes: number
   chunkBytes: number
+  unitBytes: number
   workers: number
 }
 
@@ -126,6 +133,7 @@ export function resolveJsonOptions(options: JsonOptions): ResolvedJsonOptions {
     compression: oneOf('compression', options.compression, ['auto', 'gzip', 'none'], 'auto'),
     maxRecordBytes: positiveInteger('maxRecordBytes', options.maxRecordBytes, 64 * 2 ** 20),
     chunkBytes: positiveInteger('chunkBytes', options.chunkBytes, 256 * 1024),
+    unitBytes: positiveInteger('unitBytes', options.unitBytes, 16 * 2 ** 20),
     workers: resolveWorkers(options.workers, 0),
   }
 }

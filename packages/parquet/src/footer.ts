@@ -12,11 +12,11 @@ function where(source: ByteSource): ErrorLocation {
 }
 
 /**
- * Reads and parses the footer of one Parquet file. An empty file, a file too short to be
+ * Reads and parses the footer of one Parquet file; also returns the footer's bytes. An empty file, a file too short to be
  * Parquet, a missing `PAR1` trailer (a truncated or non-Parquet file) and an unreadable footer
  * are {@link FormatError}s naming the file.
  */
-export async function readFooter(source: ByteSource): Promise<FileMetaData> {
+export async function readFooter(source: ByteSource): Promise<{ metadata: FileMetaData; bytes: Uint8Array }> {
   const size = source.byteLength
   const location = where(source)
   if (size === 0) {
@@ -63,7 +63,8 @@ export async function readFooter(source: ByteSource): Promise<FileMetaData> {
     })
   }
   checkLayout(metadata, size - 8 - metadataLength, location)
-  return metadata
+  // the footer's own bytes (metadata, length, PAR1): what a decode worker parses again
+  return { metadata, bytes: tail.slice(tail.byteLength - metadataLength - 8) }
 }
 
 /** Every column chunk must lie between the header and the footer, or the file was cut or corrupted. */

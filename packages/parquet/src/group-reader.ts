@@ -129,31 +129,56 @@ export class GroupReader {
 }
 
 /**
- * Reads the chunks with as few requests as possible: chunks closer than `gap` bytes share one
- * read. Returns each chunk's bytes, in the order given.
+ * Byte runs covering `chunks` with as few requests as possible: chunks closer than `gap` bytes
+ * share one run. Each chunk's `run` index says which run holds it.
  */
+export function mergeRanges(
+  chunks: readonly { start: number; end: number }[],
+  gap: number,
+): { runs: { start: number; end: number }[]; run: number[] } {
+  const order = chunks.map((c, i) => ({ ...c, i })).sort((a, b) => a.start - b.start)
+  const runs: { start: number; end: number }[] = []
+  const run: number[] = new Array(chunks.length)
+  for (const c of order) {
+    const last = runs[runs.length - 1]
+    if (last && c.start - last.end <= gap) last.end = Math.max(last.end, c.end)
+    else runs.push({ start: c.start, end: c.end })
+    run[c.i] = runs.length - 1
+  }
+  return { runs, run }
+}
+
+/** The byte ranges of a task's selected column chunks, in file order. */
+export function chunkRanges(task: GroupTask): { start: number; end: number }[] {
+  const group = task.metadata.row_groups[task.rowGroup]
+  const out: { start: number; end: number }[] = []
+  for (const info of task.columns) {
+    for (const leaf of info.leaves) {
+      const meta = group?.columns[leaf]?.meta_data
+      if (!meta) continue
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset)
+      out.push({ start, end: start + Number(meta.total_compressed_size) })
+    }
+  }
+  return out
+}
+
+/** Reads the chunks with as few requests as possible; each chunk's bytes, in the order given. */
 function coalescedReads(
   source: ByteSource,
   chunks: readonly { start: number; end: number }[],
   gap: number,
 ): Promise<Uint8Array>[] {
-  const order = chunks.map((c, i) => ({ ...c, i })).sort((a, b) => a.start - b.start)
-  const out: Promise<Uint8Array>[] = new Array(chunks.length)
-  let k = 0
-  while (k < order.length) {
-    const run = [order[k] as (typeof order)[number]]
-    let end = run[0]?.end as number
-    while (k + run.length < order.length) {
-      const next = order[k + run.length] as (typeof order)[number]
-      if (next.start - end > gap) break
-      run.push(next)
-      end = Math.max(end, next.end)
-    }
-    const start = run[0]?.start as number
-    const read = source.read(start, end)
+  const { runs, run } = mergeRanges(chunks, gap)
+  const reads = runs.map((r) => {
+    const read = source.read(r.start, r.end)
     read.catch(() => undefined)
-    for (const c of run) out[c.i] = read.then((bytes) => bytes.subarray(c.start - start, c.end - start))
-    k += run.length
-  }
-  return out
+    return read
+  })
+  return chunks.map((c, i) => {
+    const r = runs[run[i] as number] as { start: number; end: number }
+    return (reads[run[i] as number] as Promise<Uint8Array>).then((bytes) =>
+      bytes.subarray(c.start - r.start, c.end - r.start),
+    )
+  })
 }

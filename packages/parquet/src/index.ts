@@ -27,6 +27,7 @@ export type {
   ParquetScanStats,
   ParquetSource,
 } from './options.js'
+export { closeParquetWorkers } from './workers.js'
 export {
   type ParquetWriteOptions,
   type ParquetWriteResult,

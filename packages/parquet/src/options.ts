@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
 import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
 
@@ -61,6 +62,13 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    * Timestamps stay `BigInt64Array` either way.
    */
   int64?: 'bigint' | 'number'
+  /**
+   * Threads that decode row groups: a number (0 decodes in the calling thread), or `'auto'` (the
+   * default): one per available core (`os.availableParallelism()`), used when a pass has more than
+   * one row group and at least 8 MiB of compressed data after the first (smaller passes decode in
+   * the calling thread: starting threads would cost more than it saves).
+   */
+  workers?: 'auto' | number
   /**
    * Row groups to read, by their 0-based index in each file; the others are never read (a file
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
@@ -141,6 +149,10 @@ export interface ResolvedParquetOptions {
   filterStrict: boolean
   rowFormat: 'columns' | 'object'
   int64: 'bigint' | 'number'
+  /** Decode threads (0: the calling thread). */
+  workers: number
+  /** True when `workers` came from `'auto'` (threads only for passes large enough). */
+  autoWorkers: boolean
   /** Row groups to read (all when absent). */
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
@@ -199,6 +211,12 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       code: 'INVALID_OPTION',
     })
   }
+  const { workers = 'auto' } = options
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 256)) {
+    throw new ValidationError(`workers must be 'auto' or an integer from 0 to 256, got ${String(workers)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
   if (int64 !== 'bigint' && int64 !== 'number') {
     throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
       code: 'INVALID_OPTION',
@@ -210,6 +228,8 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     filterStrict,
     rowFormat,
     int64,
+    workers: workers === 'auto' ? availableParallelism() : workers,
+    autoWorkers: workers === 'auto',
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
     s3: options.s3,

@@ -29,6 +29,8 @@ export interface ParquetPart {
   /** The ETag of a URL, to reopen it without probing again. */
   etag: string | undefined
   metadata: FileMetaData
+  /** The footer's bytes (metadata, length, `PAR1`), for decode workers to parse. */
+  footer: Uint8Array
   tree: SchemaTree
   /** Physical (leaf) column paths, for statistics pruning. */
   physical: string[]
@@ -100,12 +102,12 @@ export async function openPart(
   signal: AbortSignal | undefined,
   count: (bytes: number) => void,
 ): Promise<ParquetPart> {
-  const reader = await openReader(entry, options, signal)
+  const reader = await openReader(entry, options, signal, entry.known)
   try {
     // footers of local files go through the cache too (a URL's whole range traffic already does)
     const source = byteSource(reader, signal, count)
     // (an HTTP reader caches its own ranges; a caller's reader is keyed by its name and version)
-    const metadata = await readFooter(
+    const { metadata, bytes: footer } = await readFooter(
       entry.remote && !entry.reader ? source : cachedSource(source, options.cache, reader.version),
     )
     const tree = parquetSchema(metadata)
@@ -123,6 +125,7 @@ export async function openPart(
       version,
       etag: entry.remote && !entry.reader && !version.startsWith('size:') ? version : undefined,
       metadata,
+      footer,
       tree,
       physical: getPhysicalColumns(tree),
       columns,

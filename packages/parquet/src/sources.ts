@@ -21,6 +21,8 @@ export interface SourceEntry {
   name: string
   /** Read over the network (a URL, or a reader whose name is a URL): larger, coalesced reads. */
   remote: boolean
+  /** Size and ETag when a listing told them (saves a request per object). */
+  known?: { byteLength: number; etag: string }
   /** The caller's range reader, when the source handed one: read through it, never closed here. */
   reader?: RangeReader
   /** Hive-style `key=value` folder segments between the directory and the file, outermost first. */
@@ -124,9 +126,7 @@ export async function resolveSource(
     if (isS3Url(item) && item.endsWith('/')) {
       // an S3 prefix is a directory: every *.parquet object below it, in key order
       const objects = await listS3(item, { ...remote.http, s3: remote.s3, signal })
-      const files = objects
-        .filter((o) => o.key.endsWith('.parquet') && !hidden(o.url.slice(item.length)))
-        .map((o) => o.url)
+      const files = objects.filter((o) => o.key.endsWith('.parquet') && !hidden(o.url.slice(item.length)))
       if (files.length === 0) {
         throw new NotFoundError('Expected at least one *.parquet object below the prefix, found none', {
           code: 'PARQUET_NO_FILES',
@@ -134,7 +134,15 @@ export async function resolveSource(
         })
       }
       if (list.length === 1) isDirectory = true
-      for (const url of files) entries.push({ name: url, remote: true, partition: hivePartition(item, url) })
+      for (const o of files) {
+        const known = o.etag === '' ? undefined : { byteLength: o.size, etag: o.etag }
+        entries.push({
+          name: o.url,
+          remote: true,
+          partition: hivePartition(item, o.url),
+          ...(known ? { known } : {}),
+        })
+      }
       continue
     }
     if (isHttpUrl(item) || isS3Url(item)) {

@@ -195,12 +195,16 @@ describe('concatColumnData', () => {
     expect(widened.toValues()).toEqual(Float64Array.of(1, 2.5))
   })
 
-  it('joins dictionary parts with different dictionaries as plain strings', () => {
-    const d1 = new DictionaryColumn(Int32Array.of(0, 0), Utf8Column.from(['x']))
-    const d2 = new DictionaryColumn(Int32Array.of(0), Utf8Column.from(['y']))
-    const joined = concatColumnData([d1, d2], [2, 1], f('string'))
-    expect(joined.kind).toBe('utf8')
-    expect(joined.toValues()).toEqual(['x', 'x', 'y'])
+  it('joins dictionary parts with different dictionaries into one dictionary column', () => {
+    const d1 = new DictionaryColumn(Int32Array.of(0, 0, 1), Utf8Column.from(['x', 'z']))
+    const d2 = new DictionaryColumn(Int32Array.of(1, 0), Utf8Column.from(['y', null]), packBits([0, 1]))
+    const joined = concatColumnData([d1, d2], [3, 2], f('string'))
+    expect(joined.kind).toBe('dictionary')
+    expect(joined.toValues()).toEqual(['x', 'x', 'z', null, 'y'])
+    expect(joined.nullCount).toBe(1)
+    const mixed = concatColumnData([d1, Utf8Column.from(['w'])], [3, 1], f('string'))
+    expect(mixed.kind).toBe('utf8')
+    expect(mixed.toValues()).toEqual(['x', 'x', 'z', 'w'])
     const same = concatColumnData([d1, d1.slice(0, 1)], [2, 1], f('string'))
     expect(same.kind).toBe('dictionary')
   })

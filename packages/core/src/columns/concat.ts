@@ -20,6 +20,9 @@ export function concatColumnData(
   field: Field,
 ): ColumnData {
   const filled = parts.map((p, i) => p ?? nullColumn(field, lengths[i] ?? 0))
+  if (filled.length > 1 && filled.every((p) => p.kind === 'dictionary') && !sameDictionary(filled)) {
+    return joinDictionaries(filled as DictionaryColumn[])
+  }
   const normalized = filled.map((p) =>
     p.kind === 'dictionary' && !sameDictionary(filled) ? dictionaryToUtf8(p) : p,
   )
@@ -33,6 +36,40 @@ export function concatColumnData(
   let k = 0
   for (const p of normalized) for (let i = 0; i < p.length; i++) values[k++] = p.get(i)
   return columnFromValues(values, field)
+}
+
+/**
+ * Dictionary parts with different dictionaries (a batch that spans two Parquet row groups): the
+ * dictionaries end to end, each part's indices shifted past the dictionaries before it. Cheaper than
+ * gathering every value's bytes, and the result stays a dictionary column.
+ */
+function joinDictionaries(parts: readonly DictionaryColumn[]): DictionaryColumn {
+  const dictionaries: Utf8Column[] = []
+  const base = new Map<Utf8Column, number>()
+  let size = 0
+  for (const p of parts) {
+    if (base.has(p.dictionary)) continue
+    base.set(p.dictionary, size)
+    dictionaries.push(p.dictionary)
+    size += p.dictionary.length
+  }
+  const dictionary = joinSame(dictionaries) as Utf8Column
+  let total = 0
+  let nulls = 0
+  for (const p of parts) {
+    total += p.length
+    nulls += p.nullCount
+  }
+  const indices = new Int32Array(total)
+  let at = 0
+  for (const p of parts) {
+    const shift = base.get(p.dictionary) as number
+    const src = p.indices
+    if (shift === 0) indices.set(src, at)
+    else for (let i = 0; i < p.length; i++) indices[at + i] = (src[i] as number) + shift
+    at += p.length
+  }
+  return new DictionaryColumn(indices, dictionary, joinValidity(parts, total), nulls)
 }
 
 function sameDictionary(parts: readonly ColumnData[]): boolean {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { AbortError, FormatError, SdError, StateError } from '../errors.js'
 import type { PoolTestResult, PoolTestTask } from '../test-support/pool-worker.js'
 import { type PoolTask, WorkerPool } from './pool.js'
+import { closeSharedPools, leasePool } from './shared.js'
 
 const module = new URL('../test-support/pool-worker.ts', import.meta.url)
 const pools: WorkerPool<PoolTestTask, PoolTestResult>[] = []
@@ -45,8 +46,10 @@ describe('WorkerPool', () => {
     }
     expect(lengths).toEqual([1, 2, 3, 4, 5, 6])
     expect(p.running).toBe(2)
+    expect(WorkerPool.liveThreads).toBe(2)
     await p.close()
     expect(p.running).toBe(0)
+    expect(WorkerPool.liveThreads).toBe(0)
   })
 
   it('transfers task buffers to the worker (detached here) and results back', async () => {
@@ -154,5 +157,27 @@ describe('WorkerPool', () => {
 
   it('refuses a pool of no workers', () => {
     expect(() => new WorkerPool({ module, size: 0, name: 'x' })).toThrow(/at least one worker/)
+  })
+
+  it('leased pools stay warm after work that finished, close at once after work that stopped', async () => {
+    const options = { module, size: 1, name: 'lease-test' }
+    const a = leasePool<PoolTestTask, PoolTestResult>(options, 200)
+    expect((await a.pool.run({ kind: 'square', n: 2 })).values.length).toBe(2)
+    await a.release('done')
+    expect(a.pool.closed).toBe(false)
+    const b = leasePool<PoolTestTask, PoolTestResult>(options, 200)
+    expect(b.pool).toBe(a.pool)
+    await b.release('stopped')
+    expect(b.pool.closed).toBe(true)
+    const c = leasePool<PoolTestTask, PoolTestResult>(options, 100)
+    expect(c.pool).not.toBe(a.pool)
+    await c.pool.run({ kind: 'square', n: 1 })
+    await c.release('done')
+    const t0 = Date.now()
+    while (!c.pool.closed && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20))
+    expect(c.pool.closed).toBe(true)
+    await c.pool.close()
+    await closeSharedPools()
+    expect(WorkerPool.liveThreads).toBe(0)
   })
 })

@@ -26,6 +26,8 @@ export interface TaskOptions {
   what?: string
   /** Aborting it fails the task with an `AbortError` and closes the pool. */
   signal?: AbortSignal
+  /** Results this task may send ahead of its consumer (default: the pool's `window`). */
+  window?: number
 }
 
 /** A task for {@link WorkerPool.map}: the message and its options. */
@@ -75,6 +77,13 @@ interface TaskState {
  * ```
  */
 export class WorkerPool<T = unknown, R = unknown> {
+  static #live = 0
+
+  /** Worker threads of every pool in this thread that have started and not yet exited. */
+  static get liveThreads(): number {
+    return WorkerPool.#live
+  }
+
   readonly size: number
   readonly name: string
   readonly #options: WorkerPoolOptions
@@ -83,6 +92,7 @@ export class WorkerPool<T = unknown, R = unknown> {
   readonly #tasks = new Map<number, TaskState>()
   #nextId = 0
   #closed = false
+  #closing: Promise<void> | undefined
   #failure: SdError | undefined
 
   constructor(options: WorkerPoolOptions) {
@@ -254,12 +264,20 @@ export class WorkerPool<T = unknown, R = unknown> {
     }
   }
 
-  /** Terminates every worker; tasks still under way fail with a `StateError` (`CLOSED`). */
-  async close(): Promise<void> {
+  /**
+   * Terminates every worker; tasks still under way fail with a `StateError` (`CLOSED`). Resolves
+   * when every thread has exited (however many times it is called, and whoever closed first).
+   */
+  close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
       this.#failTasks(new StateError(`The ${this.name} worker pool was closed`, { code: 'CLOSED' }))
     }
+    this.#closing ??= this.#terminate()
+    return this.#closing
+  }
+
+  async #terminate(): Promise<void> {
     const slots = this.#slots
     this.#slots = []
     await Promise.all(
@@ -280,10 +298,18 @@ export class WorkerPool<T = unknown, R = unknown> {
       }).then(
         (worker) => {
           if (this.#closed) {
+            WorkerPool.#live++
+            worker.once('exit', () => {
+              WorkerPool.#live--
+            })
             void worker.terminate()
             return worker
           }
           slot.worker = worker
+          WorkerPool.#live++
+          worker.once('exit', () => {
+            WorkerPool.#live--
+          })
           if (slot.active === 0) worker.unref()
           worker.on('message', (message: FromWorker) => this.#onMessage(message))
           worker.on('error', (err) => this.#crash(slot, err.message, err))

@@ -114,7 +114,6 @@ async function buildBundle(module: URL): Promise<URL> {
     platform: 'node',
     target: 'node20',
     conditions: ['@sd/source'],
-    sourcemap: 'inline',
     logLevel: 'silent',
     plugins: [thirdParty],
   })

@@ -1,0 +1,154 @@
+/**
+ * Cluster-scale streaming: ranks as processes reading Parquet objects from a local S3-compatible
+ * server (s3rver behind a front that checks every AWS Signature V4, in its own process), every
+ * value touched.
+ *
+ * - Scaling: 2 ranks (`shard({ rank, worldSize: 2 })`, one process each) against 1 rank reading
+ *   everything; aggregate throughput = all rows / (last end - first start). Target >= 1.7x.
+ * - Shuffle: one rank with `shuffle({ seed, bufferSize: 10_000 })` against the same rank without
+ *   shuffle. Target: at most 15% less throughput (ratio >= 0.85).
+ * Runs alternate (1 rank, 2 ranks, shuffled, plain...) and each ratio is the median of per-round
+ * ratios. The machine has 2 cores: the S3 server shares them with the ranks.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { createInterface } from 'node:readline'
+import { startS3Server } from '@sd/core/testing'
+import { defaultDataDir, parquetFile } from '../lib/data.ts'
+import { type Measurement, machineInfo, ratioCheck, type Suite } from '../lib/suite.ts'
+import { median } from '../lib/timing.ts'
+
+interface RankReport {
+  rows: number
+  start: number
+  end: number
+  sink: number
+}
+
+const rankScript = new URL('./rank.ts', import.meta.url).pathname
+
+/** Starts `worldSize` rank processes, lets them all go at once, and returns their reports. */
+async function runRanks(
+  base: {
+    prefix: string
+    s3: ReturnType<Awaited<ReturnType<typeof startS3Server>>['s3Options']>
+    batchSize: number
+  },
+  worldSize: number,
+  bufferSize: number | undefined,
+): Promise<RankReport[]> {
+  const children: { child: ChildProcess; lines: AsyncIterator<string> }[] = []
+  for (let rank = 0; rank < worldSize; rank++) {
+    const args = JSON.stringify({ ...base, rank, worldSize, bufferSize })
+    const child = spawn(process.execPath, ['--conditions=@sd/source', '--import', 'tsx', rankScript, args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    children.push({
+      child,
+      lines: createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator](),
+    })
+  }
+  for (const { lines } of children) {
+    const ready = await lines.next()
+    if (ready.value !== 'ready') throw new Error(`a rank did not start: ${String(ready.value)}`)
+  }
+  for (const { child } of children) child.stdin?.write('go\n')
+  const reports: RankReport[] = []
+  for (const { child, lines } of children) {
+    const line = await lines.next()
+    if (line.done) throw new Error('a rank exited without a report')
+    reports.push(JSON.parse(line.value) as RankReport)
+    child.stdin?.end()
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)))
+  }
+  return reports
+}
+
+/** Rows per second of a run: every rank's rows over the span from the first start to the last end. */
+function throughput(reports: RankReport[]): number {
+  const rows = reports.reduce((a, r) => a + r.rows, 0)
+  const span = Math.max(...reports.map((r) => r.end)) - Math.min(...reports.map((r) => r.start))
+  return rows / (span / 1000)
+}
+
+export const clusterSuite: Suite = async (options) => {
+  const log = options.log ?? (() => undefined)
+  const dataDir = options.dataDir ?? defaultDataDir()
+  const files = options.quick ? 4 : 16
+  const rowsPerFile = options.quick ? 50_000 : 125_000
+  const rowGroupSize = options.quick ? 12_500 : 25_000
+  const rounds = options.quick ? 2 : 5
+  const total = files * rowsPerFile
+  const dataset = `${total / 1e6}M rows, ${files} Parquet objects, ${(files * rowsPerFile) / rowGroupSize} row groups`
+
+  log(`writing ${dataset}`)
+  const paths: string[] = []
+  for (let f = 0; f < files; f++)
+    paths.push(await parquetFile(dataDir, rowsPerFile, rowGroupSize, f * rowsPerFile))
+  const server = await startS3Server({ buckets: ['bench'] })
+  try {
+    for (const [f, path] of paths.entries())
+      await server.put(
+        'bench',
+        `cluster/part-${String(f).padStart(3, '0')}-${basename(path)}`,
+        await readFile(path),
+      )
+    const base = { prefix: 's3://bench/cluster/', s3: server.s3Options(), batchSize: 10_000 }
+
+    const one: number[] = []
+    const two: number[] = []
+    const shuffled: number[] = []
+    const scaling: number[] = []
+    const shuffleCost: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      log(`round ${round + 1}/${rounds}`)
+      const r1 = await runRanks(base, 1, undefined)
+      const r2 = await runRanks(base, 2, undefined)
+      const rs = await runRanks(base, 1, 10_000)
+      for (const run of [r1, r2, rs]) {
+        const rows = run.reduce((a, r) => a + r.rows, 0)
+        if (rows !== total) throw new Error(`a run read ${rows} rows, expected ${total}`)
+      }
+      one.push(throughput(r1))
+      two.push(throughput(r2))
+      shuffled.push(throughput(rs))
+      scaling.push(throughput(r2) / throughput(r1))
+      shuffleCost.push(throughput(rs) / throughput(r1))
+    }
+    const measure = (name: string, values: number[], extra: Record<string, number | string>): Measurement => {
+      const rps = median(values)
+      return { name, dataset, seconds: total / rps, recordsPerSecond: rps, extra }
+    }
+    return {
+      suite: 'cluster',
+      ranAt: new Date().toISOString(),
+      machine: machineInfo(),
+      command: `pnpm --filter @sd/benchmarks bench cluster${options.quick ? ' --quick' : ''}`,
+      measurements: [
+        measure('1 rank reads everything from S3', one, { ranks: 1 }),
+        measure('2 ranks, shard({ rank, worldSize: 2 }), aggregate', two, { ranks: 2 }),
+        measure('1 rank, shuffle({ bufferSize: 10_000 })', shuffled, { ranks: 1, bufferSize: 10_000 }),
+      ],
+      ratios: [
+        ratioCheck('2 ranks / 1 rank aggregate throughput (median of per-round ratios)', median(scaling), {
+          min: 1.7,
+        }),
+        ratioCheck(
+          'shuffled / unshuffled throughput, 10,000-row buffer (median of per-round ratios)',
+          median(shuffleCost),
+          {
+            min: 0.85,
+          },
+        ),
+      ],
+      notes: [
+        "Each rank is a fresh process that starts reading when the parent says go; a run is timed from the first rank's start to the last rank's end.",
+        'The S3 server (s3rver behind a SigV4-checking front, one process) runs on the same 2 cores as the ranks; every request is signed and checked.',
+        `Per-round ratios, scaling: ${scaling.map((r) => r.toFixed(2)).join(', ')}; shuffle: ${shuffleCost.map((r) => r.toFixed(2)).join(', ')}.`,
+      ],
+    }
+  } finally {
+    await server.close()
+  }
+}

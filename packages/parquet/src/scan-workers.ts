@@ -1,0 +1,160 @@
+import {
+  type ColumnData,
+  type HttpOptions,
+  isHttpUrl,
+  leasePool,
+  type RangeReader,
+  reviveColumn,
+  workerModule,
+} from '@sd/core'
+import type { DecodeTask, PieceMessage, TaskSource } from './decode-task.js'
+import { chunkRanges, mergeRanges, type ReadTuning } from './group-reader.js'
+import { reopenPart } from './parts.js'
+import {
+  countBytes,
+  type Job,
+  type JobPiece,
+  keptColumns,
+  LOCAL,
+  pieceFilter,
+  REMOTE,
+  type ScanSpec,
+  scanHere,
+} from './scan-here.js'
+
+/** Bytes a worker is sent whole: the row group's chunks, one range per run of adjacent chunks. */
+const SENT: ReadTuning = {
+  coalesceBytes: Number.POSITIVE_INFINITY,
+  windowBytes: 4 << 20,
+  gapBytes: 0,
+  local: false,
+}
+
+type Reply = { message: PieceMessage }
+
+/**
+ * Decodes a pass's row groups in worker threads and yields their pieces in order. The first row
+ * group is decoded in this thread while the workers start, so the first batch comes as soon as
+ * without workers. Workers read local files and URLs themselves; the bytes of a caller's range
+ * reader (or of a URL fetched with a custom `fetch`) are read here and sent. At most twice as
+ * many row groups as workers are under way, each at most one row group of pieces ahead of the
+ * consumer. The threads are shared by the passes of the process and stay warm between them (see
+ * core's `leasePool`): a pass that runs to its end leaves them idle for the next one (they close
+ * after 2 s without); leaving the loop early, an error or an abort terminates them at once.
+ */
+export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): AsyncGenerator<JobPiece> {
+  const keep = keptColumns(spec.o)
+  const count = countBytes(spec)
+  const signal = spec.ctx.signal
+  let window = 1
+  for (const job of jobs) window = Math.max(window, job.sizes.length)
+  const lease = leasePool<DecodeTask, Reply>({
+    module: workerModule(import.meta.url, 'decode-worker'),
+    size: spec.workers,
+    name: 'parquet decode',
+  })
+  const pool = lease.pool
+  const readers = new Map<number, Promise<RangeReader>>()
+  const reader = (job: Job) => {
+    let r = readers.get(job.partIndex)
+    if (!r) {
+      r = reopenPart(job.part, spec.reader, signal)
+      r.catch(() => undefined)
+      readers.set(job.partIndex, r)
+    }
+    return r
+  }
+  async function* tasks() {
+    for (const job of jobs.slice(1)) {
+      const transfer: ArrayBuffer[] = []
+      const source = await taskSource(job, spec, () => reader(job), transfer, count)
+      const filter = pieceFilter(spec, job.partIndex)
+      const task: DecodeTask = {
+        job: job.index,
+        key: `${job.part.entry.name}|${job.part.version}`,
+        name: job.part.entry.name,
+        footer: job.part.footer,
+        int64: spec.parquet.int64,
+        rowGroup: job.task.rowGroup,
+        columns: job.task.columns.map((c) => c.name),
+        keep,
+        sizes: job.sizes,
+        filter: filter && {
+          filters: filter.filters,
+          strict: filter.strict,
+          partition: [...filter.partition],
+        },
+        source,
+        tuning: source.kind === 'bytes' ? SENT : source.kind === 'url' ? REMOTE : LOCAL,
+      }
+      yield {
+        task,
+        transfer,
+        window,
+        what: `decoding row group ${job.task.rowGroup} of ${job.part.entry.name}`,
+      }
+    }
+  }
+  const results = pool.map(tasks(), { maxInFlight: spec.workers * 2, signal })
+  let outcome: 'done' | 'stopped' = 'stopped'
+  try {
+    // start the workers on the rest while this thread decodes the first row group
+    const started = results.next()
+    started.catch(() => undefined)
+    yield* scanHere(spec, jobs.slice(0, 1))
+    for (let r = await started; !r.done; r = await results.next()) {
+      const m = r.value.message
+      count(m.bytes)
+      const columns = new Map<string, ColumnData>(keep.map((name, i) => [name, reviveColumn(m.columns[i])]))
+      yield { job: jobs[m.job] as Job, piece: { columns, rows: m.rows, kept: m.kept }, last: m.last }
+    }
+    outcome = 'done'
+  } finally {
+    await results.return(undefined)
+    // a pass that ran to its end leaves the threads warm for the next; any other end stops them
+    await lease.release(outcome)
+    for (const r of readers.values()) await (await r.catch(() => undefined))?.close()
+  }
+}
+
+/**
+ * Where the worker gets a job's bytes: a local file or HTTP URL it reads itself, or the chunks read
+ * here (a caller's reader, S3, a custom `fetch`, headers that do not cross threads, no ETag).
+ */
+async function taskSource(
+  job: Job,
+  spec: ScanSpec,
+  reader: () => Promise<RangeReader>,
+  transfer: ArrayBuffer[],
+  count: (bytes: number) => void,
+): Promise<TaskSource> {
+  const { part } = job
+  const entry = part.entry
+  if (!entry.reader && !entry.remote) return { kind: 'file', path: entry.name, version: part.version }
+  const http = portableHttp(spec.reader.http)
+  if (!entry.reader && isHttpUrl(entry.name) && part.etag !== undefined && http) {
+    return { kind: 'url', url: entry.name, byteLength: part.byteLength, etag: part.etag, http }
+  }
+  const r = await reader()
+  const { runs } = mergeRanges(chunkRanges(job.task), 0)
+  const ranges: { start: number; bytes: Uint8Array }[] = []
+  for (const run of runs) {
+    // a copy the worker owns: the reader (or its cache) may hold on to what it returned
+    const bytes = (await r.read(run.start, run.end, spec.ctx.signal)).slice()
+    count(bytes.length)
+    transfer.push(bytes.buffer as ArrayBuffer)
+    ranges.push({ start: run.start, bytes })
+  }
+  return { kind: 'bytes', byteLength: part.byteLength, ranges }
+}
+
+/** HTTP options that can cross to a worker (no `fetch` function, plain string headers), or undefined. */
+function portableHttp(http: HttpOptions): HttpOptions | undefined {
+  if (http.fetch !== undefined) return undefined
+  const { headers } = http
+  if (headers !== undefined) {
+    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return undefined
+    if (Object.getPrototypeOf(headers) !== Object.prototype) return undefined
+  }
+  return http
+}
