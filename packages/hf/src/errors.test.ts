@@ -13,8 +13,8 @@ const readme = readFileSync(join(src, '..', 'README.md'), 'utf8')
 const core = new Set<string>(CORE_ERROR_CODES)
 /** The codes the package's sources pass to an error as a literal. */
 const literal = new Set([...code.matchAll(/code: '([A-Z_0-9]+)'/g)].map((m) => m[1] as string))
-/** Shared codes core raises on the package's behalf (importPeer, validateFilter, cancellation). */
-const raisedByCore = new Set(['MISSING_PEER', 'INVALID_FILTER', 'ABORTED'])
+/** Shared codes core raises on the package's behalf (importPeer, the validators, cancellation). */
+const raisedByCore = new Set(['MISSING_PEER', 'INVALID_FILTER', 'INVALID_OPTION', 'ABORTED'])
 
 describe('error codes', () => {
   it.each(HF_ERROR_CODES)('%s is the package’s own: raised here, not a core code, documented', (c) => {

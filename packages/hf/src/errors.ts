@@ -32,6 +32,8 @@ export const HF_SHARED_CODES = [
   'MISSING_PEER',
   'SOURCE_CONSUMED',
   'INVALID_ROW',
+  'INVALID_UTF8',
+  'RECORD_TOO_LARGE',
   'HTTP_TOO_MANY_REDIRECTS',
   'ABORTED',
 ] as const satisfies readonly CoreErrorCode[]

@@ -2,10 +2,18 @@ import {
   type Filter,
   type HttpOptions,
   type HttpSettings,
+  type Int64Option,
+  invalidOption,
   type LoaderOptions,
+  nameList,
+  nonEmptyString,
+  positiveInteger,
   resolveHttpOptions,
+  resolveInt64,
+  resolveWorkers,
   ValidationError,
   validateFilter,
+  type WorkersOption,
 } from '@sd/core'
 
 /** The public hub, used when neither `hubUrl` nor `HF_ENDPOINT` is set. */
@@ -16,6 +24,9 @@ export const CONVERSION_REVISION = 'refs/convert/parquet'
 
 /** Bytes per range request of CSV, TSV and JSON Lines files when `chunkBytes` is not given. */
 export const DEFAULT_CHUNK_BYTES = 4 << 20
+
+/** The longest record of a text file when `maxRecordBytes` is not given (as in @sd/csv and @sd/json). */
+export const DEFAULT_MAX_RECORD_BYTES = 64 << 20
 
 /**
  * Options of {@link loadHuggingFace}: the shared loader options, core's HTTP options (`fetch`,
@@ -45,14 +56,16 @@ export interface HuggingFaceOptions extends LoaderOptions, Omit<HttpOptions, 'he
    * How 64-bit integer columns come out: `'bigint'` (default) as `BigInt64Array`, `'number'` as
    * `float64` (integers beyond 2^53 lose precision).
    */
-  int64?: 'bigint' | 'number'
-  /** Bytes per range request of CSV, TSV and JSON Lines files. Default 4 MiB. */
+  int64?: Int64Option
+  /** Bytes per range request of CSV, TSV, JSON Lines and text files. Default 4 MiB. */
   chunkBytes?: number
+  /** Longest record (a line, a CSV record) of CSV, TSV, JSON Lines and text files, in bytes. Default 64 MiB. */
+  maxRecordBytes?: number
   /**
    * Threads that decode, passed to the format package that reads the files (`'auto'` or a count,
    * 0 = the calling thread). Default: the format package's own.
    */
-  workers?: 'auto' | number
+  workers?: WorkersOption
 }
 
 /** The hub-related options with defaults applied (core's HTTP settings, the hub and the token). */
@@ -68,9 +81,10 @@ export interface ReadSettings {
   revision: string | undefined
   columns: string[] | undefined
   filters: Filter | undefined
-  int64: 'bigint' | 'number'
+  int64: Int64Option
   chunkBytes: number
-  workers: 'auto' | number | undefined
+  maxRecordBytes: number
+  workers: WorkersOption | undefined
 }
 
 /**
@@ -99,50 +113,24 @@ export function resolveHubSettings(options: HuggingFaceOptions): HubSettings {
 
 /** Applies defaults to what to read and validates it (a `ValidationError` names the bad option). */
 export function resolveReadSettings(options: HuggingFaceOptions): ReadSettings {
-  const { columns, filters, int64 = 'bigint', chunkBytes = DEFAULT_CHUNK_BYTES, workers } = options
-  if (columns !== undefined) {
-    if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) {
-      throw invalid(`columns must be an array of column names, got ${JSON.stringify(columns)}`)
-    }
-    const seen = new Set<string>()
-    for (const c of columns) {
-      if (seen.has(c)) throw invalid(`columns lists "${c}" twice; expected each column once`)
-      seen.add(c)
-    }
-  }
+  const { filters, chunkBytes = DEFAULT_CHUNK_BYTES, workers } = options
   if (filters !== undefined) validateFilter(filters)
-  if (int64 !== 'bigint' && int64 !== 'number') {
-    throw invalid(`int64 must be 'bigint' or 'number', got ${JSON.stringify(int64)}`)
-  }
-  if (!Number.isInteger(chunkBytes) || chunkBytes < 1024) {
-    throw invalid(`chunkBytes must be an integer of at least 1024, got ${JSON.stringify(chunkBytes)}`)
-  }
-  if (workers !== undefined && workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0)) {
-    throw invalid(`workers must be 'auto' or a non-negative integer, got ${JSON.stringify(workers)}`)
-  }
-  for (const [name, value] of [
-    ['config', options.config],
-    ['split', options.split],
-    ['revision', options.revision],
-  ] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw invalid(`${name} must be a non-empty string, got ${JSON.stringify(value)}`)
-    }
-  }
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1024)
+    throw invalidOption(`chunkBytes must be an integer of at least 1024, got ${JSON.stringify(chunkBytes)}`)
+  // checked now; the format package reading the files resolves 'auto' itself
+  if (workers !== undefined) resolveWorkers(workers, 0)
+  const columns = nameList('columns', options.columns)
   return {
-    config: options.config,
-    split: options.split ?? 'train',
-    revision: options.revision,
+    config: nonEmptyString('config', options.config),
+    split: nonEmptyString('split', options.split) ?? 'train',
+    revision: nonEmptyString('revision', options.revision),
     columns: columns ? [...columns] : undefined,
     filters,
-    int64,
+    int64: resolveInt64(options.int64),
     chunkBytes,
+    maxRecordBytes: positiveInteger('maxRecordBytes', options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES),
     workers,
   }
-}
-
-function invalid(message: string): ValidationError {
-  return new ValidationError(message, { code: 'INVALID_OPTION' })
 }
 
 function envValue(name: string): string | undefined {

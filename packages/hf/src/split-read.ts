@@ -1,7 +1,10 @@
-import type { LoaderOptions, StreamingCache } from '@sd/core'
+import type { Int64Option, LoaderOptions, StreamingCache, WorkersOption } from '@sd/core'
 import type { HubFiles } from './hub-files.js'
 import type { ReadSettings } from './options.js'
 import type { SplitFile } from './resolve.js'
+
+/** Bytes read ahead of the reader when `prefetchBytes` is not given (as @sd/parquet bounds its row groups). */
+export const READ_AHEAD_BYTES = 64 << 20
 
 /** What reading a resolved split's files needs, whatever their format. */
 export interface SplitRead {
@@ -22,9 +25,9 @@ export interface SplitRead {
 
 /** The options every format package's loader of one file gets from the split. */
 export interface FileLoaderOptions extends LoaderOptions {
-  int64: 'bigint' | 'number'
+  int64: Int64Option
   columns?: string[]
-  workers?: 'auto' | number
+  workers?: WorkersOption
 }
 
 /**

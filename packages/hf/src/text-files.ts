@@ -4,27 +4,32 @@ import {
   type RangeReader,
   type ReadContext,
   type RecordBatch,
-  UnsupportedError,
+  readAheadReader,
+  ValidationError,
 } from '@sd/core'
 import { chainFiles, countingReader } from './file-chain.js'
 import { formatPeer } from './peers.js'
-import { fileLoaderOptions, type SplitRead } from './split-read.js'
+import { fileLoaderOptions, READ_AHEAD_BYTES, type SplitRead } from './split-read.js'
+import { readTextLines } from './text-lines.js'
 
 /** The text formats a split can be stored in. */
 export type TextFormat = 'jsonl' | 'csv' | 'tsv' | 'txt'
 
-/** A loader of one text file, as @sd/csv and @sd/json make them. */
+/** The reader of one text file: a loader of @sd/csv or @sd/json, or the plain text reader. */
 interface TextLoader {
   iterBatches(options: { signal?: AbortSignal }): AsyncIterable<RecordBatch>
   getSchema(): Promise<Field[] | undefined>
 }
 
+type LoaderFactory = (source: RangeReader, batchSize: number, columns: string[] | undefined) => TextLoader
+
 /**
- * Streams a split's JSON Lines, CSV or TSV files through `@sd/json` or `@sd/csv`, one file at a
- * time, each over the hub's range requests in reads of `chunkBytes` (gzip recognised by its magic
- * bytes), in batches of exactly `ctx.batchSize` rows. Column types are the format package's
- * (decided per file from its first batch); `filters` keep the rows that match, and `columns`
- * (plus the filter's columns, read and then dropped) are read.
+ * Streams a split's JSON Lines, CSV, TSV or plain text files, one file at a time, through `@sd/json`
+ * or `@sd/csv` (plain text: one `{ text }` row per line), each over the hub's range requests in
+ * reads of `chunkBytes`, `prefetchBatches - 1` of them requested ahead of the one parsed (gzip is
+ * recognised by its magic bytes), in batches of exactly `ctx.batchSize` rows. Column types are the
+ * format package's (decided per file from its first batch); `filters` keep the rows that match,
+ * and `columns` (plus the filter's columns, read and then dropped) are read.
  */
 export async function* readTextFiles(
   split: SplitRead,
@@ -39,12 +44,16 @@ export async function* readTextFiles(
     split.files,
     async (file) => {
       split.countFile()
-      const reader = await split.hubFiles.open(file, ctx.cache, ctx.signal)
-      const source = countingReader(reader, (bytes) => {
+      const opened = await split.hubFiles.open(file, ctx.cache, ctx.signal)
+      const counted = countingReader(opened, (bytes) => {
         split.countBytes(bytes)
         ctx.countBytes(bytes)
       })
-      const loader = make(source, ctx.batchSize, wanted)
+      const reader = readAheadReader(counted, {
+        depth: Math.max(0, split.prefetchBatches - 1),
+        maxBytes: split.prefetchBytes ?? READ_AHEAD_BYTES,
+      })
+      const loader = make(reader, ctx.batchSize, wanted)
       return { batches: loader.iterBatches({ signal: ctx.signal }), close: () => reader.close() }
     },
     ctx,
@@ -77,14 +86,16 @@ export async function textSchema(
   }
 }
 
-type LoaderFactory = (source: RangeReader, batchSize: number, columns: string[] | undefined) => TextLoader
-
-/** How to make the loader of one file of `format`: @sd/json for JSON Lines, @sd/csv for CSV and TSV. */
+/**
+ * How to make the reader of one file of `format`: @sd/json for JSON Lines (and JSON array
+ * documents), @sd/csv for CSV and TSV, the plain text reader for text.
+ */
 async function textLoaderFactory(split: SplitRead, format: TextFormat): Promise<LoaderFactory> {
-  const { chunkBytes } = split.read
+  const { chunkBytes, maxRecordBytes } = split.read
   const common = (batchSize: number, columns: string[] | undefined) => ({
     ...fileLoaderOptions(split, batchSize, columns),
     chunkBytes,
+    maxRecordBytes,
   })
   switch (format) {
     case 'jsonl': {
@@ -100,7 +111,20 @@ async function textLoaderFactory(split: SplitRead, format: TextFormat): Promise<
         new csv.CsvStreamingLoader(source, { ...common(batchSize, columns), delimiter })
     }
     case 'txt':
-      throw new UnsupportedError('text files', { code: 'HF_FORMAT_UNSUPPORTED' })
+      return (source, batchSize, columns) => {
+        const unknown = columns?.find((c) => c !== 'text')
+        if (unknown !== undefined) {
+          throw new ValidationError(
+            `Unknown column "${unknown}": a text file has one column, "text" (one row per line)`,
+            { code: 'UNKNOWN_COLUMN', location: { url: source.name, column: unknown } },
+          )
+        }
+        return {
+          iterBatches: ({ signal }) =>
+            readTextLines(source, { batchSize, chunkBytes, maxRecordBytes, signal }),
+          getSchema: async () => [{ name: 'text', type: 'string', nullable: false }],
+        }
+      }
   }
 }
 
