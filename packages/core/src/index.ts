@@ -64,6 +64,7 @@ export {
   validateFilter,
 } from './filter/index.js'
 export type { DatasetStats, Instruments, RecordCounters, RecordStats } from './instruments.js'
+export { AtomicFile } from './io/atomic-file.js'
 export { FileRangeReader } from './io/file-range.js'
 export {
   HTTP_DEFAULTS,
@@ -116,6 +117,12 @@ export {
 } from './io/text/source-version.js'
 export { TextStreamingLoader } from './io/text/text-loader.js'
 export { firstInvalidUtf8, type InvalidByteSink, incompleteUtf8Tail, Utf8Checker } from './io/text/utf8.js'
+export {
+  type TextEncoding,
+  type TextWriteResult,
+  type TextWriteSource,
+  writeTextBatches,
+} from './io/text/write-text.js'
 export { StreamingDataLoader } from './loader.js'
 export {
   type Int64Option,

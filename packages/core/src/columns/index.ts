@@ -37,10 +37,12 @@ export {
   type TimeUnit,
 } from './fixed.js'
 export { columnFromValues } from './from-values.js'
+export { isoDate, isoTimestamp } from './iso-time.js'
 export { JsonColumn } from './json.js'
 export { takeColumn } from './take.js'
 export { toColumnData } from './to-column.js'
 export { columnToMessage } from './transfer.js'
 export { Utf8Builder, Utf8Column } from './utf8.js'
 export { decodeAll, decodeUtf8, isAscii } from './utf8-decode.js'
+export { valueText } from './value-text.js'
 export { VectorColumn } from './vector.js'
