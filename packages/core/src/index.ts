@@ -78,6 +78,7 @@ export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
 export { type ByteRange, rangeView } from './io/range-view.js'
+export { type ReadAheadReaderOptions, readAheadReader } from './io/read-ahead-reader.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
 export {
