@@ -78,6 +78,7 @@ export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
 export { type ByteRange, rangeView } from './io/range-view.js'
+export { type ReadAheadReaderOptions, readAheadReader } from './io/read-ahead-reader.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
 export {
@@ -108,6 +109,14 @@ export {
   type TextSource,
 } from './io/text/byte-source.js'
 export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
+export {
+  type ParallelTextOptions,
+  parallelText,
+  type RangeEnd,
+  type RangeItem,
+  type TextPosition,
+  type TextRange,
+} from './io/text/parallel-text.js'
 export {
   type BatchCacheKeyOptions,
   batchCacheKey,
