@@ -110,6 +110,14 @@ export {
 } from './io/text/byte-source.js'
 export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
 export {
+  type ParallelTextOptions,
+  parallelText,
+  type RangeEnd,
+  type RangeItem,
+  type TextPosition,
+  type TextRange,
+} from './io/text/parallel-text.js'
+export {
   type BatchCacheKeyOptions,
   batchCacheKey,
   type SourceVersion,

@@ -1,5 +1,15 @@
 export { ColumnBase } from './base.js'
 export {
+  BatchBuilder,
+  BOOL_KIND,
+  type BuilderColumn,
+  FLOAT64_KIND,
+  INT32_KIND,
+  INT64_KIND,
+  JSON_KIND,
+  STRING_KIND,
+} from './batch-builder.js'
+export {
   allocBitmap,
   BitmapBuilder,
   bitmapBytes,
