@@ -94,7 +94,7 @@ export async function packFile(
     const writer = await CarFileWriter.create(carPath, cborCid(new Uint8Array(0)), writeClock)
     try {
       const builder = new UnixFsFileBuilder(spec, (cid, block) => writer.put(cid, block))
-      whole = new StreamSha256(size)
+      whole = new StreamSha256(size, spec.chunkBytes)
       const chunk = spec.chunkBytes
       reads = []
       let next = 0

@@ -8,7 +8,7 @@ describe('StreamSha256', () => {
     'hashes %i bytes as createHash does, leaving the chunks intact',
     async (size) => {
       const data = pseudoRandomBytes(size, 77)
-      const hash = new StreamSha256(size)
+      const hash = new StreamSha256(size, 1 << 20)
       try {
         for (let at = 0; at < size; at += 1 << 20) {
           const chunk = Buffer.from(data.buffer, data.byteOffset + at, Math.min(1 << 20, size - at))

@@ -24,11 +24,13 @@ import {
 } from '@sd/core'
 import { normalize_options } from 'csv-parse'
 import { CsvParseEngine, csvParseOptions } from './csv-parse-engine.js'
-import { CsvDecoder, MAX_BATCH_BYTES } from './decoder.js'
+import { CsvDecoder, MAX_BATCH_BYTES, TYPED } from './decoder.js'
 import type { CsvParser } from './engine.js'
 import { FastCsvEngine } from './fast-engine.js'
 import type { CsvLayout } from './layout.js'
 import { type CsvOptions, type ResolvedCsvOptions, resolveCsvOptions } from './options.js'
+import { parallelCsv, RANGE_BYTES } from './parallel.js'
+import { RD_UNKNOWN } from './scanner.js'
 import { csvUnits, isRangeUnit, layoutTypes, locateUnit, placeInFile, WHOLE } from './units.js'
 
 /**
@@ -90,7 +92,7 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
     if (known) return known.fields
     const text = await this.#open(undefined, undefined)
     try {
-      const engine = this.#engine(text, undefined, { skippedRecords: 0, nulledValues: 0 }, false, true)
+      const { engine } = this.#parser(text, undefined, { skippedRecords: 0, nulledValues: 0 }, false, true)
       for await (const chunk of text.chunks) {
         engine.write(chunk)
         if (engine.layout) break
@@ -178,15 +180,53 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {
     const text = await this.#open(ctx.signal, (n) => ctx.countBytes(n))
     try {
-      const engine = this.#engine(text, this.#known(), this.counters, true)
+      const { engine, decoder } = this.#parser(text, this.#known(), this.counters, true)
+      const reader = text.reader
+      const parallel =
+        this.csvOptions.workers > 0 &&
+        reader !== undefined &&
+        engine instanceof FastCsvEngine &&
+        reader.byteLength >= 2 * RANGE_BYTES
+      let handOff = false
+      // batches completed before a failure are handed over before the error
       for await (const chunk of text.chunks) {
-        engine.write(chunk)
+        const failure = attempt(() => engine.write(chunk))
+        if (failure) decoder.flushRead()
         yield* engine.takeBatches()
+        if (failure) throw failure.error
         throwIfAborted(ctx.signal)
+        if (parallel && decoder.stage === TYPED && engine.scanner.rd !== RD_UNKNOWN) {
+          handOff = true
+          break
+        }
       }
-      engine.end()
+      if (handOff && parallel) {
+        // the header and the first batch are read: workers parse the rest
+        const fast = engine as FastCsvEngine
+        const from = { byte: fast.position, line: fast.scanner.line, row: decoder.nextRow }
+        if (decoder.layout) this.#remember(decoder.layout)
+        decoder.end()
+        yield* decoder.takeBatches()
+        yield* parallelCsv({
+          reader,
+          at: text.location,
+          options: this.csvOptions,
+          decoder,
+          from,
+          rd: fast.scanner.rd,
+          batchSize: this.options.batchSize,
+          maxBatchBytes: MAX_BATCH_BYTES,
+          counters: this.counters,
+          signal: ctx.signal,
+          onBytes: (n) => ctx.countBytes(n),
+        })
+        return
+      }
+      const failure = attempt(() => engine.end())
+      if (failure) decoder.flushRead()
       if (engine.layout) this.#remember(engine.layout)
       yield* engine.takeBatches()
+      if (failure) throw failure.error
     } finally {
       await text.close()
     }
@@ -215,13 +255,13 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
     if (version) this.#layout = { layout, version: version.key }
   }
 
-  #engine(
+  #parser(
     text: TextSource,
     layout: CsvLayout | undefined,
     counters: RecordCounters,
     reportSkips: boolean,
     schemaOnly = false,
-  ): CsvParser {
+  ): { engine: CsvParser; decoder: CsvDecoder } {
     const decoder = new CsvDecoder({
       at: text.location,
       options: this.csvOptions,
@@ -232,8 +272,20 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
       onSkip: reportSkips ? this.csvOptions.onSkip : undefined,
       schemaOnly,
     })
-    return this.csvOptions.engine === 'fast'
-      ? new FastCsvEngine(decoder, this.csvOptions)
-      : new CsvParseEngine(decoder, this.csvOptions)
+    const engine =
+      this.csvOptions.engine === 'fast'
+        ? new FastCsvEngine(decoder, this.csvOptions)
+        : new CsvParseEngine(decoder, this.csvOptions)
+    return { engine, decoder }
+  }
+}
+
+/** Runs `fn`; its error, boxed, or undefined. */
+function attempt(fn: () => void): { error: unknown } | undefined {
+  try {
+    fn()
+    return undefined
+  } catch (error) {
+    return { error }
   }
 }
