@@ -82,9 +82,10 @@ export async function fiveColumnsRequired(dir: string, rows: number, codec: Code
     const flag = batch.column('flag') as Uint8Array
     await writer.write({
       columnData: [
-        { name: 'id', data: batch.column('id') as BigInt64Array },
-        { name: 'value', data: batch.column('value') as Float64Array },
-        { name: 'n', data: batch.column('n') as Int32Array },
+        // the encodings DuckDB chose for the nullable file: PLAIN numbers, dictionary labels
+        { name: 'id', data: batch.column('id') as BigInt64Array, encoding: 'PLAIN' },
+        { name: 'value', data: batch.column('value') as Float64Array, encoding: 'PLAIN' },
+        { name: 'n', data: batch.column('n') as Int32Array, encoding: 'PLAIN' },
         { name: 'label', data: batch.column('label') as string[] },
         { name: 'flag', data: Array.from(flag, (v) => v === 1) },
       ],
