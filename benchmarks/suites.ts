@@ -1,3 +1,4 @@
+import { carSuite } from './car/suite.ts'
 import { clusterSuite } from './cluster/suite.ts'
 import { coreSuite } from './core/suite.ts'
 import { csvSuite } from './csv/suite.ts'
@@ -10,6 +11,7 @@ import { parquetSuite } from './parquet/suite.ts'
 
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
+  car: carSuite,
   cluster: clusterSuite,
   core: coreSuite,
   csv: csvSuite,

@@ -16,6 +16,7 @@ const readmes = [
   'packages/csv/README.md',
   'packages/parquet/README.md',
   'packages/hf/README.md',
+  'packages/car/README.md',
   'packages/knn/README.md',
 ]
 
@@ -59,5 +60,7 @@ describe.each(readmes)('examples in %s', (readme) => {
         rmSync(file, { force: true })
       }
     },
+    // as long as the child may run (a busy machine makes a program of several steps take seconds)
+    60_000,
   )
 })

@@ -9,11 +9,14 @@
  *    Target: at most 3 requests. Also shown with the hub's redirect of large files to a CDN,
  *    which adds one hop to a file's first read.
  * 2. Total time of a full pass with 20 ms per request against the same pass with none (both with
- *    the default read-ahead of 4 row groups), as the median of the ratios of back-to-back pairs (so
- *    load from other processes hits both sides of a pair alike). Target: at most 1.3x. Shown beside: the same pass
- *    without read-ahead, and the peer, hyparquet reading each file row group by row group through
- *    `asyncBufferFromUrl` (what a hand-written reader does), with and without latency.
- * 3. Peak RSS of a full pass with 20 ms latency, ours and the peer's, each in a fresh process.
+ *    the default read-ahead), as the median of the ratios of back-to-back pairs (so load from
+ *    other processes hits both sides of a pair alike). Target: at most 1.3x. Shown beside: the
+ *    same pass without read-ahead, and the peers, with and without latency: parquet-wasm
+ *    streaming Arrow batches from the URLs (its fastest form: `ParquetFile.fromUrl` and
+ *    `stream({ concurrency: 4 })`), and hyparquet reading each file row group by row group through
+ *    `asyncBufferFromUrl` (what a hand-written reader does). Every reader's consumer touches every
+ *    value (numbers summed, string lengths added), and the checksums must agree.
+ * 3. Peak RSS of a full pass with 20 ms latency, ours and the peers', each in a fresh process.
  */
 import { statSync } from 'node:fs'
 import { loadHuggingFace } from '@sd/hf'
@@ -21,8 +24,13 @@ import { defaultDataDir, parquetFile } from '../lib/data.ts'
 import { runChild } from '../lib/rss.ts'
 import { type Measurement, machineInfo, ratioCheck, type Suite } from '../lib/suite.ts'
 import { timeTasks } from '../lib/timing.ts'
-import { hyparquetRowGroups } from './peer.ts'
+import { hyparquetRowGroups, type Pass, parquetWasmStream, sdPass } from './peer.ts'
 import { RemoteHub } from './remote-hub.ts'
+
+/** Rows per batch of every reader. */
+const BATCH_SIZE = 10_000
+/** Concurrent range requests of parquet-wasm's stream. */
+const WASM_CONCURRENCY = 4
 
 const LATENCY_MS = 20
 const DIRECT = 'bench/rows'
@@ -52,20 +60,26 @@ export const hfSuite: Suite = async (options) => {
       (f) => `${hub.url}/datasets/${DIRECT}/resolve/${hub.shas[DIRECT]}/${f.path}`,
     )
 
-    const sd = async (dataset: string, latencyMs: number, readAhead?: number) => {
+    // every reader's pass must read every row and see the same values
+    let expected: number | undefined
+    const check = (name: string, pass: Pass) => {
+      if (pass.rows !== rows) throw new Error(`${name} read ${pass.rows} rows, expected ${rows}`)
+      expected ??= pass.checksum
+      if (Math.abs(pass.checksum - expected) > 1e-9 * Math.abs(expected))
+        throw new Error(`${name} summed the values to ${pass.checksum}, expected ${expected}`)
+      return pass.rows
+    }
+    const sd = async (dataset: string, latencyMs: number, readAhead = true) => {
       await hub.setLatency(latencyMs)
-      let n = 0
-      const extra = readAhead === undefined ? {} : { readAhead, prefetchBatches: 0 }
-      for await (const batch of loadHuggingFace(dataset, { hubUrl: hub.url, cacheEnabled: false, ...extra }))
-        n += batch.numRows
-      if (n !== rows) throw new Error(`read ${n} rows, expected ${rows}`)
-      return n
+      return check('sd', await sdPass(hub.url, dataset, readAhead ? {} : { prefetchBatches: 0 }))
     }
     const peer = async (latencyMs: number) => {
       await hub.setLatency(latencyMs)
-      const n = await hyparquetRowGroups(urls, byteLength)
-      if (n !== rows) throw new Error(`peer read ${n} rows, expected ${rows}`)
-      return n
+      return check('hyparquet', await hyparquetRowGroups(urls, byteLength))
+    }
+    const wasm = async (latencyMs: number) => {
+      await hub.setLatency(latencyMs)
+      return check('parquet-wasm', await parquetWasmStream(urls, BATCH_SIZE, WASM_CONCURRENCY))
     }
 
     // full passes (2. below)
@@ -73,8 +87,10 @@ export const hfSuite: Suite = async (options) => {
     const tasks: Record<string, () => Promise<number>> = {
       'sd, no latency': () => sd(DIRECT, 0),
       [`sd, ${LATENCY_MS} ms per request`]: () => sd(DIRECT, LATENCY_MS),
-      [`sd, ${LATENCY_MS} ms per request, no read-ahead`]: () => sd(DIRECT, LATENCY_MS, 0),
+      [`sd, ${LATENCY_MS} ms per request, no read-ahead`]: () => sd(DIRECT, LATENCY_MS, false),
       [`sd, ${LATENCY_MS} ms per request, CDN redirects`]: () => sd(CDN, LATENCY_MS),
+      'parquet-wasm stream, no latency': () => wasm(0),
+      [`parquet-wasm stream, ${LATENCY_MS} ms per request`]: () => wasm(LATENCY_MS),
       'hyparquet per row group, no latency': () => peer(0),
       [`hyparquet per row group, ${LATENCY_MS} ms per request`]: () => peer(LATENCY_MS),
     }
@@ -117,6 +133,7 @@ export const hfSuite: Suite = async (options) => {
         // no batch read-ahead here: nothing may run ahead of the consumer while it takes the first batch
         for await (const _ of loadHuggingFace(dataset, {
           hubUrl: hub.url,
+          batchSize: BATCH_SIZE,
           cacheEnabled: false,
           prefetchBatches: 0,
         })) {
@@ -162,9 +179,11 @@ export const hfSuite: Suite = async (options) => {
     await hub.setLatency(LATENCY_MS)
     const child = new URL('./rss-child.ts', import.meta.url)
     const rssOurs = await runChild(child, ['sd', hub.url, DIRECT])
-    const rssPeer = await runChild(child, ['peer', JSON.stringify(urls), String(byteLength)])
+    const rssWasm = await runChild(child, ['parquet-wasm', JSON.stringify(urls), String(byteLength)])
+    const rssPeer = await runChild(child, ['hyparquet', JSON.stringify(urls), String(byteLength)])
     for (const [name, report] of [
       [`sd full pass, ${LATENCY_MS} ms per request (fresh process)`, rssOurs],
+      [`parquet-wasm stream, ${LATENCY_MS} ms per request (fresh process)`, rssWasm],
       [`hyparquet per row group, ${LATENCY_MS} ms per request (fresh process)`, rssPeer],
     ] as const) {
       if (report.records !== rows) throw new Error(`${name} read ${report.records} rows, expected ${rows}`)
@@ -190,6 +209,16 @@ export const hfSuite: Suite = async (options) => {
           max: 1.3,
         }),
         ratioCheck(
+          'parquet-wasm stream vs sd time, no latency',
+          ms('parquet-wasm stream, no latency') / ms('sd, no latency'),
+          { min: 1 },
+        ),
+        ratioCheck(
+          `parquet-wasm stream vs sd time, ${LATENCY_MS} ms per request`,
+          ms(`parquet-wasm stream, ${LATENCY_MS} ms per request`) / ms(`sd, ${LATENCY_MS} ms per request`),
+          { min: 1 },
+        ),
+        ratioCheck(
           `hyparquet per row group vs sd time, ${LATENCY_MS} ms per request`,
           ms(`hyparquet per row group, ${LATENCY_MS} ms per request`) /
             ms(`sd, ${LATENCY_MS} ms per request`),
@@ -199,8 +228,9 @@ export const hfSuite: Suite = async (options) => {
       notes: [
         `Latency ratios of the back-to-back pairs, sorted: ${pairs.map((r) => r.toFixed(2)).join(', ')}.`,
         'The hub server runs in a process of its own; latency is added before every answer (API, resolve and CDN).',
-        `The first batch needs the revision answer (files with sizes and hashes), the footer (last 512 KiB) and the first row group; with the CDN redirect a file's first read adds the hub's 302 (${viaCdn.requests} requests), later reads go straight to the remembered CDN location.`,
-        'Read-ahead starts once the first row group was taken, so the first batch costs only its own requests.',
+        `Every reader makes batches of ${BATCH_SIZE} rows and its consumer touches every value (numbers summed, string lengths added); the checksums agree. parquet-wasm streams with ${WASM_CONCURRENCY} concurrent range requests; sd reads ahead with its default for the hub, prefetchBatches: 4 (3 row groups requested ahead of the one decoded).`,
+        `The first batch (measured with prefetchBatches: 0) needs the revision answer (files with sizes and hashes), the footer (@sd/parquet reads the file's last 64 KiB) and the first row group; with the CDN redirect a file's first read adds the hub's 302 (${viaCdn.requests} requests), later reads go straight to the remembered CDN location. With read-ahead on, the next row groups are requested together with the first, in the same round trip.`,
+        'Each file is read by @sd/parquet over a range reader of the hub; the next file is opened (its footer read) once the consumer asks for the second batch of the current one.',
       ],
     }
   } finally {

@@ -25,6 +25,8 @@ export interface CarWriteResult {
   duplicates: number
 }
 
+/** The largest block written: 1 MiB of data and room for a node's or a column's header. */
+export const MAX_WRITTEN_BLOCK_BYTES = (1 << 20) + (64 << 10)
 /** Bytes queued before a write starts; writes in flight are bounded by twice this. */
 const WRITE_BATCH_BYTES = 4 << 20
 /** Blocks smaller than this are copied into a staging buffer, so a write never carries many tiny buffers. */
@@ -122,6 +124,16 @@ export class CarFileWriter {
    * `block` must not change until the writer is done with it.
    */
   put(cid: CID, block: Uint8Array): boolean {
+    if (block.length > MAX_WRITTEN_BLOCK_BYTES) {
+      throw new CarError(
+        `A block of ${block.length} bytes is over the ${MAX_WRITTEN_BLOCK_BYTES}-byte limit sd writes`,
+        {
+          code: 'CAR_BLOCK_TOO_LARGE',
+          cid: cid.toString(),
+          location: { file: this.path },
+        },
+      )
+    }
     const key = cidBlockKey(cid)
     const cidBytes = cid.bytes
     if (this.#places.has(key)) {

@@ -140,9 +140,11 @@ export function toCid(value: CID | string): CID {
   }
 }
 
-/** Raw sha2-256 digest of `bytes` (Node's native hash: synchronous, no copy). */
-export function sha256Digest(bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(bytes).digest()
+/** Raw sha2-256 digest of `bytes` (Node's native hash: synchronous, no copy of the input). */
+export function sha256Digest(bytes: Uint8Array): Uint8Array {
+  const digest = createHash('sha256').update(bytes).digest()
+  // a plain Uint8Array view: CIDs made from it compare equal to decoded ones
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
 
 /** True when the CID's hash function is one sd can check. */

@@ -13,6 +13,7 @@ import { openCar } from './open-car.js'
 import { type PackResult, packFile } from './pack.js'
 import type { Profile } from './profiles.js'
 import { carBytes } from './test-support/car-bytes.js'
+import { blockOffset, flipped } from './test-support/corrupt.js'
 import { tempDir } from './test-support/files.js'
 import { pseudoRandomBytes } from './test-support/importer.js'
 
@@ -29,27 +30,6 @@ beforeAll(async () => {
     packs.set(profile, { car, result: await packFile(path, car, { profile }) })
   }
 })
-
-/** Writes a copy of `car` with one byte flipped at `offset` (no sidecar). */
-function flipped(car: string, offset: number, name: string): string {
-  const copy = Buffer.from(readFileSync(car))
-  copy[offset] = (copy[offset] as number) ^ 0x40
-  const path = join(dir, name)
-  writeFileSync(path, copy)
-  return path
-}
-
-/** The offset of a block in `car`. */
-async function blockOffset(car: string, cid: CID): Promise<number> {
-  const source = await CarFileSource.open(car, { index: false })
-  try {
-    const place = source.place(cid)
-    if (!place) throw new Error(`no ${cid} in ${car}`)
-    return place.blockOffset
-  } finally {
-    await source.close()
-  }
-}
 
 async function carOf(blocks: { cid: CID; bytes: Uint8Array }[], roots: CID[], name: string): Promise<string> {
   const path = join(dir, name)
@@ -91,7 +71,7 @@ describe('a flipped byte in each kind of block', () => {
       const { car, result } = packs.get(profile) as { car: string; result: PackResult }
       const cid = await pick(result, car)
       const offset = await blockOffset(car, cid)
-      const bad = flipped(car, offset + 7, `bad-${profile}-${cid}.car`)
+      const bad = flipped(car, offset + 7, dir, `bad-${profile}-${cid}.car`)
       const reader = await openCar(bad)
       try {
         const err = await reader.get(cid).catch((e: unknown) => e)
@@ -137,7 +117,7 @@ describe('a flipped byte in each kind of block', () => {
     const page = (dagCbor.decode(await source.get(root)) as { batches: { pages: CID[] } }).batches
       .pages[0] as CID
     await source.close()
-    const bad = flipped(car, await blockOffset(car, page), 'bad-page.car')
+    const bad = flipped(car, await blockOffset(car, page), dir, 'bad-page.car')
     const reader = await openCar(bad)
     await expect(reader.manifest()).rejects.toMatchObject({ code: 'CAR_HASH_MISMATCH', cid: page.toString() })
     await reader.close()
@@ -148,7 +128,7 @@ describe('a flipped byte in each kind of block', () => {
     const leaf = blockCid(RAW, bytes.subarray(0, MiB))
     const offset = await blockOffset(car, leaf)
     // the last digest byte of the section's CID, just before the block
-    const bad = flipped(car, offset - 1, 'bad-cid.car')
+    const bad = flipped(car, offset - 1, dir, 'bad-cid.car')
     const reader = await openCar(bad)
     try {
       const report = await reader.verify()

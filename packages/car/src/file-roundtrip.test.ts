@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { loadCsv } from '@sd/csv'
+import { loadJson } from '@sd/json'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { loadCar } from './load.js'
 import type { FileManifest } from './manifest.js'
 import { openCar } from './open-car.js'
 import { packFile } from './pack.js'
@@ -95,6 +98,32 @@ describe('batches in the manifest', () => {
         )) as [[number, number]]
         expect([count, first]).toEqual([batch.rowEnd - batch.rowStart, batch.rowStart])
       }
+    },
+  )
+})
+
+describe('loadCar over packed CSV and NDJSON', () => {
+  it.each(['csv', 'ndjson'] as const)(
+    '%s: reads what the format package reads from the file, and one batch alone',
+    async (format) => {
+      const { car, manifest } = await packed(format)
+      const direct =
+        format === 'csv'
+          ? await loadCsv(files.csv).collect()
+          : await loadJson(files.ndjson, { format: 'ndjson' }).collect()
+      const all = await loadCar(car).collect()
+      expect(all.numRows).toBe(ROWS)
+      expect(all.schema).toEqual(direct.schema)
+      expect(all.rows()).toEqual(direct.rows())
+      const batch = manifest.batches[2] as FileManifest['batches'][number]
+      const one = await loadCar(car, { batches: [2], columns: ['id', 'label'] }).collect()
+      expect(one.numRows).toBe(batch.rowEnd - batch.rowStart)
+      expect(one.rows().slice(0, 2)).toEqual(
+        direct
+          .select(['id', 'label'])
+          .rows()
+          .slice(batch.rowStart, batch.rowStart + 2),
+      )
     },
   )
 })

@@ -1,12 +1,5 @@
-import {
-  type HttpOptions,
-  NetworkError,
-  NotFoundError,
-  retryingRequest,
-  throwIfAborted,
-  ValidationError,
-} from '@sd/core'
-import { CID } from 'multiformats/cid'
+import { type HttpOptions, retryingRequest, throwIfAborted } from '@sd/core'
+import type { CID } from 'multiformats/cid'
 import { checkBlock, unsupportedHash } from './block-check.js'
 import type { Block } from './block-source.js'
 import { DEFAULT_MAX_BLOCK_BYTES } from './car-file-source.js'
@@ -14,6 +7,8 @@ import type { DagSource } from './car-reader.js'
 import { readCarStream, type StreamSection } from './car-stream.js'
 import { cidBlockKey, cidParts, IDENTITY, isSupportedHash } from './cid.js'
 import { CarError, sourceLocation } from './errors.js'
+import { checkCarType, checkStatus, readLimited } from './gateway-answers.js'
+import type { GatewayTarget } from './gateway-url.js'
 import { blockLinks } from './links.js'
 import { RangeExpectation } from './range-expectation.js'
 import type { VerifyReport } from './verify.js'
@@ -26,46 +21,10 @@ export interface GatewayOptions extends HttpOptions {
   signal?: AbortSignal | undefined
 }
 
-/** A gateway URL taken apart: the gateway's base and the CID after `/ipfs/`. */
-export interface GatewayTarget {
-  base: string
-  cid: CID
-}
-
 const RAW_TYPE = 'application/vnd.ipld.raw'
 const CAR_ACCEPT = 'application/vnd.ipld.car; version=1; order=dfs; dups=n'
 /** Verified blocks kept between a range request and the reads that take them. */
 const CACHE_BYTES = 64 << 20
-
-/**
- * `{ base, cid }` when `url` is a gateway URL `http(s)://host[/prefix]/ipfs/<cid>`, else
- * `undefined`. A path after the CID is refused (`INVALID_OPTION`): sd asks for blocks by CID.
- */
-export function parseGatewayUrl(url: string): GatewayTarget | undefined {
-  const parsed = new URL(url)
-  const match = /^(.*)\/ipfs\/([^/]+)(\/.*)?$/.exec(parsed.pathname)
-  if (!match) return undefined
-  if (match[3] && match[3] !== '/') {
-    throw new ValidationError(
-      `Expected a gateway URL ending in /ipfs/<cid>, got the path ${match[3]} after the CID`,
-      {
-        code: 'INVALID_OPTION',
-        location: { url },
-      },
-    )
-  }
-  let cid: CID
-  try {
-    cid = CID.parse(decodeURIComponent(match[2] as string))
-  } catch (err) {
-    throw new CarError(`Expected a CID after /ipfs/, got ${JSON.stringify(match[2])}`, {
-      code: 'CAR_BAD_CID',
-      location: { url },
-      cause: err,
-    })
-  }
-  return { base: `${parsed.origin}${match[1]}`, cid }
-}
 
 /**
  * Blocks from an IPFS trustless gateway (any, not only sd's): single blocks with `?format=raw`,
@@ -328,55 +287,6 @@ export class GatewaySource implements DagSource {
     const combined = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
     return retryingRequest(url, init, { ...this.#options, signal: combined }, read)
   }
-}
-
-function checkStatus(res: Response, url: string): void {
-  if (res.ok) return
-  void res.body?.cancel().catch(() => undefined)
-  if (res.status === 404)
-    throw new NotFoundError('HTTP 404: the gateway does not have it', { code: 'HTTP_404', location: { url } })
-  throw new NetworkError(`HTTP ${res.status} ${res.statusText}: expected 200`, {
-    code: `HTTP_${res.status}`,
-    status: res.status,
-    location: { url },
-  })
-}
-
-function checkCarType(res: Response, url: string): void {
-  const type = res.headers.get('content-type') ?? ''
-  if (!/^application\/vnd\.ipld\.car\b/i.test(type)) {
-    void res.body?.cancel().catch(() => undefined)
-    throw new CarError(`Expected a CAR answer (application/vnd.ipld.car), got ${JSON.stringify(type)}`, {
-      code: 'CAR_BAD_RESPONSE',
-      location: { url },
-    })
-  }
-}
-
-/** The whole body, refusing more than `limit` bytes (`CAR_BLOCK_TOO_LARGE`). */
-async function readLimited(res: Response, limit: number, url: string, cid: CID): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0)
-  const reader = res.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.length
-      if (size > limit) {
-        throw new CarError(`The gateway's block is larger than the limit of ${limit} bytes`, {
-          code: 'CAR_BLOCK_TOO_LARGE',
-          cid: cid.toString(),
-          location: { url },
-        })
-      }
-      chunks.push(value)
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined)
-  }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks)
 }
 
 function placeError(err: CarError, url: string, offset: number): CarError {

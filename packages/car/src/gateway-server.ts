@@ -3,16 +3,16 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { CID } from 'multiformats/cid'
-import type { Block, BlockSource } from './block-source.js'
+import type { BlockSource } from './block-source.js'
 import { encodeCarHeader } from './car-header.js'
 import type { CarReader } from './car-reader.js'
 import { IDENTITY } from './cid.js'
 import { isFileBlock, resolvePath, walkDag } from './dag-walk.js'
 import { CarError } from './errors.js'
-import { type GatewayRefusal, type GatewayRequest, parseGatewayRequest } from './gateway-request.js'
+import { type GatewayRequest, parseGatewayRequest } from './gateway-request.js'
+import { headers, refuse, resolveRange, section, send, write } from './gateway-response.js'
 import { openCar } from './open-car.js'
 import { decodeFileNode, nodeSize } from './unixfs-file.js'
-import { encodeVarint } from './varint.js'
 
 /** Options of {@link serveGateway}. */
 export interface GatewayServerOptions {
@@ -36,8 +36,6 @@ export interface GatewayServer {
   /** Stops listening, ends open connections and closes the CARs it opened. */
   close(): Promise<void>
 }
-
-const IMMUTABLE = 'public, max-age=29030400, immutable'
 
 /**
  * Serves CARs over HTTP as an IPFS Trustless Gateway: `GET`/`HEAD /ipfs/{cid}[/{path}]` with
@@ -227,82 +225,4 @@ async function serveCar(exchange: Exchange): Promise<void> {
     }
   }
   res.end()
-}
-
-/** `entity-bytes` as a half-open range of a `size`-byte file, `'empty'` when it holds no byte, `'outside'` when it misses the file. */
-function resolveRange(
-  bytes: NonNullable<GatewayRequest['bytes']>,
-  size: number,
-): { start: number; end: number } | 'empty' | 'outside' {
-  const from = bytes.from as number
-  const start = from < 0 ? Math.max(0, size + from) : from
-  const last = bytes.to === '*' ? size - 1 : bytes.to < 0 ? size + bytes.to : bytes.to
-  if (start >= size && size > 0) return 'outside'
-  const endExclusive = Math.min(size, last + 1)
-  if (endExclusive <= start) return 'empty'
-  return { start, end: endExclusive }
-}
-
-function section(block: Block): Uint8Array[] {
-  const cidBytes = block.cid.bytes
-  const prefix = encodeVarint(cidBytes.length + block.bytes.length)
-  return [prefix, cidBytes, block.bytes]
-}
-
-/** Writes, waiting for the socket to drain (a client that stops reading holds no more than a buffer). */
-async function write(res: ServerResponse, parts: Uint8Array | Uint8Array[]): Promise<void> {
-  if (res.destroyed) throw new Error('the client went away')
-  let ok = true
-  for (const part of Array.isArray(parts) ? parts : [parts]) ok = res.write(part)
-  if (ok) return
-  await new Promise<void>((resolve, reject) => {
-    const onDrain = () => {
-      cleanup()
-      resolve()
-    }
-    const onClose = () => {
-      cleanup()
-      reject(new Error('the client went away'))
-    }
-    const cleanup = () => {
-      res.off('drain', onDrain)
-      res.off('close', onClose)
-    }
-    res.on('drain', onDrain)
-    res.on('close', onClose)
-  })
-}
-
-/**
- * Sets the headers of an answer: the given ones, and the ETag, caching and path headers every
- * answer carries. A matching `If-None-Match` makes it a 304 (false: send no body).
- */
-function headers(
-  req: IncomingMessage,
-  res: ServerResponse,
-  request: GatewayRequest,
-  etag: string,
-  specific: Record<string, string | number>,
-): boolean {
-  for (const [name, value] of Object.entries(specific)) res.setHeader(name, value)
-  res.setHeader('Etag', etag)
-  res.setHeader('Cache-Control', IMMUTABLE)
-  res.setHeader('X-Content-Type-Options', 'nosniff')
-  res.setHeader(
-    'X-Ipfs-Path',
-    `/ipfs/${request.cid}${request.path.map((s) => `/${encodeURIComponent(s)}`).join('')}`,
-  )
-  res.setHeader('Vary', 'Accept')
-  res.statusCode = req.headers['if-none-match'] === etag ? 304 : 200
-  return res.statusCode === 200
-}
-
-function refuse(res: ServerResponse, refusal: GatewayRefusal): void {
-  send(res, refusal.status, refusal.message)
-}
-
-function send(res: ServerResponse, status: number, message: string): void {
-  res.statusCode = status
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-  res.end(`${message}\n`)
 }

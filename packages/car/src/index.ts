@@ -24,6 +24,8 @@ export { CarError, type CarErrorCode, type CarErrorOptions } from './errors.js'
 export type { ExportResult } from './export-file.js'
 export type { GatewayOptions } from './gateway-client.js'
 export { type GatewayServer, type GatewayServerOptions, serveGateway } from './gateway-server.js'
+export { loadCar } from './load.js'
+export { type CarDatasetStats, CarStreamingLoader } from './loader.js'
 export type {
   BatchesManifest,
   ColumnStats,
@@ -34,7 +36,17 @@ export type {
   StoredBatch,
 } from './manifest.js'
 export { type OpenCarOptions, openCar } from './open-car.js'
+export type { CarLoadOptions } from './options.js'
 export { type PackOptions, type PackResult, packFile } from './pack.js'
+export {
+  type CarToParquetOptions,
+  type ParquetToCarOptions,
+  type ParquetToCarResult,
+  streamCarToParquet,
+  streamParquetToCar,
+} from './parquet-bridge.js'
 export { PROFILES, type Profile, type ProfileSpec } from './profiles.js'
+export type { CarReadStats } from './read-stored.js'
 export type { UnixFsFile } from './unixfs-file.js'
 export type { VerifyReport } from './verify.js'
+export { type WriteCarOptions, type WriteCarResult, type WriteCarSource, writeCar } from './write-car.js'

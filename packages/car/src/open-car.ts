@@ -1,7 +1,8 @@
 import { isHttpUrl } from '@sd/core'
 import { type CarFileOptions, CarFileSource } from './car-file-source.js'
 import { type CarReader, SourceCarReader } from './car-reader.js'
-import { type GatewayOptions, GatewaySource, parseGatewayUrl } from './gateway-client.js'
+import { type GatewayOptions, GatewaySource } from './gateway-client.js'
+import { parseGatewayUrl } from './gateway-url.js'
 
 /** Options of {@link openCar}: those of a CAR file (local or remote) and of a gateway. */
 export interface OpenCarOptions extends CarFileOptions, GatewayOptions {}

@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { FileRangeReader, IoError, throwIfAborted, ValidationError } from '@sd/core'
 import type { CID } from 'multiformats/cid'
 import { BusyClock, type StageStats, stage } from './busy-clock.js'
-import { writeSidecar } from './car-index.js'
 import { CarFileWriter } from './car-writer.js'
 import { cborCid } from './cid.js'
 import { detectFormat, planFile } from './file-plan.js'
+import { finishCar } from './finish-car.js'
 import { LineRangeScanner } from './line-ranges.js'
-import { encodeManifest, type FileFormat, type FileManifest } from './manifest.js'
+import type { FileFormat, FileManifest } from './manifest.js'
 import { type Profile, profileSpec } from './profiles.js'
+import { StreamSha256 } from './sha256-worker.js'
 import { UnixFsFileBuilder } from './unixfs-builder.js'
 
 /** Options of {@link packFile}. */
@@ -81,6 +81,7 @@ export async function packFile(
   throwIfAborted(signal)
   const file = await FileRangeReader.open(path, signal)
   let reads: Promise<Uint8Array>[] = []
+  let whole: StreamSha256 | undefined
   const readClock = new BusyClock()
   const writeClock = new BusyClock()
   let hashSeconds = 0
@@ -93,7 +94,7 @@ export async function packFile(
     const writer = await CarFileWriter.create(carPath, cborCid(new Uint8Array(0)), writeClock)
     try {
       const builder = new UnixFsFileBuilder(spec, (cid, block) => writer.put(cid, block))
-      const whole = createHash('sha256')
+      whole = new StreamSha256(size, spec.chunkBytes)
       const chunk = spec.chunkBytes
       reads = []
       let next = 0
@@ -113,10 +114,11 @@ export async function packFile(
         const bytes = await (reads.shift() as Promise<Uint8Array>)
         issue()
         const t = performance.now()
+        const hashing = whole.update(bytes)
         builder.addChunk(bytes)
-        whole.update(bytes)
         scanner?.push(bytes, offset)
         hashSeconds += (performance.now() - t) / 1000
+        await hashing
         offset += bytes.length
         await writer.drain()
       }
@@ -136,20 +138,13 @@ export async function packFile(
         profile: spec.name,
         file: fileRoot.cid,
         byteLength: size,
-        sha256: whole.digest('hex'),
+        sha256: await whole.digest(),
         schema: plan.schema,
         numRows: lines ? lines.numRows : plan.numRows,
         header: lines?.header,
         batches: lines ? lines.batches : (plan.batches ?? []),
       }
-      const blocks = encodeManifest(manifest, cborCid)
-      for (const block of blocks) writer.put(block.cid, block.bytes)
-      const root = (blocks.at(-1) as (typeof blocks)[number]).cid
-      const written = await writer.finish(root)
-      if (options.index !== false) {
-        const info = await stat(carPath)
-        await writeSidecar(carPath, `${info.size}:${info.mtimeMs}`, writer.places)
-      }
+      const { root, written } = await finishCar(writer, manifest, options.index !== false)
       return {
         root,
         file: fileRoot.cid,
@@ -171,6 +166,7 @@ export async function packFile(
     }
   } finally {
     await Promise.allSettled(reads)
+    await whole?.close()
     await file.close()
   }
 }

@@ -8,13 +8,13 @@ import { tempDir } from './test-support/files.js'
 const here = dirname(new URL(import.meta.url).pathname)
 const pkg = join(here, '..')
 const require = createRequire(import.meta.url)
+const dir = tempDir('sd-car-nopeers-')
 
 /**
  * An install of @sd/car with its dependencies and none of its optional peers: the sources copied
  * into a temporary folder whose node_modules links @sd/core and the third-party packages only.
  */
-function installWithoutPeers(): string {
-  const root = tempDir('sd-car-nopeers-')
+function installWithoutPeers(root: string): string {
   cpSync(join(pkg, 'src'), join(root, 'car', 'src'), { recursive: true })
   writeFileSync(join(root, 'package.json'), '{ "type": "module" }')
   const modules = join(root, 'node_modules')
@@ -29,7 +29,7 @@ function installWithoutPeers(): string {
 
 describe('optional peers', () => {
   it('without @sd/csv and @sd/parquet installed, packing those formats fails with MISSING_PEER naming the package; other files pack', () => {
-    const root = installWithoutPeers()
+    const root = installWithoutPeers(dir)
     writeFileSync(join(root, 'rows.csv'), 'a,b\n1,2\n')
     writeFileSync(join(root, 'data.parquet'), 'PAR1 not really')
     writeFileSync(join(root, 'notes.bin'), 'just bytes')

@@ -60,6 +60,15 @@ export const CORE_ERROR_CODES = [
   'HTTP_BAD_RANGE',
   'HTTP_NO_SIZE',
   'HTTP_RETRIES_EXHAUSTED',
+  // S3
+  'S3_WRONG_REGION',
+  'S3_BAD_LISTING',
+  // sharding, shuffle and resume
+  'NOT_PLANNED',
+  'INVALID_STATE',
+  'INCOMPLETE_STATES',
+  'STATE_MISMATCH',
+  'ROWS_UNKNOWN',
 ] as const
 
 /**

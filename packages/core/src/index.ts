@@ -64,6 +64,7 @@ export {
   validateFilter,
 } from './filter/index.js'
 export type { DatasetStats, Instruments, RecordCounters, RecordStats } from './instruments.js'
+export { AtomicFile } from './io/atomic-file.js'
 export { FileRangeReader } from './io/file-range.js'
 export {
   HTTP_DEFAULTS,
@@ -76,6 +77,8 @@ export {
 export { type HttpRangeOptions, HttpRangeReader } from './io/http-range.js'
 export { isHttpUrl, isRemoteSource, type OpenRangeOptions, openRange } from './io/open-range.js'
 export type { RangeReader, RangeReaderStats } from './io/range-reader.js'
+export { type ByteRange, rangeView } from './io/range-view.js'
+export { type ReadAheadReaderOptions, readAheadReader } from './io/read-ahead-reader.js'
 export { backoffDelay, RETRYABLE_STATUSES, retryAfterMs, sleep } from './io/retry.js'
 export { type RetryOptions, retryingFetch, retryingRequest } from './io/retrying-fetch.js'
 export {
@@ -107,6 +110,14 @@ export {
 } from './io/text/byte-source.js'
 export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
 export {
+  type ParallelTextOptions,
+  parallelText,
+  type RangeEnd,
+  type RangeItem,
+  type TextPosition,
+  type TextRange,
+} from './io/text/parallel-text.js'
+export {
   type BatchCacheKeyOptions,
   batchCacheKey,
   type SourceVersion,
@@ -114,6 +125,12 @@ export {
 } from './io/text/source-version.js'
 export { TextStreamingLoader } from './io/text/text-loader.js'
 export { firstInvalidUtf8, type InvalidByteSink, incompleteUtf8Tail, Utf8Checker } from './io/text/utf8.js'
+export {
+  type TextEncoding,
+  type TextWriteResult,
+  type TextWriteSource,
+  writeTextBatches,
+} from './io/text/write-text.js'
 export { StreamingDataLoader } from './loader.js'
 export {
   type Int64Option,
@@ -134,6 +151,7 @@ export { PrefetchingQueue, type PrefetchOptions } from './prefetch.js'
 export { type ReadAheadOptions, readAhead } from './read-ahead.js'
 export { assertBatchSize, BatchAccumulator, rebatchStream } from './rebatch.js'
 export { mergeSchemas, RecordBatch, type Row } from './record-batch.js'
+export { relocatedError } from './relocate-error.js'
 export {
   type Column,
   type DataType,

@@ -1,5 +1,5 @@
 import type { ErrorLocation, RecordBatch, RecordCounters, SdError } from '@sd/core'
-import { BatchColumns, type ColumnSpec, STRING } from './columns.js'
+import { type ColumnSpec, CsvColumns, STRING } from './columns.js'
 import {
   badValueError,
   columnCountError,
@@ -67,7 +67,7 @@ export class CsvDecoder {
   /** The column types, once decided. */
   layout: CsvLayout | undefined
   /** The typed stage's columns (also the sample's string columns while sampling). */
-  columns: BatchColumns | undefined
+  columns: CsvColumns | undefined
   /** Per field of a record: the output column it goes to, or -1. */
   target: Int32Array = new Int32Array(0)
   /** Fields per record. */
@@ -184,7 +184,7 @@ export class CsvDecoder {
 
   /** The row just committed by a tokenizer's fast path ended the batch: emit it when full. */
   endOfRow(): void {
-    const columns = this.columns as BatchColumns
+    const columns = this.columns as CsvColumns
     if (columns.rows === this.init.batchSize || this.batchBytes >= this.init.maxBatchBytes) this.#emit()
   }
 
@@ -193,7 +193,7 @@ export class CsvDecoder {
    * null, `'skip'` drops the row. Returns false when the row was dropped.
    */
   badValue(c: number, text: string, line: number, start: number, row: number): boolean {
-    const columns = this.columns as BatchColumns
+    const columns = this.columns as CsvColumns
     const spec = columns.specs[c] as ColumnSpec
     const policy = this.options.onBadValue
     if (policy === 'null') {
@@ -206,6 +206,29 @@ export class CsvDecoder {
     if (policy === 'error') throw error
     this.#skip(error)
     return false
+  }
+
+  /**
+   * Starts in the typed stage with a layout decided elsewhere (a worker parsing a range of the
+   * file): `width` fields per record, `decidedBy` for messages.
+   */
+  startTyped(layout: CsvLayout, width: number, decidedBy: string): void {
+    this.width = width
+    this.#names = layout.names
+    this.#useLayout(layout, decidedBy)
+  }
+
+  /** How the column types were decided, for messages (`inferred from the first 10000 rows`). */
+  get decidedBy(): string {
+    return this.#decidedBy
+  }
+
+  /**
+   * After an error: the rows read before it become a batch, so nothing read is lost (in the typed
+   * stage; the first batch's rows have no types yet).
+   */
+  flushRead(): void {
+    if (this.stage === TYPED) this.#emit()
   }
 
   /** End of the input: decides the types of a short file and emits the last batch. */
@@ -288,7 +311,7 @@ export class CsvDecoder {
       kind: STRING,
       source,
     }))
-    this.columns = new BatchColumns(specs, this.init.batchSize)
+    this.columns = new CsvColumns(specs, this.init.batchSize)
     this.#setTarget(this.#sources)
   }
 
@@ -301,7 +324,7 @@ export class CsvDecoder {
   }
 
   #addSample(v: RecordView, row: number): void {
-    const columns = this.columns as BatchColumns
+    const columns = this.columns as CsvColumns
     columns.ensureRow()
     const r = columns.rows
     if (r === this.#sampleStart.length) {
@@ -330,7 +353,7 @@ export class CsvDecoder {
       decideLayout(this.#names, this.#sources, sample, this.options),
       `inferred from the first ${rows} rows`,
     )
-    const columns = this.columns as BatchColumns
+    const columns = this.columns as CsvColumns
     const count = columns.specs.length
     for (let r = 0; r < rows; r++) {
       columns.ensureRow()
@@ -359,13 +382,13 @@ export class CsvDecoder {
   #useLayout(layout: CsvLayout, decidedBy: string): void {
     this.layout = layout
     this.#decidedBy = decidedBy
-    this.columns = new BatchColumns(layout.specs, this.init.batchSize)
+    this.columns = new CsvColumns(layout.specs, this.init.batchSize)
     this.#setTarget(layout.specs.map((s) => s.source))
     this.stage = TYPED
   }
 
   #addTyped(v: RecordView, row: number): void {
-    const columns = this.columns as BatchColumns
+    const columns = this.columns as CsvColumns
     columns.ensureRow()
     const specs = columns.specs
     for (let c = 0; c < specs.length; c++) {

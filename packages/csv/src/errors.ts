@@ -7,6 +7,7 @@ import { type CoreErrorCode, type ErrorLocation, FormatError, ValidationError } 
  */
 export type CsvErrorCode =
   | 'CSV_RAGGED_ROW'
+  | 'CSV_SPLIT_IN_QUOTES'
   | 'CSV_UNCLOSED_QUOTE'
   | 'CSV_INVALID_QUOTE'
   | 'CSV_COLUMN_COUNT'

@@ -1,6 +1,7 @@
 import { Utf8Checker } from '@sd/core'
-import type { CsvDecoder } from './decoder.js'
+import { type CsvDecoder, TYPED } from './decoder.js'
 import type { CsvParser } from './engine.js'
+import { FastRecords } from './fast-records.js'
 import type { CsvLayout } from './layout.js'
 import type { ResolvedCsvOptions } from './options.js'
 import { RecordView } from './record.js'
@@ -10,6 +11,7 @@ import {
   EOF,
   MALFORMED,
   NEED_MORE,
+  RD_CR,
   RECORD,
   type ScannerDialect,
 } from './scanner.js'
@@ -29,12 +31,16 @@ export function scannerDialect(options: ResolvedCsvOptions): ScannerDialect {
   }
 }
 
-/** Where an engine starts reading: offset 0 of the file, or a record boundary inside it (a worker's range). */
+/** Where an engine starts reading: offset 0 of the file, or a record start inside it (a range). */
 export interface EngineStart {
   /** Absolute offset of the first byte written. */
   offset: number
   /** Line number at that offset. */
   line: number
+  /** The record delimiter found before (`RD_*` of the scanner), for a start inside the file. */
+  rd?: number
+  /** Records that start at or after this absolute offset are left alone (default: none). */
+  limit?: number
 }
 
 /**
@@ -57,14 +63,28 @@ export class FastCsvEngine implements CsvParser {
   #pendingBytes = 0
   /** Bytes the scanner needs buffered before it tries again. */
   #need = 0
+  readonly #fast: FastRecords
+  /** The fast path has the decoder's layout. */
+  #fastReady = false
+  readonly #useFast: boolean
+  readonly #limit: number
+  #atLimit = false
 
   constructor(decoder: CsvDecoder, options: ResolvedCsvOptions, start: EngineStart = { offset: 0, line: 1 }) {
     this.#decoder = decoder
     this.#scanner = new CsvScanner(scannerDialect(options), start.offset > 0)
     this.#scanner.line = start.line
+    if (start.rd !== undefined) {
+      this.#scanner.rd = start.rd
+      // a record start follows a record delimiter: after a lone CR, a LF is no line break of its own
+      this.#scanner.prevCR = start.rd === RD_CR
+    }
+    this.#limit = start.limit ?? Number.POSITIVE_INFINITY
     this.#base = start.offset
     this.#utf8 = new Utf8Checker(start.offset)
     this.#onBad = (offset, value) => decoder.noteInvalidByte(offset, value)
+    this.#fast = new FastRecords(decoder, this.#scanner)
+    this.#useFast = decoder.init.schemaOnly !== true
   }
 
   get layout(): CsvLayout | undefined {
@@ -76,8 +96,18 @@ export class FastCsvEngine implements CsvParser {
     return this.#scanner
   }
 
+  /** Absolute offset of the next record start (or of the blank lines before it). */
+  get position(): number {
+    return this.#base + this.#scanner.pos
+  }
+
+  /** True once the engine stopped at a record that starts at or after its limit. */
+  get atLimit(): boolean {
+    return this.#atLimit
+  }
+
   write(chunk: Uint8Array): void {
-    if (chunk.length === 0) return
+    if (chunk.length === 0 || this.#atLimit) return
     this.#utf8.check(chunk, this.#onBad)
     this.#pending.push(chunk)
     this.#pendingBytes += chunk.length
@@ -87,9 +117,11 @@ export class FastCsvEngine implements CsvParser {
   }
 
   end(): void {
-    this.#utf8.end(this.#onBad)
-    this.#join()
-    this.#run(true)
+    if (!this.#atLimit) {
+      this.#utf8.end(this.#onBad)
+      this.#join()
+      this.#run(true)
+    }
     this.#decoder.end()
   }
 
@@ -127,7 +159,19 @@ export class FastCsvEngine implements CsvParser {
     const scanner = this.#scanner
     const decoder = this.#decoder
     const view = this.#view
+    const limit = this.#limit
     for (;;) {
+      if (this.#useFast && decoder.stage === TYPED) {
+        if (!this.#fastReady) {
+          this.#fast.prepare()
+          this.#fastReady = true
+        }
+        this.#fast.run(this.#buf, this.#len, this.#base, limit)
+      }
+      if (this.#base + scanner.pos >= limit) {
+        this.#atLimit = true
+        return
+      }
       const result = scanner.scan(this.#buf, this.#len, this.#base, final, view)
       if (result === RECORD) {
         decoder.record(view)

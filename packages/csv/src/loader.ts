@@ -2,6 +2,7 @@ import {
   type ByteSource,
   batchCacheKey,
   checkByteSource,
+  type DataUnit,
   type Field,
   isByteStream,
   OnePassGuard,
@@ -11,6 +12,7 @@ import {
   type RecordCounters,
   type RecordStats,
   type Row,
+  rangeView,
   StreamingDataLoader,
   sourceVersion,
   type TextSource,
@@ -20,11 +22,14 @@ import {
 } from '@sd/core'
 import { normalize_options } from 'csv-parse'
 import { CsvParseEngine, csvParseOptions } from './csv-parse-engine.js'
-import { CsvDecoder, MAX_BATCH_BYTES } from './decoder.js'
+import { CsvDecoder, MAX_BATCH_BYTES, TYPED } from './decoder.js'
 import type { CsvParser } from './engine.js'
 import { FastCsvEngine } from './fast-engine.js'
 import type { CsvLayout } from './layout.js'
 import { type CsvOptions, type ResolvedCsvOptions, resolveCsvOptions } from './options.js'
+import { parallelCsv, RANGE_BYTES } from './parallel.js'
+import { RD_UNKNOWN } from './scanner.js'
+import { csvUnits, isRangeUnit, layoutTypes, locateUnit, placeInFile, WHOLE } from './units.js'
 
 /**
  * Decoded batch bytes per source byte, to tell whether a file's batches fit in the cache: typed
@@ -51,10 +56,13 @@ export type CsvStats = RecordStats
 export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
   /** The CSV options with defaults applied. */
   readonly csvOptions: ResolvedCsvOptions
+  /** The options as given (a unit is read by a loader of its own, with these). */
+  readonly #given: CsvOptions
   #layout: { layout: CsvLayout; version: string } | undefined
 
   constructor(source: ByteSource, options: CsvOptions = {}) {
     super(source, options)
+    this.#given = options
     this.csvOptions = resolveCsvOptions(options)
     if (this.csvOptions.engine === 'csv-parse') {
       try {
@@ -82,7 +90,7 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
     if (known) return known.fields
     const text = await this.#open(undefined, undefined)
     try {
-      const engine = this.#engine(text, undefined, { skippedRecords: 0, nulledValues: 0 }, false, true)
+      const { engine } = this.#parser(text, undefined, { skippedRecords: 0, nulledValues: 0 }, false, true)
       for await (const chunk of text.chunks) {
         engine.write(chunk)
         if (engine.layout) break
@@ -102,18 +110,146 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
     return this.textCacheKey('csv', DECODED_PER_BYTE, [this.options.batchSize, options])
   }
 
+  /**
+   * The units a sharded dataset splits: line-aligned byte ranges of `unitBytes` for a plain file
+   * (or URL, `s3://` object, range reader) in the default quoting, the whole source otherwise.
+   */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    if (isByteStream(this.source)) return [{ id: WHOLE }]
+    const text = await this.#open(signal, undefined)
+    try {
+      return csvUnits(text, this.csvOptions, this.csvOptions.unitBytes)
+    } finally {
+      await text.close()
+    }
+  }
+
+  /**
+   * The records of one unit from record `offset` on: its bytes after the header line, read by a
+   * loader of their own with the column types a whole pass decides. Errors name the file's bytes.
+   */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch> {
+    let skip = offset
+    const rest = (batch: RecordBatch): RecordBatch | undefined => {
+      if (skip >= batch.numRows) {
+        skip -= batch.numRows
+        return undefined
+      }
+      const kept = skip > 0 ? batch.slice(skip) : batch
+      skip = 0
+      return kept
+    }
+    if (!isRangeUnit(unit)) {
+      for await (const batch of this.readBatches(ctx)) {
+        const kept = rest(batch)
+        if (kept) yield kept
+      }
+      return
+    }
+    const fields = (await this.getSchema()) ?? []
+    const text = await this.#open(ctx.signal, undefined)
+    try {
+      const reader = text.reader
+      if (reader === undefined)
+        throw new ValidationError('A byte-range unit needs a plain file read by range', {
+          code: 'STATE_MISMATCH',
+        })
+      const bytes = await locateUnit(reader, unit, this.csvOptions, text.location, ctx.signal)
+      if (bytes.start >= bytes.end) return
+      const parts = [
+        { reader, start: 0, end: bytes.header },
+        { reader, start: bytes.start, end: bytes.end },
+      ]
+      const view = rangeView(`${text.name}@${bytes.start}`, parts, (n) => ctx.countBytes(n))
+      const inner = new CsvStreamingLoader(view, {
+        ...this.#given,
+        columnTypes: layoutTypes(fields),
+        compression: 'none',
+        batchSize: ctx.batchSize,
+        prefetchBatches: 0,
+        cacheEnabled: false,
+        collectStats: false,
+      })
+      try {
+        for await (const batch of inner.iterBatches({ signal: ctx.signal })) {
+          const kept = rest(batch)
+          if (kept) yield kept
+        }
+      } catch (err) {
+        throw placeInFile(err, bytes, text.location)
+      } finally {
+        this.counters.skippedRecords += inner.skippedRecords
+        this.counters.nulledValues += inner.nulledValues
+      }
+    } finally {
+      await text.close()
+    }
+  }
+
+  /** The exact records of a unit (a decoding pass over it), for `equalize`. */
+  override async countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
+    const ctx: ReadContext = {
+      signal: signal ?? new AbortController().signal,
+      batchSize: this.options.batchSize,
+      startBatch: 0,
+      cache: undefined,
+      countBytes: () => undefined,
+    }
+    let rows = 0
+    for await (const batch of this.readUnit(unit, 0, ctx)) rows += batch.numRows
+    return rows
+  }
+
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {
     const text = await this.#open(ctx.signal, (n) => ctx.countBytes(n))
     try {
-      const engine = this.#engine(text, this.#known(), this.counters, true)
+      const { engine, decoder } = this.#parser(text, this.#known(), this.counters, true)
+      const reader = text.reader
+      const parallel =
+        this.csvOptions.workers > 0 &&
+        reader !== undefined &&
+        engine instanceof FastCsvEngine &&
+        reader.byteLength >= 2 * RANGE_BYTES
+      let handOff = false
+      // batches completed before a failure are handed over before the error
       for await (const chunk of text.chunks) {
-        engine.write(chunk)
+        const failure = attempt(() => engine.write(chunk))
+        if (failure) decoder.flushRead()
         yield* engine.takeBatches()
+        if (failure) throw failure.error
         throwIfAborted(ctx.signal)
+        if (parallel && decoder.stage === TYPED && engine.scanner.rd !== RD_UNKNOWN) {
+          handOff = true
+          break
+        }
       }
-      engine.end()
+      if (handOff && parallel) {
+        // the header and the first batch are read: workers parse the rest
+        const fast = engine as FastCsvEngine
+        const from = { byte: fast.position, line: fast.scanner.line, row: decoder.nextRow }
+        if (decoder.layout) this.#remember(decoder.layout)
+        decoder.end()
+        yield* decoder.takeBatches()
+        yield* parallelCsv({
+          reader,
+          at: text.location,
+          options: this.csvOptions,
+          decoder,
+          from,
+          rd: fast.scanner.rd,
+          batchSize: this.options.batchSize,
+          maxBatchBytes: MAX_BATCH_BYTES,
+          counters: this.counters,
+          signal: ctx.signal,
+          onBytes: (n) => ctx.countBytes(n),
+        })
+        return
+      }
+      const failure = attempt(() => engine.end())
+      if (failure) decoder.flushRead()
       if (engine.layout) this.#remember(engine.layout)
       yield* engine.takeBatches()
+      if (failure) throw failure.error
     } finally {
       await text.close()
     }
@@ -142,13 +278,13 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
     if (version) this.#layout = { layout, version: version.key }
   }
 
-  #engine(
+  #parser(
     text: TextSource,
     layout: CsvLayout | undefined,
     counters: RecordCounters,
     reportSkips: boolean,
     schemaOnly = false,
-  ): CsvParser {
+  ): { engine: CsvParser; decoder: CsvDecoder } {
     const decoder = new CsvDecoder({
       at: text.location,
       options: this.csvOptions,
@@ -159,8 +295,20 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
       onSkip: reportSkips ? this.csvOptions.onSkip : undefined,
       schemaOnly,
     })
-    return this.csvOptions.engine === 'fast'
-      ? new FastCsvEngine(decoder, this.csvOptions)
-      : new CsvParseEngine(decoder, this.csvOptions)
+    const engine =
+      this.csvOptions.engine === 'fast'
+        ? new FastCsvEngine(decoder, this.csvOptions)
+        : new CsvParseEngine(decoder, this.csvOptions)
+    return { engine, decoder }
+  }
+}
+
+/** Runs `fn`; its error, boxed, or undefined. */
+function attempt(fn: () => void): { error: unknown } | undefined {
+  try {
+    fn()
+    return undefined
+  } catch (error) {
+    return { error }
   }
 }

@@ -73,6 +73,11 @@ export interface CsvOptions extends LoaderOptions {
   maxRecordBytes?: number
   /** Bytes read at a time. Default 256 KiB. */
   chunkBytes?: number
+  /**
+   * Bytes per unit when the dataset is sharded, shuffled or checkpointed (`dataset.shard()`...): a
+   * plain file splits into line-aligned byte ranges of about this size. Default 16 MiB.
+   */
+  unitBytes?: number
   /** `'auto'` (default) gunzips a source that starts with the gzip magic bytes. */
   compression?: Compression
   /**
@@ -102,6 +107,7 @@ export interface ResolvedCsvOptions {
   onSkip: ((error: SdError) => void) | undefined
   maxRecordBytes: number
   chunkBytes: number
+  unitBytes: number
   compression: Compression
   workers: number
   /** The engine chosen for these options. */
@@ -179,6 +185,7 @@ export function resolveCsvOptions(options: CsvOptions = {}): ResolvedCsvOptions 
     onSkip: options.onSkip,
     maxRecordBytes: positiveInteger('maxRecordBytes', options.maxRecordBytes, 64 << 20),
     chunkBytes: positiveInteger('chunkBytes', options.chunkBytes, 256 << 10),
+    unitBytes: positiveInteger('unitBytes', options.unitBytes, 16 << 20),
     compression: oneOf('compression', options.compression, ['auto', 'gzip', 'none'], 'auto'),
     workers: resolveWorkers(options.workers, 0),
     engine: engine === 'csv-parse' || !fastDialect ? 'csv-parse' : 'fast',

@@ -60,7 +60,7 @@ export class CsvScanner {
   badStart = 0
   badLine = 0
   /** The byte before `pos` was a carriage return (for counting `\r\n` as one break). */
-  #prevCR = false
+  prevCR = false
   #bomChecked = false
 
   constructor(dialect: ScannerDialect, bomChecked = false) {
@@ -116,7 +116,7 @@ export class CsvScanner {
 
   /** Moves `pos` over `buf[from, to)`, counting its line breaks. */
   #consume(buf: Uint8Array, from: number, to: number): void {
-    let prevCR = this.#prevCR
+    let prevCR = this.prevCR
     let line = this.line
     for (let i = from; i < to; i++) {
       const c = buf[i] as number
@@ -124,7 +124,7 @@ export class CsvScanner {
       else if (c === LF && !prevCR) line++
       prevCR = c === CR
     }
-    this.#prevCR = prevCR
+    this.prevCR = prevCR
     this.line = line
     this.pos = to
   }
@@ -184,7 +184,7 @@ export class CsvScanner {
     view.start = base + start
     view.line = this.line
     let line = this.line
-    let prevCR = this.#prevCR
+    let prevCR = this.prevCR
     let malformed = 0
     let p = start
     for (;;) {
@@ -197,7 +197,8 @@ export class CsvScanner {
         while (!closed) {
           if (p >= end) {
             if (!final) return this.#needMore(start, end, base)
-            return this.#malformed(BAD_UNCLOSED, start, base, end)
+            // the record's first fault is the one reported
+            return this.#malformed(malformed || BAD_UNCLOSED, start, base, end, true)
           }
           const c = buf[p] as number
           if (c === esc && !escapeIsQuote) {
@@ -316,6 +317,7 @@ export class CsvScanner {
         }
         p = r
         if (this.#tailEnd === FIELD_END) {
+          prevCR = false
           p++
           continue
         }
@@ -334,6 +336,7 @@ export class CsvScanner {
         const c = buf[p] as number
         if (c === delim) {
           view.push(fs, p, 0)
+          prevCR = false
           p++
           break
         }
@@ -464,7 +467,7 @@ export class CsvScanner {
     }
     view.end = base + after
     this.line = l
-    this.#prevCR = cr
+    this.prevCR = cr
     this.pos = after
     this.next = after
     if (malformed !== 0) {
@@ -476,11 +479,11 @@ export class CsvScanner {
     return RECORD
   }
 
-  #malformed(kind: number, start: number, base: number, end: number): number {
+  #malformed(kind: number, start: number, base: number, end: number, atEnd = false): number {
     this.bad = kind
     this.badStart = base + start
     this.badLine = this.line
-    if (kind === BAD_UNCLOSED) {
+    if (atEnd) {
       // an unclosed field runs to the end of the input: nothing follows it
       this.next = end
       this.pos = end

@@ -12,7 +12,8 @@ const TOKEN_HINT = 'Set HF_TOKEN (or pass accessToken) to a token that can read 
 /**
  * The error for a failed hub answer: 401/403 an `AuthError` that says to set `HF_TOKEN`, 404 a
  * `NotFoundError` naming the dataset, revision or file (from the hub's `X-Error-Code`), anything
- * else a `NetworkError` with the status.
+ * else a `NetworkError` with the status; codes `HTTP_<status>` as core gives them, but for the
+ * hub's own 404s.
  */
 export function hubError(
   status: number,
@@ -27,13 +28,13 @@ export function hubError(
   if (status === 401) {
     return new AuthError(
       `The hub refused access to dataset "${subject.dataset}" (HTTP 401${suffix}); it is private or gated, or does not exist. ${TOKEN_HINT}`,
-      { code: 'HF_UNAUTHORIZED', status, location },
+      { code: 'HTTP_401', status, location },
     )
   }
   if (status === 403) {
     return new AuthError(
       `The hub refused access to dataset "${subject.dataset}" (HTTP 403${suffix}); the token may not read it, and a gated dataset needs its conditions accepted on its page by the token's account. ${TOKEN_HINT}`,
-      { code: 'HF_FORBIDDEN', status, location },
+      { code: 'HTTP_403', status, location },
     )
   }
   if (status === 404) {
@@ -55,7 +56,7 @@ export function hubError(
     )
   }
   return new NetworkError(`The hub answered HTTP ${status}${suffix}; expected 200`, {
-    code: `HF_HTTP_${status}`,
+    code: `HTTP_${status}`,
     status,
     location,
   })
@@ -70,7 +71,7 @@ export function withTokenHint(err: unknown, dataset: string): unknown {
   return new AuthError(
     `The hub refused to serve a file of dataset "${dataset}" (HTTP ${err.status}). ${TOKEN_HINT}`,
     {
-      code: err.status === 403 ? 'HF_FORBIDDEN' : 'HF_UNAUTHORIZED',
+      code: err.code,
       status: err.status,
       cause: err,
       ...(err.location ? { location: err.location } : {}),

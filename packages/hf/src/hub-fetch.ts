@@ -20,7 +20,7 @@ interface Location {
  *   `ETag`, so core's `HttpRangeReader` pins the same tag whichever CDN answers. A redirect
  *   without one drops the CDN's own tag: the URL names a commit, so its bytes cannot change.
  *
- * It follows at most `maxRedirects` hops (`HF_TOO_MANY_REDIRECTS`, not retried). Timeouts and
+ * It follows at most `maxRedirects` hops (`HTTP_TOO_MANY_REDIRECTS`, not retried). Timeouts and
  * retries are the reader's: this runs inside each of its attempts, with the attempt's signal.
  */
 export function hubFileFetch(base: typeof fetch, maxRedirects: number): typeof fetch {
@@ -54,7 +54,7 @@ export function hubFileFetch(base: typeof fetch, maxRedirects: number): typeof f
       current = new URL(location, current).href
     }
     throw new NetworkError(`Expected the hub to serve the file within ${maxRedirects} redirects`, {
-      code: 'HF_TOO_MANY_REDIRECTS',
+      code: 'HTTP_TOO_MANY_REDIRECTS',
       location: { url },
     })
   }

@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
  * Stream Hugging Face hub datasets in batches without downloading them: {@link loadHuggingFace}
- * and {@link HuggingFaceStreamingLoader}. A split resolves to the Parquet files of one commit
- * (the repository's own, or the hub's conversion on `refs/convert/parquet`), read row group by
- * row group over HTTP range requests with read-ahead, projection and filter push-down.
+ * and {@link HuggingFaceStreamingLoader}. A split resolves to the files of one commit (the
+ * repository's own, or the hub's Parquet conversion on `refs/convert/parquet`); each file is read
+ * over HTTP range requests by the format package for it (`@sd/parquet`, `@sd/csv`, `@sd/json`:
+ * optional peers), with read-ahead, projection and filter push-down.
  *
  * @example
  * ```ts
@@ -15,16 +16,21 @@
  */
 
 export type { DataFormat } from './data-files.js'
+export { HF_ERROR_CODES, HF_SHARED_CODES, type HuggingFaceErrorCode } from './errors.js'
 export { loadHuggingFace } from './load.js'
 export {
+  HUB_PREFETCH_BATCHES,
+  type HubReadStats,
   type HuggingFaceFileInfo,
   type HuggingFaceMetadata,
   type HuggingFaceSource,
+  type HuggingFaceStats,
   HuggingFaceStreamingLoader,
-  type RowSource,
 } from './loader.js'
+export type { RowSource } from './memory-rows.js'
 export {
   CONVERSION_REVISION,
+  DEFAULT_CHUNK_BYTES,
   type HuggingFaceFilter,
   type HuggingFaceOptions,
   PUBLIC_HUB,

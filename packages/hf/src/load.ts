@@ -1,5 +1,5 @@
-import type { StreamingDataset } from '@sd/core'
-import { type HuggingFaceSource, HuggingFaceStreamingLoader } from './loader.js'
+import type { Row, StreamingDataset } from '@sd/core'
+import { type HuggingFaceSource, type HuggingFaceStats, HuggingFaceStreamingLoader } from './loader.js'
 import type { HuggingFaceOptions } from './options.js'
 
 /**
@@ -18,6 +18,6 @@ import type { HuggingFaceOptions } from './options.js'
 export function loadHuggingFace(
   source: HuggingFaceSource,
   options: HuggingFaceOptions = {},
-): StreamingDataset {
+): StreamingDataset<Row, HuggingFaceStats> {
   return new HuggingFaceStreamingLoader(source, options).toDataset()
 }

@@ -98,8 +98,10 @@ describe('loadHuggingFace over the repository’s own Parquet files', () => {
     const err = await loadHuggingFace('acme/own', { hubUrl: hub.url, columns: ['id', 'nope'] })
       .toArray()
       .catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(NotFoundError)
-    expect((err as NotFoundError).code).toBe('HF_COLUMN_NOT_FOUND')
+    expect(err).toBeInstanceOf(ValidationError)
+    expect((err as ValidationError).code).toBe('UNKNOWN_COLUMN')
+    expect((err as ValidationError).location?.column).toBe('nope')
+    expect((err as ValidationError).location?.url).toContain('/resolve/')
     expect((err as Error).message).toContain('"nope"')
     expect((err as Error).message).toContain('id, score, label, maybe')
   })
@@ -139,6 +141,38 @@ describe('in-memory rows', () => {
     const ds = loadHuggingFace(once, { batchSize: 100 })
     expect((await ds.toArray()).length).toBe(250)
     await expect(ds.toArray()).rejects.toMatchObject({ code: 'SOURCE_CONSUMED' })
+  })
+
+  it('lays rows out as columns: typed values with validity bitmaps, strings as offsets and bytes', async () => {
+    const mixed = Array.from({ length: 10 }, (_, i) => ({
+      n: i % 4 === 0 ? null : i,
+      big: BigInt(i) * 10n ** 12n,
+      s: i % 3 === 0 ? null : `s${i}`,
+    }))
+    const [batch] = await collect(loadHuggingFace({ rows: mixed }))
+    expect(batch?.data('n')).toMatchObject({ kind: 'fixed', type: 'int32', nullCount: 3 })
+    expect(batch?.column('n')).toEqual(Int32Array.from(mixed, (r) => r.n ?? 0))
+    expect(batch?.data('big')).toMatchObject({ kind: 'fixed', type: 'int64' })
+    expect(batch?.data('s')).toMatchObject({ kind: 'utf8', type: 'string', nullCount: 4 })
+    expect(batch?.rows()).toEqual(mixed)
+    const [asNumbers] = await collect(loadHuggingFace({ rows: mixed }, { int64: 'number' }))
+    expect(asNumbers?.column('big')).toEqual(Float64Array.from(mixed, (r) => Number(r.big)))
+  })
+
+  it('keeps keys such as __proto__ as columns, never as prototypes', async () => {
+    const rows = [
+      JSON.parse('{"__proto__": {"isAdmin": true}, "user": "eve"}'),
+      JSON.parse('{"constructor": 1, "toString": "x", "user": "bob"}'),
+    ] as Record<string, unknown>[]
+    const [batch] = await collect(loadHuggingFace({ rows }))
+    expect(batch?.columnNames).toEqual(['__proto__', 'user', 'constructor', 'toString'])
+    const [eve, bob] = batch?.rows() ?? []
+    expect((eve as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+    expect(Object.hasOwn(eve as object, '__proto__')).toBe(true)
+    expect(bob?.constructor).toBe(1)
+    const picked = await loadHuggingFace({ rows }, { columns: ['user', '__proto__'] }).toArray()
+    expect((picked[0] as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+    expect(picked.map((r) => r.user)).toEqual(['eve', 'bob'])
   })
 
   it('applies columns and filters to rows too', async () => {

@@ -1,15 +1,18 @@
 import {
   abortErrorFrom,
+  type DatasetStats,
   type Field,
   type ReadContext,
   type RecordBatch,
   type Row,
+  resolveLoaderOptions,
   SdError,
   StreamingDataLoader,
   ValidationError,
 } from '@sd/core'
-import { matchFilter } from 'hyparquet/src/filter.js'
+import { withTokenHint } from './hub-errors.js'
 import { HubFiles } from './hub-files.js'
+import { MemoryRows, type RowSource, rowSource } from './memory-rows.js'
 import {
   type HubSettings,
   type HuggingFaceOptions,
@@ -17,14 +20,10 @@ import {
   resolveHubSettings,
   resolveReadSettings,
 } from './options.js'
-import { parquetFields } from './parquet-schema.js'
-import { readParquet } from './parquet-source.js'
+import { parquetFooters, parquetSchema, readParquetFiles } from './parquet-files.js'
 import { type ResolvedSplit, resolveSplit, type SplitSource } from './resolve.js'
-import { RowBatcher } from './row-batcher.js'
-import { readText } from './text-source.js'
-
-/** Rows held by the caller: an array, any iterable, or an async iterable of row objects. */
-export type RowSource = Iterable<Row> | AsyncIterable<Row>
+import type { SplitRead } from './split-read.js'
+import { readTextFiles, textSchema } from './text-files.js'
 
 /** What {@link loadHuggingFace} reads: a hub dataset name (`'org/name'`), or rows in memory. */
 export type HuggingFaceSource = string | { rows: RowSource } | RowSource
@@ -55,26 +54,45 @@ export interface HuggingFaceMetadata {
   /** True when the hub's conversion holds only the split's first rows. */
   partial: boolean
   files: HuggingFaceFileInfo[]
-  /** Rows in the split before filters (Parquet footers; an array's length), else `undefined`. */
+  /** Rows in the split before filters (Parquet footers; an array's length after filters), else `undefined`. */
   numRows: number | undefined
-  /** The columns read (Parquet: from the first footer; otherwise `undefined`). */
+  /** The columns batches have (Parquet: from the footers; otherwise `undefined`). */
   schema: Field[] | undefined
   /** The configs that exist, and the splits of the chosen one. */
   configs: string[]
   splits: string[]
 }
 
+/** What the loader read from the hub, over all its passes (`getStats().hub`). */
+export interface HubReadStats {
+  /** Files opened for reading (a file read in two passes counts twice). */
+  filesRead: number
+  /** Bytes of the files read (range reads the loader's cache answered included). */
+  bytesRead: number
+}
+
+/** {@link HuggingFaceStreamingLoader.getStats}: the shared stats plus what was read from the hub. */
+export interface HuggingFaceStats extends DatasetStats {
+  hub: HubReadStats
+}
+
+/**
+ * Batches read ahead of a hub split when `prefetchBatches` is not given: more than core's 2, since
+ * every row group is a round trip to the hub (with @sd/parquet, 3 row groups are requested ahead of
+ * the one being decoded).
+ */
+export const HUB_PREFETCH_BATCHES = 4
+
 const NAME = /^[A-Za-z0-9][\w.-]*(?:\/[A-Za-z0-9][\w.-]*)?$/
-const FOOTER_CONCURRENCY = 4
 
 /**
  * Streams a split of a Hugging Face hub dataset (or rows held in memory) in batches of exactly
  * `batchSize` rows, with the read-ahead, statistics, cache and cancellation of every sd loader.
  *
  * The split is resolved once per loader to the files of one commit (every pass reads that
- * commit, even if the branch moves); Parquet files are read row group by row group over HTTP
- * range requests, with only the selected columns' bytes and without row groups the filter's
- * statistics rule out.
+ * commit, even if the branch moves); each file is handed, as a range reader over the hub's HTTP
+ * range requests, to the format package that reads it: `@sd/parquet`, `@sd/csv` or `@sd/json`
+ * (optional peers: install the ones your datasets need).
  *
  * @example
  * ```ts
@@ -83,18 +101,27 @@ const FOOTER_CONCURRENCY = 4
  * for await (const batch of loader.toDataset()) console.log(batch.numRows)
  * ```
  */
-export class HuggingFaceStreamingLoader extends StreamingDataLoader {
+export class HuggingFaceStreamingLoader extends StreamingDataLoader<Row, HuggingFaceStats> {
   /** The dataset name, or `undefined` for rows in memory. */
   readonly dataset: string | undefined
   readonly #read: ReadSettings
   readonly #hub: HubSettings | undefined
   readonly #files: HubFiles | undefined
-  readonly #rows: RowSource | undefined
-  #rowsUsed = false
+  readonly #rows: MemoryRows | undefined
+  /** The read-ahead asked for, which the format package that reads the files applies. */
+  readonly #prefetch: { batches: number; bytes: number | undefined }
+  readonly #hubStats: HubReadStats = { filesRead: 0, bytesRead: 0 }
   #resolved: Promise<ResolvedSplit> | undefined
 
   constructor(source: HuggingFaceSource, options: HuggingFaceOptions = {}) {
-    super(options)
+    // a hub split is read ahead by the format package reading its files (row groups, byte
+    // ranges and batches); a second queue of batches here would only hold more memory
+    super(typeof source === 'string' ? { ...options, prefetchBatches: 0 } : options)
+    const given = resolveLoaderOptions(options)
+    this.#prefetch = {
+      batches: options.prefetchBatches ?? HUB_PREFETCH_BATCHES,
+      bytes: given.prefetchBytes,
+    }
     this.#read = resolveReadSettings(options)
     if (typeof source === 'string') {
       if (!NAME.test(source)) {
@@ -116,7 +143,7 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
       )
     }
     this.dataset = undefined
-    this.#rows = rows
+    this.#rows = new MemoryRows(rows, this.#read)
   }
 
   /**
@@ -148,12 +175,10 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
 
   /**
    * Dataset, config, split, the commit read, the files, the row count and the schema. For
-   * Parquet this reads every file's footer (once per loader; four at a time).
+   * Parquet this reads every file's footer (through @sd/parquet, eight at a time).
    */
   async getMetadata(): Promise<HuggingFaceMetadata> {
     if (this.#rows !== undefined) {
-      const rows = Array.isArray(this.#rows) ? (this.#rows as Row[]) : undefined
-      const filters = this.#read.filters
       return {
         dataset: undefined,
         config: undefined,
@@ -164,7 +189,7 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
         format: 'rows',
         partial: false,
         files: [],
-        numRows: rows && (filters ? rows.filter((r) => matchFilter(r, filters)).length : rows.length),
+        numRows: this.#rows.matchingLength(),
         schema: undefined,
         configs: [],
         splits: [],
@@ -179,14 +204,12 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
     let numRows: number | undefined
     let schema: Field[] | undefined
     if (split.format === 'parquet') {
-      const footers = await this.#footers(split)
-      numRows = 0
-      footers.forEach((footer, i) => {
-        const n = Number(footer.num_rows)
+      const footers = await this.#tokenHint(parquetFooters(this.#splitRead(split), this.options.signal))
+      footers.numRows.forEach((n, i) => {
         ;(files[i] as HuggingFaceFileInfo).numRows = n
-        numRows = (numRows as number) + n
       })
-      schema = footers[0] ? this.#project(parquetFields(footers[0])) : []
+      numRows = footers.numRows.reduce((a, b) => a + b, 0)
+      schema = footers.schema
     }
     return {
       dataset: split.dataset,
@@ -205,13 +228,23 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
     }
   }
 
-  /** The schema from the first Parquet footer (one request); `undefined` for text files and rows. */
+  /**
+   * The columns batches have, from the first file: a Parquet footer, or the first batch of a CSV
+   * or JSON Lines file. `undefined` for rows in memory (the first batch tells).
+   */
   override async getSchema(): Promise<Field[] | undefined> {
     if (this.#rows !== undefined) return undefined
     const split = await this.resolve()
-    const first = split.files[0]
-    if (split.format !== 'parquet' || !first || !this.#files) return undefined
-    return this.#project(parquetFields(await this.#files.footerOf(first, this.cache, this.options.signal)))
+    const read = this.#splitRead(split)
+    const signal = this.options.signal
+    return this.#tokenHint(
+      split.format === 'parquet' ? parquetSchema(read, signal) : textSchema(read, split.format, signal),
+    )
+  }
+
+  /** Throughput and cache stats, plus `hub`: the files and bytes read from the hub, over all passes. */
+  override getStats(): HuggingFaceStats {
+    return { ...super.getStats(), hub: { ...this.#hubStats } }
   }
 
   protected override get sourceName(): string {
@@ -220,88 +253,45 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader {
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {
     if (this.#rows !== undefined) {
-      yield* this.#readRows(this.#rows, ctx)
+      yield* this.#rows.batches(ctx)
       return
     }
     const split = await abortable(this.resolve(), ctx.signal)
-    const files = this.#files as HubFiles
-    const { columns, filters, readAhead, readAheadBytes, textChunkBytes } = this.#read
-    const plan = {
+    const read = this.#splitRead(split)
+    try {
+      if (split.format === 'parquet') yield* readParquetFiles(read, ctx)
+      else yield* readTextFiles(read, split.format, ctx)
+    } catch (err) {
+      throw withTokenHint(err, split.dataset)
+    }
+  }
+
+  #splitRead(split: ResolvedSplit): SplitRead {
+    const stats = this.#hubStats
+    return {
       dataset: split.dataset,
       files: split.files,
-      hubFiles: files,
-      columns,
-      filters,
-      readAhead,
-      readAheadBytes,
+      hubFiles: this.#files as HubFiles,
+      read: this.#read,
+      cache: this.cache,
+      prefetchBatches: this.#prefetch.batches,
+      prefetchBytes: this.#prefetch.bytes,
+      countBytes: (bytes) => {
+        stats.bytesRead += bytes
+      },
+      countFile: () => {
+        stats.filesRead++
+      },
     }
-    if (split.format === 'parquet') yield* readParquet(plan, ctx)
-    else yield* readText({ ...plan, format: split.format, chunkBytes: textChunkBytes }, ctx)
   }
 
-  async *#readRows(rows: RowSource, ctx: ReadContext): AsyncGenerator<RecordBatch> {
-    if (this.#rowsUsed && isOneShot(rows)) {
-      throw new SdError(
-        'These rows come from a one-shot iterator that a previous pass consumed; pass an array or a re-iterable source to read them again',
-        { code: 'SOURCE_CONSUMED' },
-      )
+  async #tokenHint<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise
+    } catch (err) {
+      throw withTokenHint(err, this.dataset as string)
     }
-    this.#rowsUsed = true
-    const batcher = new RowBatcher(ctx.batchSize, this.#read.columns, this.#read.filters)
-    for await (const row of rows) {
-      if (ctx.signal.aborted) throw abortErrorFrom(ctx.signal)
-      const batch = batcher.push(row)
-      if (batch) yield batch
-    }
-    const rest = batcher.flush()
-    if (rest) yield rest
   }
-
-  async #footers(split: ResolvedSplit) {
-    const files = this.#files as HubFiles
-    const out: Awaited<ReturnType<HubFiles['footerOf']>>[] = new Array(split.files.length)
-    let next = 0
-    const worker = async () => {
-      while (next < split.files.length) {
-        const i = next++
-        out[i] = await files.footerOf(
-          split.files[i] as (typeof split.files)[number],
-          this.cache,
-          this.options.signal,
-        )
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(FOOTER_CONCURRENCY, split.files.length) }, worker))
-    return out
-  }
-
-  #project(fields: Field[]): Field[] {
-    const columns = this.#read.columns
-    if (!columns) return fields
-    return columns.map((c) => fields.find((f) => f.name === c)).filter((f): f is Field => f !== undefined)
-  }
-}
-
-function rowSource(source: unknown): RowSource | undefined {
-  if (source === null || typeof source !== 'object') return undefined
-  if ('rows' in source) {
-    const rows = (source as { rows: unknown }).rows
-    return isIterable(rows) && typeof rows !== 'string' ? (rows as RowSource) : undefined
-  }
-  return isIterable(source) ? (source as RowSource) : undefined
-}
-
-function isIterable(value: unknown): boolean {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    (Symbol.iterator in (value as object) || Symbol.asyncIterator in (value as object))
-  )
-}
-
-/** An iterator (a generator) can be read once; an array or an iterable object makes a fresh one each time. */
-function isOneShot(rows: RowSource): boolean {
-  return typeof (rows as { next?: unknown }).next === 'function'
 }
 
 function describe(value: unknown): string {

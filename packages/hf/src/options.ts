@@ -1,11 +1,20 @@
 import {
+  type Filter,
   type HttpOptions,
   type HttpSettings,
+  type Int64Option,
+  invalidOption,
   type LoaderOptions,
+  nameList,
+  nonEmptyString,
+  positiveInteger,
   resolveHttpOptions,
+  resolveInt64,
+  resolveWorkers,
   ValidationError,
+  validateFilter,
+  type WorkersOption,
 } from '@sd/core'
-import type { ParquetQueryFilter } from 'hyparquet'
 
 /** The public hub, used when neither `hubUrl` nor `HF_ENDPOINT` is set. */
 export const PUBLIC_HUB = 'https://huggingface.co'
@@ -13,17 +22,17 @@ export const PUBLIC_HUB = 'https://huggingface.co'
 /** The branch where the hub keeps its Parquet conversion of every dataset. */
 export const CONVERSION_REVISION = 'refs/convert/parquet'
 
-/**
- * A Mongo-style row filter, as hyparquet reads it: `{ score: { $gt: 0.5 } }`,
- * `{ $or: [{ label: 'a' }, { label: 'b' }] }`. Operators: `$eq $ne $gt $gte $lt $lte $in $nin $not
- * $and $or $nor`.
- */
-export type HuggingFaceFilter = ParquetQueryFilter
+/** Bytes per range request of CSV, TSV and JSON Lines files when `chunkBytes` is not given. */
+export const DEFAULT_CHUNK_BYTES = 4 << 20
+
+/** The longest record of a text file when `maxRecordBytes` is not given (as in @sd/csv and @sd/json). */
+export const DEFAULT_MAX_RECORD_BYTES = 64 << 20
 
 /**
  * Options of {@link loadHuggingFace}: the shared loader options, core's HTTP options (`fetch`,
  * `retries`, `backoffMs`, `timeoutMs`, `idleTimeoutMs`, `minBytesPerSecond`, `maxRedirects`; every
- * request to the hub and its CDN follows them), plus where and what to read.
+ * request to the hub and its CDN follows them), where and what to read, and the options passed on
+ * to the format package that reads the files.
  */
 export interface HuggingFaceOptions extends LoaderOptions, Omit<HttpOptions, 'headers'> {
   /** The dataset configuration (subset). Default: the only one, the one marked default, or `'default'`. */
@@ -32,26 +41,31 @@ export interface HuggingFaceOptions extends LoaderOptions, Omit<HttpOptions, 'he
   split?: string
   /** A branch, tag or commit. Default: the repository's default branch. Pinned to a commit sha at start. */
   revision?: string
-  /** Read only these columns (Parquet reads only their bytes). */
+  /** Read only these columns, in this order (Parquet reads only their bytes). */
   columns?: string[]
-  /** Keep only rows that match; Parquet row groups whose statistics exclude every match are not fetched. */
-  filters?: HuggingFaceFilter
+  /**
+   * Keep only rows that match, in core's filter language (`{ score: { $gt: 0.5 } }`); Parquet row
+   * groups whose statistics exclude every match are not fetched.
+   */
+  filters?: Filter
   /** The hub endpoint. Default: `HF_ENDPOINT`, else `https://huggingface.co`. */
   hubUrl?: string
   /** A token for private and gated datasets (starts with `hf_`). Default: `HF_TOKEN`. */
   accessToken?: string
   /**
-   * Row groups (or text chunks) whose bytes are requested ahead of decoding, across files.
-   * Default 4; 0 requests each one when it is needed.
+   * How 64-bit integer columns come out: `'bigint'` (default) as `BigInt64Array`, `'number'` as
+   * `float64` (integers beyond 2^53 lose precision).
    */
-  readAhead?: number
+  int64?: Int64Option
+  /** Bytes per range request of CSV, TSV, JSON Lines and text files. Default 4 MiB. */
+  chunkBytes?: number
+  /** Longest record (a line, a CSV record) of CSV, TSV, JSON Lines and text files, in bytes. Default 64 MiB. */
+  maxRecordBytes?: number
   /**
-   * Also bound read-ahead by bytes: no more row groups are requested once those in flight hold
-   * this many bytes (one always may be). Default 64 MiB.
+   * Threads that decode, passed to the format package that reads the files (`'auto'` or a count,
+   * 0 = the calling thread). Default: the format package's own.
    */
-  readAheadBytes?: number
-  /** Bytes per range request when streaming JSON Lines, CSV or text files. Default 4 MiB. */
-  textChunkBytes?: number
+  workers?: WorkersOption
 }
 
 /** The hub-related options with defaults applied (core's HTTP settings, the hub and the token). */
@@ -66,10 +80,11 @@ export interface ReadSettings {
   split: string
   revision: string | undefined
   columns: string[] | undefined
-  filters: HuggingFaceFilter | undefined
-  readAhead: number
-  readAheadBytes: number
-  textChunkBytes: number
+  filters: Filter | undefined
+  int64: Int64Option
+  chunkBytes: number
+  maxRecordBytes: number
+  workers: WorkersOption | undefined
 }
 
 /**
@@ -96,58 +111,25 @@ export function resolveHubSettings(options: HuggingFaceOptions): HubSettings {
   return { ...http, headers: undefined, hubUrl, accessToken }
 }
 
-/** Applies defaults to what to read and validates it. */
+/** Applies defaults to what to read and validates it (a `ValidationError` names the bad option). */
 export function resolveReadSettings(options: HuggingFaceOptions): ReadSettings {
-  const readAhead = options.readAhead ?? 4
-  const readAheadBytes = options.readAheadBytes ?? 64 << 20
-  const textChunkBytes = options.textChunkBytes ?? 4 << 20
-  nonNegativeInteger(readAhead, 'readAhead')
-  nonNegativeInteger(readAheadBytes, 'readAheadBytes')
-  if (!Number.isInteger(textChunkBytes) || textChunkBytes < 1024) {
-    throw new ValidationError(`textChunkBytes must be an integer of at least 1024, got ${textChunkBytes}`, {
-      code: 'INVALID_OPTION',
-    })
-  }
-  const columns = options.columns
-  if (columns !== undefined) {
-    if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) {
-      throw new ValidationError('columns must be an array of column names', { code: 'INVALID_OPTION' })
-    }
-    const seen = new Set<string>()
-    for (const c of columns) {
-      if (seen.has(c))
-        throw new ValidationError(`columns lists "${c}" twice`, {
-          code: 'INVALID_OPTION',
-          location: { column: c },
-        })
-      seen.add(c)
-    }
-  }
-  if (options.filters !== undefined && (typeof options.filters !== 'object' || options.filters === null)) {
-    throw new ValidationError('filters must be an object such as { score: { $gt: 0.5 } }', {
-      code: 'INVALID_OPTION',
-    })
-  }
-  for (const [name, value] of [
-    ['config', options.config],
-    ['split', options.split],
-    ['revision', options.revision],
-  ] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw new ValidationError(`${name} must be a non-empty string, got ${JSON.stringify(value)}`, {
-        code: 'INVALID_OPTION',
-      })
-    }
-  }
+  const { filters, chunkBytes = DEFAULT_CHUNK_BYTES, workers } = options
+  if (filters !== undefined) validateFilter(filters)
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1024)
+    throw invalidOption(`chunkBytes must be an integer of at least 1024, got ${JSON.stringify(chunkBytes)}`)
+  // checked now; the format package reading the files resolves 'auto' itself
+  if (workers !== undefined) resolveWorkers(workers, 0)
+  const columns = nameList('columns', options.columns)
   return {
-    config: options.config,
-    split: options.split ?? 'train',
-    revision: options.revision,
-    columns,
-    filters: options.filters,
-    readAhead,
-    readAheadBytes,
-    textChunkBytes,
+    config: nonEmptyString('config', options.config),
+    split: nonEmptyString('split', options.split) ?? 'train',
+    revision: nonEmptyString('revision', options.revision),
+    columns: columns ? [...columns] : undefined,
+    filters,
+    int64: resolveInt64(options.int64),
+    chunkBytes,
+    maxRecordBytes: positiveInteger('maxRecordBytes', options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES),
+    workers,
   }
 }
 
@@ -156,10 +138,10 @@ function envValue(name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value
 }
 
-function nonNegativeInteger(value: number, name: string): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new ValidationError(`${name} must be a non-negative integer, got ${value}`, {
-      code: 'INVALID_OPTION',
-    })
-  }
-}
+/**
+ * A row filter in core's filter language.
+ *
+ * @deprecated Use `Filter` from `@sd/core`; this alias stays for code written against earlier
+ * versions.
+ */
+export type HuggingFaceFilter = Filter

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import { FormatError, type SdError, UnsupportedError, ValidationError } from '@sd/core'
+import { loadJson } from '@sd/json'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadHuggingFace } from './load.js'
 import { HuggingFaceStreamingLoader } from './loader.js'
@@ -8,6 +9,12 @@ import { collect, hash, parquetRows, readDirect } from './test-support/fixtures.
 import { FakeHub } from './test-support/hub-server.js'
 
 let hub: FakeHub
+const BROKEN = '{"a":1}\n{"a":2}\n{"a":\n'
+
+/** `text` as a byte stream, a source @sd/json reads as it reads any other. */
+async function* streamOf(text: string): AsyncGenerator<Uint8Array> {
+  yield new TextEncoder().encode(text)
+}
 
 // rows with multi-byte text, so 1 KiB range reads cut characters in half
 const objects = Array.from({ length: 700 }, (_, i) => ({
@@ -78,7 +85,7 @@ beforeAll(async () => {
   )
   hub.commit('acme/images', [{ path: 'train/0001.png', data: 'png' }])
   hub.commit('acme/document', [{ path: 'train.json', data: JSON.stringify(objects) }])
-  hub.commit('acme/broken', [{ path: 'train.jsonl', data: '{"a":1}\n{"a":2}\n{"a":\n' }])
+  hub.commit('acme/broken', [{ path: 'train.jsonl', data: BROKEN }])
 })
 afterAll(() => hub.close())
 
@@ -136,20 +143,20 @@ describe('the hub’s Parquet conversion', () => {
 describe('JSON Lines, CSV and text files through range reads', () => {
   it('streams JSON Lines in exact batches across 1 KiB range reads', async () => {
     const batches = await collect(
-      loadHuggingFace('acme/jsonl', { hubUrl: hub.url, batchSize: 256, textChunkBytes: 1024 }),
+      loadHuggingFace('acme/jsonl', { hubUrl: hub.url, batchSize: 256, chunkBytes: 1024 }),
     )
     expect(batches.map((b) => b.numRows)).toEqual([256, 256, 188])
     expect(batches.flatMap((b) => b.rows())).toEqual(objects)
   })
 
-  it('keeps readAhead range reads in flight, no more', async () => {
+  it('keeps prefetchBatches - 1 range reads in flight ahead of the one parsed, no more', async () => {
     hub.latencyMs = 5
     hub.resetLog()
     try {
       const rows = await loadHuggingFace('acme/jsonl', {
         hubUrl: hub.url,
-        textChunkBytes: 4096,
-        readAhead: 3,
+        chunkBytes: 4096,
+        prefetchBatches: 4,
       }).toArray()
       expect(rows).toEqual(objects)
     } finally {
@@ -161,7 +168,7 @@ describe('JSON Lines, CSV and text files through range reads', () => {
 
   it('gunzips .gz files, and applies columns and filters', async () => {
     expect(
-      await loadHuggingFace('acme/jsonl', { hubUrl: hub.url, split: 'test', textChunkBytes: 1024 }).toArray(),
+      await loadHuggingFace('acme/jsonl', { hubUrl: hub.url, split: 'test', chunkBytes: 1024 }).toArray(),
     ).toEqual(objects)
     const got = await loadHuggingFace('acme/jsonl', {
       hubUrl: hub.url,
@@ -178,7 +185,7 @@ describe('JSON Lines, CSV and text files through range reads', () => {
         hubUrl: hub.url,
         split,
         batchSize: 64,
-        textChunkBytes: 1024,
+        chunkBytes: 1024,
       }).toArray()
       expect(rows).toEqual(expected)
     }
@@ -193,18 +200,19 @@ describe('JSON Lines, CSV and text files through range reads', () => {
     ])
   })
 
-  it('names the line of a broken JSON line, and refuses JSON documents and unknown formats', async () => {
+  it('names the file and line of a broken JSON line, reads JSON documents, and refuses unknown formats', async () => {
     const broken = await loadHuggingFace('acme/broken', { hubUrl: hub.url })
       .toArray()
       .catch((e: unknown) => e)
     expect(broken).toBeInstanceOf(FormatError)
-    expect((broken as SdError).code).toBe('HF_JSON_PARSE')
-    expect((broken as SdError).location?.line).toBe(3)
-    const document = await loadHuggingFace('acme/document', { hubUrl: hub.url })
+    // @sd/json's error, as loadJson gives it for the same bytes
+    const direct = await loadJson(streamOf(BROKEN))
       .toArray()
       .catch((e: unknown) => e)
-    expect(document).toBeInstanceOf(UnsupportedError)
-    expect((document as SdError).code).toBe('HF_JSON_DOCUMENT')
+    expect((broken as SdError).code).toBe((direct as SdError).code)
+    expect((broken as SdError).location?.line).toBe(3)
+    expect((broken as SdError).location?.url).toContain('/datasets/acme/broken/resolve/')
+    expect(await loadHuggingFace('acme/document', { hubUrl: hub.url }).toArray()).toEqual(objects)
     const images = await loadHuggingFace('acme/images', { hubUrl: hub.url })
       .toArray()
       .catch((e: unknown) => e)

@@ -1,7 +1,6 @@
 import {
-  type ColumnValues as Column,
+  BatchBuilder,
   type ErrorLocation,
-  type Field,
   FormatError,
   RecordBatch,
   type RecordCounters,
@@ -9,12 +8,15 @@ import {
 } from '@sd/core'
 import { describeValue } from './describe.js'
 import { type Extractor, type MissFn, makeExtractor } from './extractor.js'
-import { type ColumnPlan, fitsType, inferColumns, ownValue, planField } from './infer-schema.js'
+import { type ColumnPlan, fitsType, inferColumns, kindOf, ownValue } from './infer-schema.js'
+import { LineParser } from './line-parser.js'
 import type { JsonColumnType } from './options.js'
 
 /** Options of a {@link ColumnBuilder}. */
 export interface ColumnBuilderOptions {
   batchSize: number
+  /** A batch also ends once its lines hold this many bytes. */
+  maxBatchBytes: number
   columns: string[] | undefined
   columnTypes: Record<string, JsonColumnType>
   onBadValue: 'error' | 'null' | 'skip'
@@ -29,37 +31,46 @@ export interface ColumnBuilderOptions {
   plans?: readonly ColumnPlan[] | undefined
 }
 
+/** What {@link ColumnBuilder.addLine} did. */
+export const LINE_ADDED = 0
+/** The line was added and the batch is full: take it. */
+export const LINE_FULL = 1
+/** The fast path cannot read this line: parse it and call `add`. */
+export const LINE_SLOW = 2
+
+/** Text of a batch's records at which a batch ends, whatever `batchSize` says. */
+export const MAX_BATCH_BYTES = 64 << 20
+
 /**
- * Turns parsed records into columnar batches of `batchSize` rows. The first batch's records are
- * held until the batch is full, the columns and their types are inferred from them, and from then
- * on every record is copied straight into typed arrays (non-null `int32`, `float64`, `bool`) or
- * plain arrays. Types never change after the first batch: a value that does not fit its column is
- * an error, a counted null or a skipped record (`onBadValue`), and keys first seen later are not read.
+ * Turns records into columnar batches in the Arrow layout (core's `BatchBuilder`). The first
+ * batch's records are held as parsed objects until the batch is full; the columns and their types
+ * are inferred from them; from then on records go straight into the columns: NDJSON lines from
+ * their bytes ({@link addLine}, through the {@link LineParser}), parsed objects through a
+ * specialised extractor ({@link add}). Types never change after the first batch: a value that
+ * does not fit its column is an error, a counted null or a skipped record (`onBadValue`), and keys
+ * first seen later are not read.
  */
 export class ColumnBuilder {
   readonly #options: ColumnBuilderOptions
-  readonly #batchSize: number
   /** Records of the first batch, until the columns are decided; then undefined. */
-  #pending: Record<string, unknown>[] | undefined = []
+  #pending: object[] | undefined = []
+  #pendingLines: number[] = []
+  #pendingBytes = 0
   #plans: ColumnPlan[] = []
   #extract: Extractor | undefined
-  #cols: unknown[][] = []
-  /** Per column: a null (or mismatch) was stored in the current batch. */
-  #nullSeen = new Uint8Array(0)
-  #count = 0
+  #builder: BatchBuilder | undefined
+  #lines: LineParser | undefined
+  #batchBytes = 0
   #line = 0
   /** The record being added holds a value that does not fit (`onBadValue: 'skip'`). */
   #dropRow: SdError | undefined
-  readonly #miss: MissFn = (k, v, i) => this.#onMiss(k, v, i)
+  readonly #miss: MissFn = (k, v) => this.#onMiss(k, v)
 
   constructor(options: ColumnBuilderOptions) {
     this.#options = options
-    this.#batchSize = options.batchSize
     if (options.plans !== undefined) {
       this.#pending = undefined
-      this.#plans = [...options.plans]
-      this.#nullSeen = new Uint8Array(this.#plans.length)
-      this.#extract = makeExtractor(this.#plans)
+      this.#usePlans([...options.plans])
     }
   }
 
@@ -68,25 +79,41 @@ export class ColumnBuilder {
     return this.#pending === undefined ? this.#plans : undefined
   }
 
-  /** Adds a record that started on `line`; true when a batch is full and {@link take} should run. */
-  add(record: Record<string, unknown>, line: number): boolean {
+  /**
+   * Adds an NDJSON line `buf[s, e)` that started on `line`, from its bytes: {@link LINE_ADDED},
+   * {@link LINE_FULL} (take the batch), or {@link LINE_SLOW} (nothing added: parse the line and
+   * call {@link add}, which also decides its errors).
+   */
+  addLine(buf: Uint8Array, s: number, e: number): number {
+    const lines = this.#lines
+    if (lines === undefined) return LINE_SLOW
+    const b = this.#builder as BatchBuilder
+    b.ensureRow()
+    if (!lines.parse(buf, s, e)) return LINE_SLOW
+    b.commitRow()
+    this.#batchBytes += e - s + 1
+    return b.rows === this.#options.batchSize || this.#batchBytes >= this.#options.maxBatchBytes
+      ? LINE_FULL
+      : LINE_ADDED
+  }
+
+  /** Adds a parsed record that started on `line` (`bytes` long); true when the batch is full. */
+  add(record: object, line: number, bytes = 0): boolean {
     const extract = this.#extract
-    if (extract === undefined) return this.#addPending(record, line)
-    if (this.#count === 0) this.#allocate()
+    if (extract === undefined) return this.#addPending(record, line, bytes)
+    const b = this.#builder as BatchBuilder
+    b.ensureRow()
     this.#line = line
-    extract(record, this.#count, this.#cols, this.#miss)
+    extract(record, b, this.#miss)
     if (this.#dropRow !== undefined) {
-      // the row's slots are written again by the next record
+      b.rollbackRow()
       this.#skip(this.#dropRow)
       this.#dropRow = undefined
       return false
     }
-    return ++this.#count === this.#batchSize
-  }
-
-  #skip(error: SdError): void {
-    this.#options.counters.skippedRecords++
-    this.#options.onSkip?.(error)
+    b.commitRow()
+    this.#batchBytes += bytes
+    return b.rows === this.#options.batchSize || this.#batchBytes >= this.#options.maxBatchBytes
   }
 
   /** The rows added since the last call as a batch, or undefined when there are none. */
@@ -95,86 +122,80 @@ export class ColumnBuilder {
       if (this.#pending.length === 0) return undefined
       this.#decide()
     }
-    const n = this.#count
-    if (n === 0) return undefined
-    this.#count = 0
-    const plans = this.#plans
-    if (plans.length === 0)
-      return RecordBatch.fromRows(
-        Array.from({ length: n }, () => ({})),
-        [],
-      )
-    const columns: Record<string, Column> = Object.create(null)
-    const fields: Field[] = new Array(plans.length)
-    for (let k = 0; k < plans.length; k++) {
-      const plan = plans[k] as ColumnPlan
-      let col = this.#cols[k] as Column
-      if (n < this.#batchSize) {
-        if (ArrayBuffer.isView(col)) col = col.subarray(0, n)
-        else col.length = n
-      }
-      columns[plan.name] = col
-      fields[k] = planField(plan, plan.nullable || this.#nullSeen[k] === 1)
+    this.#batchBytes = 0
+    const b = this.#builder
+    if (b === undefined) return undefined
+    // records without any column are rows all the same
+    if (this.#plans.length === 0) {
+      const rows = b.rows
+      b.finish()
+      return rows === 0
+        ? undefined
+        : RecordBatch.fromRows(
+            Array.from({ length: rows }, () => ({})),
+            [],
+          )
     }
-    this.#cols = []
-    return RecordBatch.fromColumns(columns, fields)
+    return b.finish()
   }
 
-  #addPending(record: Record<string, unknown>, line: number): boolean {
-    const pending = this.#pending as Record<string, unknown>[]
-    if (this.#options.onBadValue !== 'null') {
+  #skip(error: SdError): void {
+    this.#options.counters.skippedRecords++
+    this.#options.onSkip?.(error)
+  }
+
+  #addPending(record: object, line: number, bytes: number): boolean {
+    const pending = this.#pending as object[]
+    const { columnTypes, onBadValue } = this.#options
+    if (onBadValue !== 'null') {
       // a type given by columnTypes is checked now, while the record's location is known
-      for (const name in this.#options.columnTypes) {
-        const type = this.#options.columnTypes[name] as JsonColumnType
+      for (const name of Object.keys(columnTypes)) {
+        const type = columnTypes[name] as JsonColumnType
         const value = ownValue(record, name)
         if (value !== null && value !== undefined && !fitsType(type, value)) {
           const error = this.#mismatch(name, type, value, line, 'set by columnTypes')
-          if (this.#options.onBadValue === 'error') throw error
+          if (onBadValue === 'error') throw error
           this.#skip(error)
           return false
         }
       }
     }
     pending.push(record)
-    if (pending.length < this.#batchSize) return false
+    this.#pendingLines.push(line)
+    this.#pendingBytes += bytes
+    if (pending.length < this.#options.batchSize && this.#pendingBytes < this.#options.maxBatchBytes)
+      return false
     this.#decide()
     return true
   }
 
   /** Infers the columns from the held records and copies them in. */
   #decide(): void {
-    const pending = this.#pending as Record<string, unknown>[]
+    const pending = this.#pending as object[]
+    const lines = this.#pendingLines
     this.#pending = undefined
+    this.#pendingLines = []
     const { columns, columnTypes } = this.#options
-    this.#plans = inferColumns(pending, columns, columnTypes)
-    this.#nullSeen = new Uint8Array(this.#plans.length)
-    const extract = makeExtractor(this.#plans)
-    this.#extract = extract
-    this.#allocate()
-    for (let i = 0; i < pending.length; i++) extract(pending[i] as object, i, this.#cols, this.#miss)
-    this.#count = pending.length
+    this.#usePlans(inferColumns(pending, columns, columnTypes))
+    for (let i = 0; i < pending.length; i++) this.add(pending[i] as object, lines[i] as number)
+    this.#batchBytes = this.#pendingBytes
   }
 
-  #allocate(): void {
-    const size = this.#batchSize
-    this.#cols = this.#plans.map((plan) => {
-      if (plan.nullable) return new Array(size)
-      switch (plan.type) {
-        case 'int32':
-          return new Int32Array(size) as unknown as unknown[]
-        case 'float64':
-          return new Float64Array(size) as unknown as unknown[]
-        case 'bool':
-          return new Uint8Array(size) as unknown as unknown[]
-        default:
-          return new Array(size)
-      }
-    })
-    this.#nullSeen.fill(0)
+  #usePlans(plans: ColumnPlan[]): void {
+    this.#plans = plans
+    const names = plans.map((p) => p.name)
+    const builder = new BatchBuilder(
+      plans.map((p) => ({ name: p.name, type: p.type, kind: kindOf(p.type) })),
+      this.#options.batchSize,
+    )
+    this.#builder = builder
+    this.#extract = makeExtractor(names, builder.kinds)
+    this.#lines = new LineParser(builder, names)
   }
 
-  #onMiss(k: number, value: unknown, row: number): void {
+  #onMiss(k: number, value: unknown): void {
     const plan = this.#plans[k] as ColumnPlan
+    const b = this.#builder as BatchBuilder
     if (value !== null && value !== undefined) {
       const policy = this.#options.onBadValue
       if (policy !== 'null') {
@@ -182,22 +203,14 @@ export class ColumnBuilder {
           ? 'set by columnTypes'
           : 'inferred from the first batch'
         const error = this.#mismatch(plan.name, plan.type, value, this.#line, how)
-        if (policy === 'error') throw error
+        if (policy === 'error') {
+          b.rollbackRow()
+          throw error
+        }
         this.#dropRow ??= error
       } else this.#options.counters.nulledValues++
     }
-    if (this.#nullSeen[k] === 0) {
-      this.#nullSeen[k] = 1
-      const col = this.#cols[k] as Column
-      // a typed column cannot hold null: this batch's column becomes a plain array
-      if (ArrayBuffer.isView(col)) {
-        const plain: unknown[] = new Array(this.#batchSize)
-        const bool = plan.type === 'bool'
-        for (let j = 0; j < row; j++) plain[j] = bool ? col[j] !== 0 : col[j]
-        this.#cols[k] = plain
-      }
-    }
-    ;(this.#cols[k] as unknown[])[row] = null
+    b.setNull(k)
   }
 
   #mismatch(name: string, type: JsonColumnType, value: unknown, line: number, how: string): FormatError {

@@ -22,3 +22,4 @@ export {
   type ResolvedJsonOptions,
   resolveJsonOptions,
 } from './options.js'
+export { type JsonWriteOptions, type JsonWriteResult, jsonRowEncoder, writeJson } from './write.js'

@@ -1,4 +1,4 @@
-import type { Field } from '@sd/core'
+import { BOOL_KIND, type Field, FLOAT64_KIND, INT32_KIND, JSON_KIND, STRING_KIND } from '@sd/core'
 import type { JsonColumnType } from './options.js'
 
 /** A column the builder fills: its field and how values are stored. */
@@ -9,10 +9,30 @@ export interface ColumnPlan {
   nullable: boolean
 }
 
-/** The own property `key` of a parsed record (`__proto__` included, which `record[key]` would miss). */
-export function ownValue(record: Record<string, unknown>, key: string): unknown {
-  if (key === '__proto__') return Object.getOwnPropertyDescriptor(record, key)?.value
-  return record[key]
+/**
+ * The own property `key` of a parsed record: `__proto__` included (which `record[key]` would read
+ * as the prototype), and `constructor`, `toString`... only when the record has them itself.
+ */
+export function ownValue(record: object, key: string): unknown {
+  return Object.hasOwn(record, key)
+    ? (Object.getOwnPropertyDescriptor(record, key)?.value as unknown)
+    : undefined
+}
+
+/** The storage kind of a column type in a `BatchBuilder`. */
+export function kindOf(type: JsonColumnType): number {
+  switch (type) {
+    case 'int32':
+      return INT32_KIND
+    case 'float64':
+      return FLOAT64_KIND
+    case 'bool':
+      return BOOL_KIND
+    case 'string':
+      return STRING_KIND
+    default:
+      return JSON_KIND
+  }
 }
 
 /** The column type of one non-null JSON value. */
@@ -43,7 +63,7 @@ function widen(a: JsonColumnType | undefined, b: JsonColumnType): JsonColumnType
  * with only nulls is `json`. `columnTypes` overrides the inferred type of the columns it names.
  */
 export function inferColumns(
-  records: readonly Record<string, unknown>[],
+  records: readonly object[],
   columns: readonly string[] | undefined,
   columnTypes: Readonly<Record<string, JsonColumnType>>,
 ): ColumnPlan[] {
@@ -63,12 +83,12 @@ export function inferColumns(
     for (const name of columns) seen.set(name, { type: undefined, count: 0, nulls: false })
     for (const record of records) for (const name of columns) track(name, ownValue(record, name))
   } else {
-    for (const record of records) for (const key in record) track(key, ownValue(record, key))
+    for (const record of records) for (const key of Object.keys(record)) track(key, ownValue(record, key))
     for (const name of Object.keys(columnTypes)) track(name, undefined)
   }
   const plans: ColumnPlan[] = []
   for (const [name, entry] of seen) {
-    const type = columnTypes[name] ?? entry.type ?? 'json'
+    const type = (Object.hasOwn(columnTypes, name) ? columnTypes[name] : undefined) ?? entry.type ?? 'json'
     plans.push({ name, type, nullable: entry.nulls || entry.count < records.length })
   }
   return plans

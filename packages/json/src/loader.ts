@@ -18,7 +18,7 @@ import {
   ValidationError,
 } from '@sd/core'
 import { ArrayReader } from './array-reader.js'
-import { ColumnBuilder } from './column-builder.js'
+import { ColumnBuilder, MAX_BATCH_BYTES } from './column-builder.js'
 import type { ColumnPlan } from './infer-schema.js'
 import { NdjsonReader } from './ndjson-reader.js'
 import { type JsonOptions, type ResolvedJsonOptions, resolveJsonOptions } from './options.js'
@@ -189,6 +189,7 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
             })
       const builder = new ColumnBuilder({
         batchSize: ctx.batchSize,
+        maxBatchBytes: MAX_BATCH_BYTES,
         columns: options.columns,
         columnTypes: options.columnTypes,
         onBadValue: options.onBadValue,

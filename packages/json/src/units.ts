@@ -10,7 +10,7 @@ import {
   readRange,
   type TextSource,
 } from '@sd/core'
-import { ColumnBuilder } from './column-builder.js'
+import { ColumnBuilder, MAX_BATCH_BYTES } from './column-builder.js'
 import type { ColumnPlan } from './infer-schema.js'
 import { NdjsonReader } from './ndjson-reader.js'
 import type { ResolvedJsonOptions } from './options.js'
@@ -69,10 +69,11 @@ export async function* readRangeUnit(
     onBadRecord: options.onBadRecord,
     maxRecordBytes: options.maxRecordBytes,
     counters,
-    firstByte: start,
+    start: { byte: start },
   })
   const builder = new ColumnBuilder({
     batchSize: ctx.batchSize,
+    maxBatchBytes: MAX_BATCH_BYTES,
     columns: options.columns,
     columnTypes: options.columnTypes,
     onBadValue: options.onBadValue,
@@ -129,6 +130,7 @@ export async function filePlans(
   })
   const builder = new ColumnBuilder({
     batchSize,
+    maxBatchBytes: MAX_BATCH_BYTES,
     columns: options.columns,
     columnTypes: options.columnTypes,
     onBadValue: options.onBadValue,

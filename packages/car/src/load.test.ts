@@ -1,0 +1,96 @@
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadParquet } from '@sd/parquet'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type GatewayServer, serveGateway } from './gateway-server.js'
+import { loadCar } from './load.js'
+import type { FileManifest } from './manifest.js'
+import { packFile } from './pack.js'
+import { duckdb } from './test-support/duckdb.js'
+import { tempDir } from './test-support/files.js'
+
+const dir = tempDir()
+const MiB = 1 << 20
+const parquet = join(dir, 'big.parquet')
+const car = join(dir, 'big.car')
+let manifest: FileManifest
+let gateway: GatewayServer
+
+beforeAll(async () => {
+  // about 100 MB: random doubles and hex strings do not compress
+  await duckdb(
+    `COPY (SELECT i::BIGINT AS id, random() AS r, md5(i::VARCHAR) AS h, (i % 97)::INTEGER AS k FROM range(1800000) t(i))
+     TO '${parquet}' (FORMAT parquet, ROW_GROUP_SIZE 150000, COMPRESSION uncompressed)`,
+  )
+  manifest = (await packFile(parquet, car)).manifest
+  gateway = await serveGateway({ cars: [car] })
+}, 120_000)
+afterAll(() => gateway.close())
+
+/** Indexes of the 1 MiB leaves bytes `[start, end)` lie in. */
+function leaves(start: number, end: number): number[] {
+  const out: number[] = []
+  for (let i = Math.floor(start / MiB); i <= Math.floor((end - 1) / MiB); i++) out.push(i)
+  return out
+}
+
+function rowsOf(g: number): number {
+  const batch = manifest.batches[g] as FileManifest['batches'][number]
+  return batch.rowEnd - batch.rowStart
+}
+
+/** Typed arrays with the same bytes (vitest's deep equality walks them element by element). */
+function sameBytes(a: unknown, b: unknown): boolean {
+  const bytes = (v: unknown) => {
+    const view = v as ArrayBufferView
+    return Buffer.from(view.buffer, view.byteOffset, view.byteLength)
+  }
+  return ArrayBuffer.isView(a) && ArrayBuffer.isView(b) && bytes(a).equals(bytes(b))
+}
+
+describe('loadCar over a packed Parquet file', () => {
+  it('reads the same table as loadParquet on the file', async () => {
+    expect(statSync(parquet).size).toBeGreaterThan(90 * MiB)
+    expect(manifest.batches).toHaveLength(12)
+    const ours = loadCar(car, { batchSize: 50_000, columns: ['id', 'k'], batches: [1, 2, 3] })
+    const theirs = loadParquet(parquet, { batchSize: 50_000, columns: ['id', 'k'], rowGroups: [1, 2, 3] })
+    let rows = 0
+    const a = ours[Symbol.asyncIterator]()
+    for await (const want of theirs) {
+      const got = await a.next()
+      expect(got.done).toBe(false)
+      const batch = got.value as Exclude<typeof got.value, undefined>
+      expect(sameBytes(batch.column('id'), want.column('id'))).toBe(true)
+      expect(sameBytes(batch.column('k'), want.column('k'))).toBe(true)
+      rows += want.numRows
+    }
+    expect((await a.next()).done).toBe(true)
+    expect(rows).toBe([1, 2, 3].reduce((n, g) => n + rowsOf(g), 0))
+    expect(await ours.schema()).toEqual(manifest.schema?.filter((f) => f.name === 'id' || f.name === 'k'))
+  })
+
+  it('one row group touches only its blocks and those of the footer (counted)', async () => {
+    const g = 5
+    const group = manifest.batches[g] as FileManifest['batches'][number]
+    const ds = loadCar(car, { batches: [g], cacheEnabled: false })
+    const batch = await ds.collect()
+    expect(batch.numRows).toBe(group.rowEnd - group.rowStart)
+    expect((batch.column('id') as BigInt64Array)[0]).toBe(BigInt(group.rowStart))
+    const size = manifest.byteLength
+    const expected = new Set([
+      ...leaves(group.byteStart, group.byteEnd),
+      ...leaves(Math.max(0, size - 64 * 1024), size),
+    ])
+    expect(ds.getStats().car.blocksRead).toBe(expected.size)
+    expect(expected.size).toBeLessThan(Math.ceil(size / MiB) / 5)
+  })
+
+  it('streams through serveGateway on 127.0.0.1 and equals the file', async () => {
+    const url = `${gateway.url}/ipfs/${String(gateway.roots[0])}`
+    const fromGateway = await loadCar(url, { batches: [0, 11], columns: ['h', 'id'] }).collect()
+    const fromFile = await loadParquet(parquet, { rowGroups: [0, 11], columns: ['h', 'id'] }).collect()
+    expect(fromGateway.numRows).toBe(fromFile.numRows)
+    expect(fromGateway.column('h')).toEqual(fromFile.column('h'))
+    expect(sameBytes(fromGateway.column('id'), fromFile.column('id'))).toBe(true)
+  })
+})

@@ -1,0 +1,241 @@
+import { BOOL, type CsvColumns, FLOAT64, INT32, INT64, INT64_NUMBER, STRING } from './columns.js'
+import type { CsvDecoder } from './decoder.js'
+import { CR, type CsvScanner, LF, RD_CR, RD_CRLF, RD_LF } from './scanner.js'
+import { POW10 } from './values.js'
+
+/** A field not read (outside the `columns` projection). */
+const SKIP = 255
+
+/**
+ * The typed stage's fast path: whole records parsed from the bytes straight into the columns, a
+ * field's scan and its number parse in one pass, no string and no object per field. It reads only
+ * the plain case (unquoted fields, the record delimiter already found, the right number of fields,
+ * no invalid UTF-8, values that parse); at anything else it leaves the record untouched (its row
+ * rolled back) for the {@link CsvScanner} and the decoder, which own every rule and every error.
+ * Records read either way are the same records with the same values.
+ */
+export class FastRecords {
+  readonly #decoder: CsvDecoder
+  readonly #scanner: CsvScanner
+  /** Bytes that end an unquoted field (delimiter, CR, LF, quote): 1, else 0. */
+  readonly #stop = new Uint8Array(256)
+  /** Per field of a record: storage kind of its column, or SKIP. */
+  #kinds = new Uint8Array(0)
+  /** Per field: its output column. */
+  #cols = new Int32Array(0)
+
+  constructor(decoder: CsvDecoder, scanner: CsvScanner) {
+    this.#decoder = decoder
+    this.#scanner = scanner
+    const d = scanner.d
+    this.#stop[d.delimiter] = 1
+    this.#stop[CR] = 1
+    this.#stop[LF] = 1
+    if (d.quote >= 0) this.#stop[d.quote] = 1
+  }
+
+  /** Takes the decoder's layout (call once it reached its typed stage). */
+  prepare(): void {
+    const decoder = this.#decoder
+    const columns = decoder.columns as CsvColumns
+    const width = decoder.width
+    this.#kinds = new Uint8Array(width).fill(SKIP)
+    this.#cols = new Int32Array(width).fill(-1)
+    for (let k = 0; k < width; k++) {
+      const c = decoder.target[k] as number
+      if (c >= 0) {
+        this.#kinds[k] = columns.parseKinds[c] as number
+        this.#cols[k] = c
+      }
+    }
+  }
+
+  /**
+   * Reads records from `scanner.pos` in `buf[.., end)` (`base`: absolute offset of `buf[0]`) while
+   * they are plain and start before the absolute `limit`; returns how many. `scanner.pos`, `line`
+   * and `prevCR` follow.
+   */
+  run(buf: Uint8Array, end: number, base: number, limit = Number.POSITIVE_INFINITY): number {
+    const scanner = this.#scanner
+    const decoder = this.#decoder
+    const rd = scanner.rd
+    if (rd !== RD_LF && rd !== RD_CRLF && rd !== RD_CR) return 0
+    const kinds = this.#kinds
+    const cols = this.#cols
+    const width = kinds.length
+    const last = width - 1
+    const stop = this.#stop
+    const d = scanner.d
+    const delim = d.delimiter
+    const quote = d.quote
+    const comment0 = d.comment === undefined ? -1 : (d.comment[0] as number)
+    const emptyNull = decoder.emptyNull
+    const maxRecord = d.maxRecordBytes
+    const columns = decoder.columns as CsvColumns
+    let p = scanner.pos
+    let count = 0
+    records: while (p < end && base + p < limit) {
+      const start = p
+      const first = buf[p] as number
+      // blank lines and comment lines are the scanner's
+      if (first === CR || first === LF || first === comment0) break
+      columns.ensureRow()
+      const r = columns.rows
+      for (let k = 0; k < width; k++) {
+        const kind = kinds[k] as number
+        const c = cols[k] as number
+        let q = p
+        let b = buf[q] as number
+        if (stop[b] === 1) {
+          // an empty field (or a quoted one, the scanner's)
+          if (b === quote) {
+            columns.rollbackRow()
+            break records
+          }
+          if (kind !== SKIP) {
+            if (kind === STRING && !emptyNull) columns.setString(c, buf, q, q)
+            else columns.setNull(c)
+          }
+        } else if (kind === INT32 || kind === FLOAT64) {
+          let negative = false
+          if (b === 45) {
+            negative = true
+            b = buf[++q] as number
+          } else if (b === 43) b = buf[++q] as number
+          let mantissa = 0
+          let digits = 0
+          let frac = -1
+          for (;;) {
+            const digit = b - 48
+            if (digit >= 0 && digit <= 9) {
+              mantissa = mantissa * 10 + digit
+              digits++
+              if (frac >= 0) frac++
+            } else if (b === 46 && frac < 0 && kind === FLOAT64) frac = 0
+            else break
+            b = buf[++q] as number
+          }
+          if (stop[b] === 1 && b !== quote && digits > 0 && digits <= (kind === INT32 ? 9 : 15)) {
+            if (kind === INT32) (columns.i32[c] as Int32Array)[r] = negative ? -mantissa : mantissa
+            else {
+              const v = frac > 0 ? mantissa / (POW10[frac] as number) : mantissa
+              ;(columns.f64[c] as Float64Array)[r] = negative ? -v : v
+            }
+          } else {
+            // anything else (an exponent, many digits, nan): the general parse of the whole field
+            q = this.#fieldEnd(buf, q, end)
+            if (q < 0 || !columns.setField(c, buf, p, q, emptyNull)) {
+              columns.rollbackRow()
+              break records
+            }
+            b = buf[q] as number
+          }
+        } else {
+          q = this.#fieldEnd(buf, q, end)
+          if (q < 0) {
+            columns.rollbackRow()
+            break records
+          }
+          b = buf[q] as number
+          if (kind === STRING) columns.setString(c, buf, p, q)
+          else if (kind === BOOL && (q - p === 4 || q - p === 5) && this.#bool(columns, c, r, buf, p, q)) {
+            // true or false in lower case
+          } else if (kind === INT64 || kind === INT64_NUMBER) {
+            if (!this.#int64(columns, c, r, buf, p, q)) {
+              columns.rollbackRow()
+              break records
+            }
+          } else if (kind !== SKIP && !columns.setField(c, buf, p, q, emptyNull)) {
+            columns.rollbackRow()
+            break records
+          }
+        }
+        // q is at the byte that ended the field, b is that byte
+        if (k < last) {
+          if (b !== delim) {
+            columns.rollbackRow()
+            break records
+          }
+          p = q + 1
+        } else if (rd === RD_CRLF) {
+          if (b !== CR || q + 1 >= end || buf[q + 1] !== LF) {
+            columns.rollbackRow()
+            break records
+          }
+          p = q + 2
+        } else {
+          if (b !== (rd === RD_LF ? LF : CR)) {
+            columns.rollbackRow()
+            break records
+          }
+          p = q + 1
+        }
+      }
+      // a whole record: within bounds, and no invalid UTF-8 in it
+      if (p - start > maxRecord || base + p > decoder.nextBad) {
+        columns.rollbackRow()
+        p = start
+        break
+      }
+      columns.commitRow()
+      decoder.nextRow++
+      decoder.batchBytes += p - start
+      count++
+      scanner.pos = p
+      decoder.endOfRow()
+    }
+    if (count > 0) {
+      // each record ended with one line break, and held none
+      scanner.line += count
+      scanner.prevCR = rd === RD_CR
+    }
+    return count
+  }
+
+  /** The end of an unquoted field from `q` (a delimiter or line break), or -1 at a quote or the end. */
+  #fieldEnd(buf: Uint8Array, q: number, end: number): number {
+    const stop = this.#stop
+    while (q < end && stop[buf[q] as number] === 0) q++
+    if (q >= end || buf[q] === this.#scanner.d.quote) return -1
+    return q
+  }
+
+  /** `true` or `false` (lower case, the common spelling) into bool column `c` row `r`. */
+  #bool(columns: CsvColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
+    const bits = columns.bits[c] as Uint8Array
+    if (e - s === 4 && buf[s] === 116 && buf[s + 1] === 114 && buf[s + 2] === 117 && buf[s + 3] === 101) {
+      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7))
+      return true
+    }
+    if (
+      e - s === 5 &&
+      buf[s] === 102 &&
+      buf[s + 1] === 97 &&
+      buf[s + 2] === 108 &&
+      buf[s + 3] === 115 &&
+      buf[s + 4] === 101
+    ) {
+      bits[r >>> 3] = (bits[r >>> 3] as number) & ~(1 << (r & 7))
+      return true
+    }
+    return false
+  }
+
+  /** An int64 from `buf[s, e)` into column `c` row `r`, without a BigInt when it has at most 15 digits. */
+  #int64(columns: CsvColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
+    let i = s
+    const first = buf[i]
+    if (first === 45 || first === 43) i++
+    if (e - i === 0 || e - i > 15) return columns.setField(c, buf, s, e, false)
+    let v = 0
+    for (; i < e; i++) {
+      const digit = (buf[i] as number) - 48
+      if (digit < 0 || digit > 9) return false
+      v = v * 10 + digit
+    }
+    if (first === 45) v = -v
+    if (columns.parseKinds[c] === INT64_NUMBER) (columns.f64[c] as Float64Array)[r] = v
+    else columns.setInt64(c, v)
+    return true
+  }
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs'
+import type { RecordBatch, SdError } from '@sd/core'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadCsv } from './load.js'
+import type { CsvOptions } from './options.js'
+import { RANGE_BYTES } from './parallel.js'
+import { tempDir } from './test-support/files.js'
+
+const tmp = tempDir()
+afterAll(() => tmp.remove())
+
+/** Threads of this process (worker threads are threads of their own). */
+function threads(): number {
+  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1])
+}
+
+const settle = async () => {
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+/**
+ * A CSV of about `bytes` bytes: numbers, booleans, strings with quotes and delimiters, and quoted
+ * fields holding line breaks, some of them long, so that a range boundary falls inside one.
+ */
+function bigCsv(bytes: number, eol = '\n'): string {
+  const lines = ['id,value,label,flag,note']
+  let size = 30
+  for (let i = 0; size < bytes; i++) {
+    let note = i % 50 === 0 ? `"multi${eol}line, ""quoted""${eol}note ${i}"` : `plain ${i}`
+    // one field of lines longer than a range: some range starts inside it, where a line break
+    // looks like a record's end
+    if (i === 60_000) note = `"${Array.from({ length: 360_000 }, (_, k) => `inside ${k}`).join(eol)}"`
+    const line = `${i},${i * 0.25},"l,${i % 97}",${i % 3 === 0},${note}`
+    lines.push(line)
+    size += line.length + eol.length
+  }
+  return `${lines.join(eol)}${eol}`
+}
+
+async function read(path: string, options: CsvOptions) {
+  const batches: RecordBatch[] = []
+  const skipped: unknown[] = []
+  let error: unknown
+  const ds = loadCsv(path, { cacheEnabled: false, ...options, onSkip: (e) => skipped.push(describeError(e)) })
+  try {
+    for await (const b of ds) batches.push(b)
+  } catch (err) {
+    error = describeError(err)
+  }
+  const rows = batches.flatMap((b) => b.rows())
+  return { rows, error, skipped, stats: { s: ds.getStats().skippedRecords, n: ds.getStats().nulledValues } }
+}
+
+function describeError(err: unknown) {
+  const e = err as SdError
+  return { code: e.code, message: e.message, location: e.location }
+}
+
+describe('parsing in worker threads', () => {
+  const size = 3 * RANGE_BYTES + 12_345
+  const text = bigCsv(size)
+  const path = tmp.write('big.csv', text)
+
+  it('gives the rows one thread gives, also where a quoted field spans a range boundary', {
+    timeout: 120_000,
+  }, async () => {
+    const serial = await read(path, { workers: 0 })
+    const parallel = await read(path, { workers: 2 })
+    expect(serial.error).toBeUndefined()
+    expect(parallel.rows.length).toBe(serial.rows.length)
+    expect(parallel).toEqual(serial)
+    const crlf = tmp.write('big-crlf.csv', bigCsv(size, '\r\n'))
+    expect(await read(crlf, { workers: 3 })).toEqual(await read(crlf, { workers: 0 }))
+  })
+
+  it('reports errors at the same line, row and byte, and skips the same records', {
+    timeout: 120_000,
+  }, async () => {
+    // a ragged row and a value that does not fit, deep in the file
+    const lines = text.split('\n')
+    let at = Math.floor(lines.length * 0.7)
+    while (!/^\d+,.*,plain \d+$/.test(lines[at] as string)) at++
+    lines[at] = `${lines[at]},extra`
+    lines[at + 1000] = lines[at + 1000]?.replace(/^\d+/, 'x') as string
+    const bad = tmp.write('bad.csv', lines.join('\n'))
+    for (const options of [
+      {},
+      { onBadRecord: 'skip' },
+      { onBadRecord: 'skip', onBadValue: 'null' },
+    ] as CsvOptions[]) {
+      const serial = await read(bad, { ...options, workers: 0 })
+      const parallel = await read(bad, { ...options, workers: 2 })
+      expect(parallel, JSON.stringify(options)).toEqual(serial)
+    }
+    const first = await read(bad, { workers: 2 })
+    expect(first.error).toMatchObject({ code: 'CSV_RAGGED_ROW' })
+  })
+
+  it('stops every worker on an early break, an abort and an error', { timeout: 120_000 }, async () => {
+    await settle()
+    const before = threads()
+    let during = 0
+    for await (const b of loadCsv(path, { workers: 2, cacheEnabled: false })) {
+      during = Math.max(during, threads())
+      if (b.numRows > 0 && during > before) break
+    }
+    expect(during).toBeGreaterThanOrEqual(before + 2)
+    await settle()
+    expect(threads()).toBe(before)
+
+    const controller = new AbortController()
+    const aborted = await (async () => {
+      let n = 0
+      for await (const _ of loadCsv(path, { workers: 2, cacheEnabled: false, signal: controller.signal })) {
+        if (++n === 5) controller.abort()
+      }
+    })().catch((e: unknown) => e)
+    expect(aborted).toMatchObject({ code: 'ABORTED' })
+    await settle()
+    expect(threads()).toBe(before)
+
+    const lines = text.split('\n')
+    let middle = Math.floor(lines.length / 2)
+    while (!/^\d+,.*,plain \d+$/.test(lines[middle] as string)) middle++
+    lines[middle] += ',ragged'
+    const bad = tmp.write('stop.csv', lines.join('\n'))
+    await expect(loadCsv(bad, { workers: 2, cacheEnabled: false }).count()).rejects.toMatchObject({
+      code: 'CSV_RAGGED_ROW',
+    })
+    await settle()
+    expect(threads()).toBe(before)
+  })
+})
