@@ -38,12 +38,12 @@ export function flatType(element: SchemaElement, nullable: boolean, int64: Int64
   const ctx = { physical, width, nullable, codec: 'UNCOMPRESSED' as const }
   const fixed = (finish: (out: FixedOut) => ColumnData) => ({
     ctx,
-    makeOut: (n: number) => new FixedOut(n, width, nullable),
+    makeOut: (n: number, nulls: boolean) => new FixedOut(n, width, nulls),
     finish: finish as (out: ColumnOut) => ColumnData,
   })
   const binary = (finish: (out: BinaryOut) => ColumnData) => ({
     ctx,
-    makeOut: (n: number) => new BinaryOut(n, nullable),
+    makeOut: (n: number, nulls: boolean) => new BinaryOut(n, nulls),
     finish: finish as (out: ColumnOut) => ColumnData,
   })
   const c = element.converted_type
@@ -68,7 +68,11 @@ export function flatType(element: SchemaElement, nullable: boolean, int64: Int64
     case 'BOOLEAN':
       return {
         type: 'bool',
-        spec: { ctx, makeOut: (n) => new BoolOut(n, nullable), finish: (out) => boolColumn(out as BoolOut) },
+        spec: {
+          ctx,
+          makeOut: (n, nulls) => new BoolOut(n, nulls),
+          finish: (out) => boolColumn(out as BoolOut),
+        },
       }
     case 'INT32': {
       if (c === 'DATE' || l?.type === 'DATE')
