@@ -70,6 +70,11 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    */
   workers?: 'auto' | number
   /**
+   * Bytes per read of a large row group's column chunks (pages are read in windows of this size;
+   * small row groups are read whole). Default 64 KiB for local files, 4 MiB for URLs and readers.
+   */
+  chunkBytes?: number
+  /**
    * Row groups to read, by their 0-based index in each file; the others are never read (a file
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
    */
@@ -153,6 +158,8 @@ export interface ResolvedParquetOptions {
   workers: number
   /** True when `workers` came from `'auto'` (threads only for passes large enough). */
   autoWorkers: boolean
+  /** Bytes per read of large row groups (the defaults when undefined). */
+  chunkBytes: number | undefined
   /** Row groups to read (all when absent). */
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
@@ -217,6 +224,12 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       code: 'INVALID_OPTION',
     })
   }
+  const { chunkBytes } = options
+  if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes >= 4096)) {
+    throw new ValidationError(`chunkBytes must be an integer of at least 4096, got ${String(chunkBytes)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
   if (int64 !== 'bigint' && int64 !== 'number') {
     throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
       code: 'INVALID_OPTION',
@@ -230,6 +243,7 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     int64,
     workers: workers === 'auto' ? availableParallelism() : workers,
     autoWorkers: workers === 'auto',
+    chunkBytes,
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
     s3: options.s3,
