@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
-import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
+import { pickHttpOptions, resolveHttpOptions, ValidationError, validateFilter } from '@sd/core'
 
 /** A value a filter compares with. */
 export type ParquetFilterValue = string | number | bigint | boolean | Date | Uint8Array | null
@@ -19,7 +19,7 @@ export interface ParquetFilterOperators {
 }
 
 /**
- * A row filter in hyparquet's Mongo-style language: `{ value: { $gt: 10 } }`,
+ * A row filter in sd's filter language (core's `compileFilter`): `{ value: { $gt: 10 } }`,
  * `{ $or: [{ label: 'a' }, { label: 'b' }] }`. Operators: `$eq $ne $gt $gte $lt $lte $in $nin
  * $not`, combined with `$and $or $nor`; a bare value means `$eq`; several columns in one object
  * must all match. Equality is strict: an INT64 column compares with bigints (`{ id: 5n }`).
@@ -52,7 +52,7 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    * null count) rule the filter out are skipped without reading them.
    */
   filters?: ParquetFilter
-  /** Strict (`===`) equality in `filters`, as hyparquet. Default true. */
+  /** Strict (`===`) equality in `filters`; `false` compares loosely (`==`). Default true. */
   filterStrict?: boolean
   /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
   rowFormat?: 'columns' | 'object'
@@ -200,7 +200,9 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
         code: 'INVALID_OPTION',
       },
     )
-  }
+  } // core's filter language says what is wrong and where (INVALID_FILTER)
+  if (filters !== undefined) validateFilter(filters)
+
   const { rowGroups } = options
   if (
     rowGroups !== undefined &&
