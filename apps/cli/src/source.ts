@@ -16,6 +16,8 @@ export interface ReadOptions {
   prefetchBatches?: number | undefined
   /** CSV field delimiter (default `,`, a tab for `.tsv`). */
   delimiter?: string | undefined
+  /** Components per vector of a raw float32 file. */
+  dimension?: number | undefined
   /** Hugging Face split, config and revision. */
   split?: string | undefined
   config?: string | undefined
@@ -105,7 +107,8 @@ export async function openInput(location: Location, options: ReadOptions): Promi
     }
     case 'vectors': {
       const { loadVectors } = await import('@sd/mmap-vectors')
-      const dataset = loadVectors(location.raw, base) as unknown as StreamingDataset
+      const dimension = options.dimension === undefined ? {} : { dimension: options.dimension }
+      const dataset = loadVectors(location.raw, { ...base, ...dimension }) as unknown as StreamingDataset
       return filtered(dataset, options, location.raw, totalBytes)
     }
   }

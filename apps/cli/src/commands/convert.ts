@@ -24,6 +24,7 @@ export interface ConvertOptions {
   split?: string
   config?: string
   revision?: string
+  dimension?: number
   json?: boolean
   quiet?: boolean
 }
@@ -59,6 +60,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
   const read: ReadOptions = {
     columns: options.columns,
     filter: options.filter,
+    dimension: options.dimension,
     batchSize: options.batchSize,
     delimiter: options.delimiter,
     split: options.split,
@@ -127,8 +129,6 @@ function checkOptions(from: Location, to: Location, options: ConvertOptions): vo
       `Cannot write ${to.format} with sd convert: the output is one of parquet, csv, ndjson, json, car`,
     )
   }
-  if (from.format === 'vectors')
-    throw new UsageError('Vector files are not tables: use sd knn build to index them')
   if (from.kind === 'file' && resolve(from.raw) === resolve(to.raw)) {
     throw new UsageError(`The input and the output are the same file: ${to.raw}`)
   }

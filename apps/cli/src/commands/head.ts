@@ -1,5 +1,5 @@
 import type { Filter, RecordBatch } from '@sd/core'
-import { columnCells } from '../cells.js'
+import { columnCells, typeDetail } from '../cells.js'
 import { UsageError } from '../errors.js'
 import { locate } from '../formats.js'
 import { print, table } from '../output.js'
@@ -15,6 +15,7 @@ export interface HeadOptions {
   split?: string
   config?: string
   revision?: string
+  dimension?: number
   json?: boolean
   ndjson?: boolean
 }
@@ -23,12 +24,10 @@ export interface HeadOptions {
 export async function head(source: string, options: HeadOptions): Promise<void> {
   if (options.json && options.ndjson) throw new UsageError('Choose one of --json and --ndjson')
   const location = locate(source, options.from, '--from')
-  if (location.format === 'vectors') {
-    throw new UsageError(`${source} is a vector file: sd inspect shows its dimension and count`)
-  }
   const input = await openInput(location, {
     columns: options.columns,
     filter: options.filter,
+    dimension: options.dimension,
     // CSV and JSON type their columns from the first batch: a whole default batch, none read ahead
     batchSize: Math.max(options.n, 10_000),
     prefetchBatches: 0,
@@ -53,7 +52,7 @@ export async function head(source: string, options: HeadOptions): Promise<void> 
 /** The rows of a batch as an aligned table, numbers right-aligned, the types under the names. */
 export function renderRows(batch: RecordBatch): string {
   const columns = batch.columns().map((c) => columnCells(c, batch.numRows))
-  const head = batch.schema.map((f) => `${f.name}\n${f.type}`)
+  const head = batch.schema.map((f) => `${f.name}\n${typeDetail(f)}`)
   const align = batch.schema.map(
     (f) => (/int|float|uint/.test(f.type) ? 'right' : 'left') as 'left' | 'right',
   )
