@@ -26,7 +26,15 @@ export async function openCarInput(
       ...base,
       ...(packedParquet ? (columns ? { columns } : {}) : withFilterColumns(columns, filter)),
       ...(packedParquet && filter ? { parquet: { filters: filter, filterStrict: false } } : {}),
-      ...(delimiter ? { csv: { delimiter } } : {}),
+      ...(delimiter || options.types
+        ? {
+            csv: {
+              ...(delimiter ? { delimiter } : {}),
+              ...(options.types ? { columnTypes: options.types } : {}),
+            },
+          }
+        : {}),
+      ...(options.types ? { json: { columnTypes: options.types } } : {}),
     })
     const dataset = loader.toDataset()
     const input = packedParquet

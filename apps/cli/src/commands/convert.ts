@@ -25,6 +25,7 @@ export interface ConvertOptions {
   config?: string
   revision?: string
   dimension?: number
+  types?: Record<string, string>
   json?: boolean
   quiet?: boolean
 }
@@ -61,6 +62,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     columns: options.columns,
     filter: options.filter,
     dimension: options.dimension,
+    types: options.types,
     batchSize: options.batchSize,
     delimiter: options.delimiter,
     split: options.split,

@@ -16,6 +16,7 @@ export interface HeadOptions {
   config?: string
   revision?: string
   dimension?: number
+  types?: Record<string, string>
   json?: boolean
   ndjson?: boolean
 }
@@ -28,6 +29,7 @@ export async function head(source: string, options: HeadOptions): Promise<void> 
     columns: options.columns,
     filter: options.filter,
     dimension: options.dimension,
+    types: options.types,
     // CSV and JSON type their columns from the first batch: a whole default batch, none read ahead
     batchSize: Math.max(options.n, 10_000),
     prefetchBatches: 0,
