@@ -16,6 +16,7 @@ export async function openCarInput(
 ): Promise<CarInput> {
   const { CarStreamingLoader, openCar } = await import('@sd/car')
   const car = await openCar(location.raw)
+  let closing: Promise<void> | undefined
   try {
     const manifest = await car.manifest()
     const { columns, filter } = options
@@ -53,7 +54,10 @@ export async function openCarInput(
       }),
       manifest,
       car,
-      close: () => car.close(),
+      close: () => {
+        closing ??= car.close()
+        return closing
+      },
     }
   } catch (err) {
     await car.close()

@@ -41,6 +41,25 @@ describe('sd convert', () => {
     expect(readFileSync(back).equals(readFileSync(parquet))).toBe(true)
   })
 
+  it('packs a CSV as it is, or as Parquet when a codec is asked for', async () => {
+    const plain = tmp.path('csv-packed.car')
+    const zstd = tmp.path('zstd-packed.car')
+    await Promise.all([sdJson(['convert', csv, plain]), sdJson(['convert', csv, zstd, '--codec', 'zstd'])])
+    type Report = {
+      layout: string
+      rows: number
+      manifest: { format: string; name: string; byteLength: number }
+    }
+    const [a, b] = await Promise.all([sdJson<Report>(['inspect', plain]), sdJson<Report>(['inspect', zstd])])
+    expect(a).toMatchObject({ layout: 'file', rows: ROWS, manifest: { format: 'csv', name: 'events.csv' } })
+    expect(a.manifest.byteLength).toBe(readFileSync(csv).length)
+    expect(b).toMatchObject({
+      layout: 'file',
+      rows: ROWS,
+      manifest: { format: 'parquet', name: 'zstd-packed.parquet' },
+    })
+  })
+
   it('goes CSV -> Parquet -> NDJSON with the rows DuckDB reads from the CSV', async () => {
     const pq = tmp.path('from-csv.parquet')
     const ndjson = tmp.path('from-parquet.ndjson')

@@ -53,7 +53,11 @@ const TABLE_FORMATS: readonly Format[] = ['parquet', 'csv', 'ndjson', 'json']
  * bounded memory. A CAR's file layout keeps a file's exact bytes; a packed file comes back out of
  * a CAR byte for byte when no columns or filter change it.
  */
-export async function convert(input: string, output: string, options: ConvertOptions): Promise<void> {
+export async function convert(
+  input: string,
+  output: string,
+  options: ConvertOptions,
+): Promise<ConvertResult> {
   const started = performance.now()
   const from = locate(input, options.from, '--from')
   const to = locate(output, options.to, '--to')
@@ -83,11 +87,16 @@ export async function convert(input: string, output: string, options: ConvertOpt
     })
   } else {
     const opened = await openInput(from, read)
-    const written = await rewrite(opened, to.raw, to.format as OutFormat, `${input} → ${output}`, quiet, {
-      codec: options.codec as WriteCodec | undefined,
-      rowGroupSize: options.rowGroupSize,
-      delimiter: options.delimiter,
-    })
+    let written: { rows: number; bytes: number }
+    try {
+      written = await rewrite(opened, to.raw, to.format as OutFormat, `${input} → ${output}`, quiet, {
+        codec: options.codec as WriteCodec | undefined,
+        rowGroupSize: options.rowGroupSize,
+        delimiter: options.delimiter,
+      })
+    } finally {
+      await opened.close?.()
+    }
     result = { input, output, from: from.format, to: to.format, method: 'rewrite', ...written }
   }
   const full: ConvertResult = { ...result, seconds: (performance.now() - started) / 1000 }
@@ -99,6 +108,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
       `${output}: ${rows}${formatBytes(full.bytes)} in ${formatSeconds(full.seconds)} (${full.method}${root})`,
     )
   }
+  return full
 }
 
 /** Reads `opened` batch by batch into a Parquet, CSV, NDJSON or JSON file, with progress. */

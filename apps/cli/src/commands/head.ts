@@ -38,7 +38,12 @@ export async function head(source: string, options: HeadOptions): Promise<void> 
     config: options.config,
     revision: options.revision,
   })
-  const batch = await input.dataset.take(options.n).collect()
+  let batch: RecordBatch
+  try {
+    batch = await input.dataset.take(options.n).collect()
+  } finally {
+    await input.close?.()
+  }
   if (options.json || options.ndjson) {
     const { jsonRowEncoder } = await import('@sd/json')
     const row = jsonRowEncoder(batch)
