@@ -353,7 +353,7 @@ export const knnSuite: Suite = async (options) => {
   const sourceChild = new URL('./source-child.ts', import.meta.url)
   const small = await runChild(sourceChild, [npy, queriesNpy, String(K)])
   measurements.push({
-    name: 'exact: sd KnnIndex.fromVectors over mmap .npy, 256 queries, 2 worker threads, fresh process',
+    name: 'exact: sd KnnIndex.fromVectors over @sd/mmap-vectors (pread), 256 queries, 2 worker threads, fresh process',
     dataset: label,
     seconds: small.seconds,
     recordsPerSecond: Number(small.queriesPerSecond),
@@ -366,7 +366,7 @@ export const knnSuite: Suite = async (options) => {
     const bigNpy = clusteredNpy(dir, bigParams)
     const big = await runChild(sourceChild, [bigNpy, queriesNpy, String(K)])
     measurements.push({
-      name: 'exact: sd KnnIndex.fromVectors over mmap .npy (4 GiB), 256 queries, 2 worker threads, fresh process',
+      name: 'exact: sd KnnIndex.fromVectors over @sd/mmap-vectors (pread, 4 GiB), 256 queries, 2 worker threads, fresh process',
       dataset: `8M x ${D} clustered, euclidean, k=${K}`,
       seconds: big.seconds,
       recordsPerSecond: Number(big.queriesPerSecond),

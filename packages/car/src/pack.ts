@@ -90,7 +90,9 @@ export async function packFile(
     const head = await readAt(file, 0, Math.min(size, 64 * 1024))
     const format = resolveFormat(options.format, path, head)
     const plan = await planFile(path, format, signal)
-    const scanner = plan.scanLines ? new LineRangeScanner(plan.scanLines, batchRows) : undefined
+    // compressed text has no lines to cut at: such a file is packed (and read) whole
+    const gzip = head[0] === 0x1f && head[1] === 0x8b
+    const scanner = plan.scanLines && !gzip ? new LineRangeScanner(plan.scanLines, batchRows) : undefined
     const writer = await CarFileWriter.create(carPath, cborCid(new Uint8Array(0)), writeClock)
     try {
       const builder = new UnixFsFileBuilder(spec, (cid, block) => writer.put(cid, block))
