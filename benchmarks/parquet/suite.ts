@@ -71,7 +71,7 @@ export const parquetSuite: Suite = async (options) => {
       fiveColumns: true,
     })
     cases.push({
-      label: `5 columns, REQUIRED (parquet-wasm), ${codec}`,
+      label: `5 columns, REQUIRED (hyparquet-writer), ${codec}`,
       path: await fiveColumnsRequired(dir, rows, codec),
       rows,
       fiveColumns: true,
@@ -185,7 +185,7 @@ export const parquetSuite: Suite = async (options) => {
         `5 columns, nullable (DuckDB), ${codec}|sd workers 0, ${size} rows`,
       ) as Timing
       const required = sdSpeed.get(
-        `5 columns, REQUIRED (parquet-wasm), ${codec}|sd workers 0, ${size} rows`,
+        `5 columns, REQUIRED (hyparquet-writer), ${codec}|sd workers 0, ${size} rows`,
       ) as Timing
       ratios.push(
         ratioCheck(

@@ -3,7 +3,7 @@ import { type ColumnData, type ErrorLocation, FormatError, isSdError, Unsupporte
 import type { PageHeader } from 'hyparquet'
 import { parquetHeader } from 'hyparquet/src/column.js'
 import type { ChunkBytes } from './chunk-bytes.js'
-import type { BinaryOut, BoolOut, FixedOut } from './column-out.js'
+import { type BinaryOut, type BoolOut, type FixedOut, InvalidUtf8 } from './column-out.js'
 import { type DataPage, type Dictionary, type PageContext, readDataPage, readDictionary } from './page.js'
 import { setBits } from './rle.js'
 import { checkThrift, PAGE_HEADER } from './thrift-check.js'
@@ -229,6 +229,13 @@ function checkCrc(data: Uint8Array, expected: number): void {
 export function pageError(err: unknown, location: ErrorLocation): Error {
   if (isSdError(err)) return err
   const detail = err instanceof Error ? err.message : String(err)
+  if (err instanceof InvalidUtf8) {
+    return new FormatError(`Expected UTF-8 strings, got invalid bytes: ${detail}`, {
+      code: 'INVALID_UTF8',
+      cause: err,
+      location,
+    })
+  }
   if (/unsupported|not supported/i.test(detail)) {
     return new UnsupportedError(`Cannot decode the page: ${detail}`, {
       code: 'PARQUET_UNSUPPORTED',

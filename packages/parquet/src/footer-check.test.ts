@@ -42,6 +42,17 @@ beforeAll(async () => {
       if (d) d.type = 'FLOAT'
     }),
   )
+  await exec(
+    `COPY (SELECT i AS id, CASE WHEN i = 1500 THEN '\\xFF\\xFE'::BLOB ELSE ('ok' || i)::BLOB END AS text FROM range(3000) t(i))
+      TO ${lit(file('blob.parquet'))} (FORMAT parquet)`,
+  )
+  await writeFile(
+    file('not-utf8.parquet'),
+    rewriteFooter(new Uint8Array(await readFile(file('blob.parquet'))), (m) => {
+      const text = m.schema.find((e) => e.name === 'text')
+      if (text) text.converted_type = 'UTF8'
+    }),
+  )
   await writeFile(
     file('wrong-path.parquet'),
     rewriteFooter(good, (m) => {
@@ -102,5 +113,19 @@ describe('footers and page headers that lie', () => {
     expect(err.code).toBe('PARQUET_BAD_FOOTER')
     expect(err.location).toMatchObject({ file: file('wrong-path.parquet'), rowGroup: 1, column: 's' })
     expect(err.message).toMatch(/"elsewhere"/)
+  })
+
+  it('strings that are not UTF-8 (a binary column relabelled as text)', async () => {
+    expect(await loadParquet(file('blob.parquet')).count()).toBe(3000)
+    const duck = await query(
+      `SELECT max(text) AS t FROM read_parquet(${lit(file('not-utf8.parquet'))})`,
+    ).then(
+      () => 'read',
+      (e: Error) => e.message,
+    )
+    expect(duck).toMatch(/Invalid string encoding/)
+    const err = await ourError('not-utf8.parquet')
+    expect(err.code).toBe('INVALID_UTF8')
+    expect(err.location).toMatchObject({ file: file('not-utf8.parquet'), rowGroup: 0, column: 'text' })
   })
 })

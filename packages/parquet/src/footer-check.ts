@@ -157,6 +157,17 @@ export function checkSchema(metadata: FileMetaData, location: ErrorLocation): vo
           column,
         })
       }
+      const stats = meta.statistics
+      const lo = stats?.min_value
+      const hi = stats?.max_value
+      const comparable = (v: unknown) => typeof v === 'number' || typeof v === 'bigint'
+      if (comparable(lo) && comparable(hi) && (lo as number) > (hi as number)) {
+        throw bad(`Column chunk "${column}" has statistics whose minimum ${lo} exceeds the maximum ${hi}`, {
+          ...location,
+          rowGroup,
+          column,
+        })
+      }
       if (!(meta.total_compressed_size >= 0n && meta.total_uncompressed_size >= 0n)) {
         throw bad(`Column chunk "${column}" has negative sizes`, { ...location, rowGroup, column })
       }
