@@ -167,7 +167,10 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
       let first = -1
       while (first === -1) {
         const chunk = await next()
-        if (chunk === undefined) break
+        if (chunk === undefined) {
+          first = firstSignificantByte(head, true)
+          break
+        }
         head.push(chunk)
         first = firstSignificantByte(head)
       }
