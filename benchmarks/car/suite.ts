@@ -15,6 +15,7 @@
  * Runs are interleaved in rounds and ratios are medians of per-round pairs.
  */
 import { rmSync, statSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { openCar, packFile, writeCar } from '@sd/car'
 import type { RecordBatch } from '@sd/core'
@@ -26,6 +27,33 @@ import { benchBatch, randomFile } from './data.ts'
 import { ipfsCarPack, iteratorVerify, rowBlocksCar } from './peers.ts'
 
 const MIB = 1 << 20
+
+/** CPU seconds (every thread of the process: main, workers, I/O) each task used, summed over its runs. */
+const cpu = new Map<string, { seconds: number; runs: number }>()
+
+/** `tasks`, each also counting the CPU time it uses (robust where wall time is not: on a shared machine). */
+function counted(tasks: Record<string, () => Promise<void>>): Record<string, () => Promise<void>> {
+  return Object.fromEntries(
+    Object.entries(tasks).map(([name, fn]) => [
+      name,
+      async () => {
+        const before = process.cpuUsage()
+        await fn()
+        const used = process.cpuUsage(before)
+        const entry = cpu.get(name) ?? { seconds: 0, runs: 0 }
+        entry.seconds += (used.user + used.system) / 1e6
+        entry.runs++
+        cpu.set(name, entry)
+      },
+    ]),
+  )
+}
+
+/** CPU seconds per run of a task. */
+function cpuPerRun(name: string): number {
+  const entry = cpu.get(name)
+  return entry ? entry.seconds / entry.runs : Number.NaN
+}
 const PACK = 'sd packFile (unixfs-v1-2025)'
 const IPFS_CAR = 'ipfs-car createFileEncoderStream + CAREncoderStream'
 const VERIFY = 'sd openCar().verify()'
@@ -44,6 +72,7 @@ export const carSuite: Suite = async (options) => {
   const measurements: Measurement[] = []
   const ratios: RatioCheck[] = []
   const notes: string[] = []
+  const loadBefore = loadavg()[0] ?? 0
 
   // 1. pack
   log(`packing a ${packMib} MiB file`)
@@ -53,14 +82,14 @@ export const carSuite: Suite = async (options) => {
   let sdRoot = ''
   let peerRoot = ''
   const pack = await timeTasks(
-    {
+    counted({
       [PACK]: async () => {
         sdRoot = (await packFile(file, ours)).file.toString()
       },
       [IPFS_CAR]: async () => {
         peerRoot = await ipfsCarPack(file, theirs)
       },
-    },
+    }),
     { iterations: quick ? 1 : 2, warmupIterations: 1, rounds: quick ? 2 : 4 },
   )
   if (sdRoot !== peerRoot) throw new Error(`the file CIDs differ: sd ${sdRoot}, ipfs-car ${peerRoot}`)
@@ -83,7 +112,7 @@ export const carSuite: Suite = async (options) => {
   log('verify-reading the CAR')
   const carMib = statSync(ours).size / MIB
   const verify = await timeTasks(
-    {
+    counted({
       [VERIFY]: async () => {
         const car = await openCar(ours)
         try {
@@ -96,7 +125,7 @@ export const carSuite: Suite = async (options) => {
       [ITERATOR]: async () => {
         await iteratorVerify(ours)
       },
-    },
+    }),
     { iterations: quick ? 2 : 3, warmupIterations: 1, rounds: quick ? 2 : 4 },
   )
   record(measurements, verify, `${Math.round(carMib)} MiB CAR`, carMib)
@@ -176,7 +205,12 @@ export const carSuite: Suite = async (options) => {
   rmSync(writeCarPath, { force: true })
   rmSync(`${writeCarPath}.idx`, { force: true })
   rmSync(perRowPath, { force: true })
-  notes.push('MiB/s checks hold the rate itself in the ratio column; RSS checks hold MiB.')
+  notes.push(
+    'MiB/s checks hold the rate itself in the ratio column; RSS checks hold MiB.',
+    `Load average (1 min) at the start and end of the run: ${loadBefore.toFixed(1)} and ${(loadavg()[0] ?? 0).toFixed(1)} on ${cpus().length} cores; wall-clock figures mean little when it is above the core count.`,
+    `CPU seconds per run (every thread of the process), which a busy machine disturbs less than wall time: pack ${cpuPerRun(PACK).toFixed(2)} (sd) vs ${cpuPerRun(IPFS_CAR).toFixed(2)} (ipfs-car); verify-read ${cpuPerRun(VERIFY).toFixed(2)} (sd) vs ${cpuPerRun(ITERATOR).toFixed(2)} (CarBlockIterator).`,
+    "sd packFile hashes the file twice (each leaf for its CID, and the whole file for the manifest's sha2-256, the latter on a worker thread beside the main thread); ipfs-car hashes once.",
+  )
 
   return {
     suite: 'car',

@@ -12,6 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
 import { startS3Server } from '@sd/core/testing'
@@ -82,6 +83,7 @@ export const clusterSuite: Suite = async (options) => {
   const total = files * rowsPerFile
   const dataset = `${total / 1e6}M rows, ${files} Parquet objects, ${(files * rowsPerFile) / rowGroupSize} row groups`
 
+  const loadBefore = loadavg()[0] ?? 0
   log(`writing ${dataset}`)
   const paths: string[] = []
   for (let f = 0; f < files; f++)
@@ -146,6 +148,7 @@ export const clusterSuite: Suite = async (options) => {
         "Each rank is a fresh process that starts reading when the parent says go; a run is timed from the first rank's start to the last rank's end.",
         'The S3 server (s3rver behind a SigV4-checking front, one process) runs on the same 2 cores as the ranks; every request is signed and checked.',
         `Per-round ratios, scaling: ${scaling.map((r) => r.toFixed(2)).join(', ')}; shuffle: ${shuffleCost.map((r) => r.toFixed(2)).join(', ')}.`,
+        `Load average (1 min) before and after the run: ${loadBefore.toFixed(1)} and ${(loadavg()[0] ?? 0).toFixed(1)} on ${machineInfo().cpus} cores; ratios from a busy machine scatter and say little.`,
       ],
     }
   } finally {

@@ -69,9 +69,9 @@ export const hfSuite: Suite = async (options) => {
         throw new Error(`${name} summed the values to ${pass.checksum}, expected ${expected}`)
       return pass.rows
     }
-    const sd = async (dataset: string, latencyMs: number, readAhead = true) => {
+    const sd = async (dataset: string, latencyMs: number, options: Parameters<typeof sdPass>[2] = {}) => {
       await hub.setLatency(latencyMs)
-      return check('sd', await sdPass(hub.url, dataset, readAhead ? {} : { prefetchBatches: 0 }))
+      return check('sd', await sdPass(hub.url, dataset, options))
     }
     const peer = async (latencyMs: number) => {
       await hub.setLatency(latencyMs)
@@ -87,7 +87,9 @@ export const hfSuite: Suite = async (options) => {
     const tasks: Record<string, () => Promise<number>> = {
       'sd, no latency': () => sd(DIRECT, 0),
       [`sd, ${LATENCY_MS} ms per request`]: () => sd(DIRECT, LATENCY_MS),
-      [`sd, ${LATENCY_MS} ms per request, no read-ahead`]: () => sd(DIRECT, LATENCY_MS, false),
+      [`sd, ${LATENCY_MS} ms per request, no read-ahead`]: () =>
+        sd(DIRECT, LATENCY_MS, { prefetchBatches: 0 }),
+      "sd, no latency, workers: 'auto'": () => sd(DIRECT, 0, { workers: 'auto' }),
       [`sd, ${LATENCY_MS} ms per request, CDN redirects`]: () => sd(CDN, LATENCY_MS),
       'parquet-wasm stream, no latency': () => wasm(0),
       [`parquet-wasm stream, ${LATENCY_MS} ms per request`]: () => wasm(LATENCY_MS),
@@ -123,19 +125,20 @@ export const hfSuite: Suite = async (options) => {
 
     // 1. the first batch (after the full passes warmed the code up)
     log(`time to the first batch, ${LATENCY_MS} ms per request`)
-    const first = async (dataset: string) => {
+    const first = async (dataset: string, minimal = true) => {
       const runs: { requests: number; ms: number }[] = []
       for (let i = 0; i < (quick ? 3 : 7); i++) {
         await hub.setLatency(LATENCY_MS)
         await hub.resetLog()
         const t0 = performance.now()
         let tFirst = 0
-        // no batch read-ahead here: nothing may run ahead of the consumer while it takes the first batch
+        // minimal: no read-ahead of batches or row groups (no decoding threads either, which keep
+        // row groups in flight of their own), so only what the first batch needs is requested
         for await (const _ of loadHuggingFace(dataset, {
           hubUrl: hub.url,
           batchSize: BATCH_SIZE,
           cacheEnabled: false,
-          prefetchBatches: 0,
+          ...(minimal ? { prefetchBatches: 0, workers: 0 } : {}),
         })) {
           tFirst = performance.now()
           break
@@ -151,6 +154,7 @@ export const hfSuite: Suite = async (options) => {
     }
     const direct = await first(DIRECT)
     const viaCdn = await first(CDN)
+    const byDefault = await first(DIRECT, false)
 
     const measurements: Measurement[] = Object.entries(timings).map(([name, t]) => ({
       name,
@@ -165,6 +169,15 @@ export const hfSuite: Suite = async (options) => {
         dataset: label,
         seconds: direct.ms / 1000,
         extra: { requests: direct.requests, latencyUnits: Math.round((direct.ms / LATENCY_MS) * 10) / 10 },
+      },
+      {
+        name: `sd first batch, ${LATENCY_MS} ms per request, default read-ahead (${byDefault.requests} requests)`,
+        dataset: label,
+        seconds: byDefault.ms / 1000,
+        extra: {
+          requests: byDefault.requests,
+          latencyUnits: Math.round((byDefault.ms / LATENCY_MS) * 10) / 10,
+        },
       },
       {
         name: `sd first batch, ${LATENCY_MS} ms per request, CDN redirects (${viaCdn.requests} requests)`,
@@ -204,7 +217,11 @@ export const hfSuite: Suite = async (options) => {
       command: `pnpm --filter @sd/benchmarks bench hf${quick ? ' --quick' : ''}`,
       measurements,
       ratios: [
-        ratioCheck(`requests to the first batch (${LATENCY_MS} ms per request)`, direct.requests, { max: 3 }),
+        ratioCheck(
+          `requests to the first batch (${LATENCY_MS} ms per request, no read-ahead)`,
+          direct.requests,
+          { max: 3 },
+        ),
         ratioCheck(`total time, ${LATENCY_MS} ms per request vs none (read-ahead on)`, latencyRatio, {
           max: 1.3,
         }),
@@ -228,8 +245,8 @@ export const hfSuite: Suite = async (options) => {
       notes: [
         `Latency ratios of the back-to-back pairs, sorted: ${pairs.map((r) => r.toFixed(2)).join(', ')}.`,
         'The hub server runs in a process of its own; latency is added before every answer (API, resolve and CDN).',
-        `Every reader makes batches of ${BATCH_SIZE} rows and its consumer touches every value (numbers summed, string lengths added); the checksums agree. parquet-wasm streams with ${WASM_CONCURRENCY} concurrent range requests; sd reads ahead with its default for the hub, prefetchBatches: 4 (3 row groups requested ahead of the one decoded).`,
-        `The first batch (measured with prefetchBatches: 0) needs the revision answer (files with sizes and hashes), the footer (@sd/parquet reads the file's last 64 KiB) and the first row group; with the CDN redirect a file's first read adds the hub's 302 (${viaCdn.requests} requests), later reads go straight to the remembered CDN location. With read-ahead on, the next row groups are requested together with the first, in the same round trip.`,
+        `Every reader makes batches of ${BATCH_SIZE} rows and its consumer touches every value (numbers summed, string lengths added); the checksums agree. parquet-wasm streams with ${WASM_CONCURRENCY} concurrent range requests; sd reads ahead with its default for the hub, prefetchBatches: 4 (3 row groups requested ahead of the one decoded), and decodes in the calling thread (workers: 0, its default for the hub; the workers: 'auto' line lets @sd/parquet decode in threads).`,
+        `The first batch without read-ahead (prefetchBatches: 0, workers: 0) needs the revision answer (files with sizes and hashes), the footer (@sd/parquet reads the file's last 64 KiB) and the first row group; with the CDN redirect a file's first read adds the hub's 302 (${viaCdn.requests} requests), later reads go straight to the remembered CDN location. With the defaults the next row groups (and, with @sd/parquet's decoding threads, one per thread) are requested together with the first, in the same round trip: ${byDefault.requests} requests, ${(byDefault.ms / LATENCY_MS).toFixed(1)} times the latency.`,
         'Each file is read by @sd/parquet over a range reader of the hub; the next file is opened (its footer read) once the consumer asks for the second batch of the current one.',
       ],
     }

@@ -12,7 +12,8 @@ import { readAll } from './data.ts'
 const [path, queriesPath, kArg] = process.argv.slice(2)
 if (!path || !queriesPath) throw new Error('usage: source-child.ts <vectors.npy> <queries.npy> <k>')
 const queries = readAll(queriesPath)
-const source = loadMemoryMappedVectors(path, { backend: 'mmap' })
+// positional reads: with the mmap backend the pages its single-row reads touch count as resident
+const source = loadMemoryMappedVectors(path, { backend: 'pread' })
 const index = KnnIndex.fromVectors(source, { metric: 'euclidean' })
 const t0 = performance.now()
 const hits = await index.searchBatch(queries, Number(kArg))

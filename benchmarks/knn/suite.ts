@@ -11,7 +11,7 @@
  *    in a fresh process, for peak RSS.
  * 4. Filtered search at 1% selectivity: recall of our exact and IVF search, and of hnswlib-node HNSW
  *    with its filter callback.
- * 5. `KnnIndex.fromVectors` over the memory-mapped `.npy` in a fresh process: peak RSS at 1M rows,
+ * 5. `KnnIndex.fromVectors` over the memory-mapped `.npy` (2 worker threads) in a fresh process: peak RSS at 1M rows,
  *    and at 8M rows (4 GiB) when `SD_KNN_LARGE=1`.
  *
  *   pnpm --filter @sd/benchmarks bench knn            (1M x 128)
@@ -353,7 +353,7 @@ export const knnSuite: Suite = async (options) => {
   const sourceChild = new URL('./source-child.ts', import.meta.url)
   const small = await runChild(sourceChild, [npy, queriesNpy, String(K)])
   measurements.push({
-    name: 'exact: sd KnnIndex.fromVectors over mmap .npy, 64+192 queries, 1 thread, fresh process',
+    name: 'exact: sd KnnIndex.fromVectors over @sd/mmap-vectors (pread), 256 queries, 2 worker threads, fresh process',
     dataset: label,
     seconds: small.seconds,
     recordsPerSecond: Number(small.queriesPerSecond),
@@ -366,7 +366,7 @@ export const knnSuite: Suite = async (options) => {
     const bigNpy = clusteredNpy(dir, bigParams)
     const big = await runChild(sourceChild, [bigNpy, queriesNpy, String(K)])
     measurements.push({
-      name: 'exact: sd KnnIndex.fromVectors over mmap .npy (4 GiB), 256 queries, 1 thread, fresh process',
+      name: 'exact: sd KnnIndex.fromVectors over @sd/mmap-vectors (pread, 4 GiB), 256 queries, 2 worker threads, fresh process',
       dataset: `8M x ${D} clustered, euclidean, k=${K}`,
       seconds: big.seconds,
       recordsPerSecond: Number(big.queriesPerSecond),

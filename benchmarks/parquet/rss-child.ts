@@ -1,31 +1,52 @@
 /**
- * Reads one Parquet file in a fresh process and prints `{ peakRssMb, seconds, records }`:
+ * Memory of one read in a fresh process; prints `{ peakRssMb, seconds, records, ... }`:
  *
- *   rss-child.ts <file> sd-columns|sd-columns-cached|raw-row-groups|raw-whole-file
- *
- * `sd-columns` streams columnar batches with the decoded-batch cache off (streaming memory only);
- * `sd-columns-cached` uses the default options; `raw-row-groups` is hyparquet `onChunk` one row
- * group at a time; `raw-whole-file` is one `parquetRead` over the whole file.
+ *   rss-child.ts read <file> <workers> <batchSize>   a whole pass, cache off: peak RSS, and the RSS
+ *                                                      before the read (Node, tsx, the modules)
+ *   rss-child.ts batch <file>                         one decoded batch of the whole file held: RSS
+ *                                                      above the baseline, after a full GC
  */
-import { loadParquet } from '@sd/parquet'
+import { memoryUsage } from 'node:process'
+import { closeParquetWorkers, loadParquet } from '@sd/parquet'
 import { peakRssMb } from '../lib/rss.ts'
-import { openRaw, readRawChunks } from './raw.ts'
 
-const [file, mode] = process.argv.slice(2)
-if (!file || !mode) throw new Error('usage: rss-child.ts <file> <mode>')
+const [mode, file, workersArg, batchArg] = process.argv.slice(2)
+if (!mode || !file) throw new Error('usage: rss-child.ts read|batch <file> [workers] [batchSize]')
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined)
+const mib = (bytes: number) => bytes / 1024 / 1024
 
-const start = performance.now()
-let records = 0
-if (mode === 'sd-columns' || mode === 'sd-columns-cached') {
-  const ds = loadParquet(file, mode === 'sd-columns' ? { cacheEnabled: false } : {})
-  for await (const batch of ds) records += batch.numRows
-} else if (mode === 'raw-row-groups' || mode === 'raw-whole-file') {
-  const raw = await openRaw(file)
-  records = await readRawChunks(
-    raw,
-    mode === 'raw-whole-file' ? [[0, Number(raw.metadata.num_rows)]] : raw.groups,
-  )
-} else {
-  throw new Error(`unknown mode ${mode}`)
+// load the modules and warm up on a first batch, so the baseline holds everything but the data
+for await (const batch of loadParquet(file, { batchSize: 1000, cacheEnabled: false, workers: 0 })) {
+  if (batch.numRows > 0) break
 }
-console.log(JSON.stringify({ peakRssMb: peakRssMb(), seconds: (performance.now() - start) / 1000, records }))
+gc()
+const baselineMb = mib(memoryUsage().rss)
+const start = performance.now()
+if (mode === 'read') {
+  const workers = workersArg === 'auto' ? 'auto' : Number(workersArg ?? 0)
+  let records = 0
+  for await (const batch of loadParquet(file, {
+    batchSize: Number(batchArg ?? 10_000),
+    workers,
+    cacheEnabled: false,
+  }))
+    records += batch.numRows
+  const seconds = (performance.now() - start) / 1000
+  await closeParquetWorkers()
+  console.log(JSON.stringify({ peakRssMb: peakRssMb(), baselineMb, seconds, records }))
+} else if (mode === 'batch') {
+  const batch = await loadParquet(file, { batchSize: 1 << 30, cacheEnabled: false, workers: 0 }).collect()
+  const seconds = (performance.now() - start) / 1000
+  gc()
+  const heldMb = mib(memoryUsage().rss) - baselineMb
+  console.log(
+    JSON.stringify({
+      peakRssMb: peakRssMb(),
+      baselineMb,
+      heldMb,
+      byteSizeMb: mib(batch.byteSize),
+      seconds,
+      records: batch.numRows,
+    }),
+  )
+} else throw new Error(`unknown mode ${mode}`)

@@ -163,6 +163,6 @@ describe('writeCar and loadCar: the batch layout', () => {
       [{ name: 'j', type: 'json', nullable: false }],
       [new JsonColumn([{ a: 1n }])],
     )
-    await expect(writeCar([batch], join(dir, 'bigint.car'))).rejects.toMatchObject({ code: 'INVALID_VALUE' })
+    await expect(writeCar([batch], join(dir, 'bigint.car'))).rejects.toMatchObject({ code: 'TYPE_MISMATCH' })
   })
 })

@@ -49,6 +49,8 @@ export class CarFileWriter {
   readonly #places = new Map<string, BlockPlace>()
   #queue: Uint8Array[] = []
   #queued = 0
+  /** Callbacks of the queued blocks, run once their write is done. */
+  #releases: (() => void)[] = []
   #staging = new Uint8Array(STAGING_BYTES)
   /** Bytes of the staging buffer already queued, and bytes filled. */
   #stageStart = 0
@@ -121,9 +123,10 @@ export class CarFileWriter {
   /**
    * Queues one block; a block already written (the same multihash) is skipped (returns false). The caller must await
    * {@link CarFileWriter.drain} often enough (after each block or each MiB) to bound memory.
-   * `block` must not change until the writer is done with it.
+   * `block` must not change until the writer is done with it: then `release` is called (at once
+   * for a duplicate or a small block, which is copied), so the caller may reuse the buffer.
    */
-  put(cid: CID, block: Uint8Array): boolean {
+  put(cid: CID, block: Uint8Array, release?: () => void): boolean {
     if (block.length > MAX_WRITTEN_BLOCK_BYTES) {
       throw new CarError(
         `A block of ${block.length} bytes is over the ${MAX_WRITTEN_BLOCK_BYTES}-byte limit sd writes`,
@@ -138,6 +141,7 @@ export class CarFileWriter {
     const cidBytes = cid.bytes
     if (this.#places.has(key)) {
       this.#duplicates++
+      release?.()
       return false
     }
     const sectionLength = cidBytes.length + block.length
@@ -146,12 +150,12 @@ export class CarFileWriter {
     prefix.set(cidBytes, at)
     this.#append(prefix)
     this.#places.set(key, { blockOffset: this.byteLength, blockLength: block.length })
-    this.#append(block)
+    this.#append(block, release)
     return true
   }
 
-  /** Queues bytes: small ones copied into the staging buffer, large ones as they are. */
-  #append(bytes: Uint8Array): void {
+  /** Queues bytes: small ones copied into the staging buffer, large ones as they are (`release` runs once they are written). */
+  #append(bytes: Uint8Array, release?: () => void): void {
     if (bytes.length < COPY_BELOW) {
       if (this.#staged + bytes.length > this.#staging.length) {
         this.#unstage()
@@ -162,11 +166,13 @@ export class CarFileWriter {
       this.#staging.set(bytes, this.#staged)
       this.#staged += bytes.length
       this.#queued += bytes.length
+      release?.()
       return
     }
     this.#unstage()
     this.#queue.push(bytes)
     this.#queued += bytes.length
+    if (release) this.#releases.push(release)
   }
 
   /** Moves the staged bytes into the queue. */
@@ -223,14 +229,20 @@ export class CarFileWriter {
     this.#unstage()
     if (this.#queue.length === 0) return
     const buffers = this.#queue
+    const releases = this.#releases
     const position = this.#position
     this.#position += this.#queued
     this.#queue = []
+    this.#releases = []
     this.#queued = 0
     const writing = writeAll(this.#handle, buffers, position)
-    const write = (this.#clock ? this.#clock.time(writing) : writing).catch((err: unknown) => {
-      this.#failed ??= fileSystemError(err, this.path, 'write')
-    })
+    const write = (this.#clock ? this.#clock.time(writing) : writing)
+      .catch((err: unknown) => {
+        this.#failed ??= fileSystemError(err, this.path, 'write')
+      })
+      .finally(() => {
+        for (const release of releases) release()
+      })
     this.#inFlight.push(write)
   }
 }

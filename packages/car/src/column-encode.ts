@@ -152,7 +152,7 @@ function jsonText(values: readonly unknown[], column: string): string {
         throw new ValidationError(
           `Column "${column}" holds ${String(value)}, which a JSON column cannot store exactly`,
           {
-            code: 'INVALID_VALUE',
+            code: 'TYPE_MISMATCH',
             location: { column },
           },
         )

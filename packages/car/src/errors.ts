@@ -1,7 +1,12 @@
 import { type ErrorLocation, SdError } from '@sd/core'
 
-/** Codes of the errors @sd/car raises itself (beside core's shared ones such as `MISSING_PEER`). */
+/**
+ * Codes of the errors @sd/car raises itself (beside core's shared ones such as `MISSING_PEER`,
+ * `TYPE_MISMATCH` and `SCHEMA_MISMATCH`): the `CAR_*` codes of {@link CarError}, and
+ * `SOURCE_CHANGED` (an `IoError`) for a file that changed while it was packed.
+ */
 export type CarErrorCode =
+  | 'SOURCE_CHANGED'
   | 'CAR_HASH_MISMATCH'
   | 'CAR_MISSING_BLOCK'
   | 'CAR_TRUNCATED'

@@ -1,8 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { loadCsv } from '@sd/csv'
 import { loadJson } from '@sd/json'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { serveGateway } from './gateway-server.js'
 import { loadCar } from './load.js'
 import type { FileManifest } from './manifest.js'
 import { openCar } from './open-car.js'
@@ -126,4 +128,40 @@ describe('loadCar over packed CSV and NDJSON', () => {
       )
     },
   )
+})
+
+describe('a gzip CSV', () => {
+  it('is packed whole (no line ranges in compressed bytes) and read back through @sd/csv', async () => {
+    const gz = join(dir, 't.csv.gz')
+    writeFileSync(gz, gzipSync(readFileSync(files.csv)))
+    const car = join(dir, 'gz.car')
+    const { manifest } = await packFile(gz, car, { format: 'csv' })
+    expect(manifest).toMatchObject({ format: 'csv', batches: [], numRows: undefined, header: undefined })
+    expect(await loadCar(car).count()).toBe(ROWS)
+    expect((await packFile(gz, join(dir, 'gz-auto.car'))).manifest.format).toBe('none')
+  })
+})
+
+describe('a bare UnixFS file (no sd manifest), as other IPFS tools add files', () => {
+  it('is read by the format its bytes tell, or the one named; through a gateway by its file CID', async () => {
+    const parquet = await packFile(files.parquet, join(dir, 'bare-p.car'))
+    const csv = await packFile(files.csv, join(dir, 'bare-c.car'))
+    const gateway = await serveGateway({ cars: [join(dir, 'bare-p.car'), join(dir, 'bare-c.car')] })
+    try {
+      const fromFile = loadCar(`${gateway.url}/ipfs/${parquet.file}`, { columns: ['id', 'k'] })
+      expect(await fromFile.count()).toBe(ROWS)
+      await expect(fromFile.schema()).resolves.toHaveLength(2)
+      await expect(loadCar(`${gateway.url}/ipfs/${csv.file}`).count()).rejects.toMatchObject({
+        code: 'UNSUPPORTED',
+      })
+      expect(await loadCar(`${gateway.url}/ipfs/${csv.file}`, { format: 'csv' }).count()).toBe(ROWS)
+      await expect(
+        loadCar(`${gateway.url}/ipfs/${csv.file}`, { format: 'csv', batches: [0] }).count(),
+      ).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      })
+    } finally {
+      await gateway.close()
+    }
+  })
 })

@@ -15,8 +15,13 @@ export function checkStatus(res: Response, url: string): void {
   })
 }
 
-/** Throws `CAR_BAD_RESPONSE` when a CAR request was answered with another content type. */
-export function checkCarType(res: Response, url: string): void {
+/**
+ * Checks that a CAR request got a CAR (`CAR_BAD_RESPONSE` otherwise) and tells whether the gateway
+ * declared `dups=n`: then a block sent twice, or one the request does not need, is an error. A
+ * gateway that declares nothing may send duplicates and unexpected blocks, which the trustless
+ * gateway specification has clients check and ignore.
+ */
+export function checkCarType(res: Response, url: string): { strict: boolean } {
   const type = res.headers.get('content-type') ?? ''
   if (!/^application\/vnd\.ipld\.car\b/i.test(type)) {
     void res.body?.cancel().catch(() => undefined)
@@ -25,6 +30,7 @@ export function checkCarType(res: Response, url: string): void {
       location: { url },
     })
   }
+  return { strict: /;\s*dups\s*=\s*n\b/i.test(type) }
 }
 
 /** The whole body, refusing more than `limit` bytes (`CAR_BLOCK_TOO_LARGE`). */

@@ -68,6 +68,20 @@ describe('a gateway that misbehaves gets a typed error, never wrong bytes', () =
     expect((err as Error).message).toMatch(/http:\/\/127\.0\.0\.1/)
   })
 
+  it('a gateway that does not declare dups=n may repeat blocks and add others: checked, ignored, the bytes right', async () => {
+    const bad = await faultyGateway(good.url, 'undeclared-extras')
+    try {
+      const car = await openCar(`${bad.url}/ipfs/${packed.file}`, patient)
+      const file = await car.file()
+      const got = await file.read(MiB - 1, 2 * MiB + 1)
+      expect(Buffer.from(got).equals(Buffer.from(bytes.subarray(MiB - 1, 2 * MiB + 1)))).toBe(true)
+      expect((await car.verify()).ok).toBe(true)
+      await car.close()
+    } finally {
+      await bad.close()
+    }
+  })
+
   it('verify reports what a gateway left out', async () => {
     const report = (await readThrough('missing-block', 'verify')) as { ok: boolean; missing: unknown[] }
     expect(report.ok).toBe(false)

@@ -8,6 +8,7 @@ import { blockCid, RAW } from './cid.js'
 import { type GatewayServer, serveGateway } from './gateway-server.js'
 import { openCar } from './open-car.js'
 import { type PackResult, packFile } from './pack.js'
+import { blockOffset, flipped } from './test-support/corrupt.js'
 import { tempDir } from './test-support/files.js'
 import { pseudoRandomBytes } from './test-support/importer.js'
 
@@ -202,6 +203,31 @@ describe('openCar / the client over a trustless gateway', () => {
       ).toBe(true)
       expect(dagPb.decode(await car.get(v0.file)).Links).toHaveLength(3)
       await car.close()
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('serveGateway over a corrupt CAR', () => {
+  it('never sends a block that does not match its CID: 500 for the block, a cut CAR stream, a typed error for the client', async () => {
+    const car = join(dir, 'data.car')
+    const bad = flipped(car, (await blockOffset(car, leaf(2))) + 9, dir, 'corrupt.car')
+    const server = await serveGateway({ cars: [bad] })
+    try {
+      const raw = await fetch(`${server.url}/ipfs/${leaf(2)}?format=raw`)
+      expect(raw.status).toBe(500)
+      expect(await raw.text()).toContain('do not hash to its CID')
+      const stream = await fetch(`${server.url}/ipfs/${packed.file}?format=car`)
+      expect(stream.status).toBe(200)
+      await expect(stream.arrayBuffer()).rejects.toThrow()
+      const client = await openCar(`${server.url}/ipfs/${packed.root}`, { retries: 0 })
+      const file = await client.file()
+      expect((await file.read(0, 10)).length).toBe(10)
+      await expect(file.read(2 * MiB, 2 * MiB + 10)).rejects.toMatchObject({
+        code: expect.stringMatching(/^(CAR_TRUNCATED|HTTP_)/),
+      })
+      await client.close()
     } finally {
       await server.close()
     }

@@ -1,4 +1,5 @@
 import { type LoaderOptions, ValidationError } from '@sd/core'
+import type { FileFormat } from './manifest.js'
 import type { OpenCarOptions } from './open-car.js'
 
 /** Options of {@link loadCar}: the shared loader options, how to open the CAR, and what to read. */
@@ -11,6 +12,12 @@ export interface CarLoadOptions extends LoaderOptions, Omit<OpenCarOptions, 'cac
    * fetched. Default: all.
    */
   batches?: readonly number[]
+  /**
+   * The format of a bare UnixFS file (a CAR or gateway CID whose root is a file added by other IPFS
+   * tools, without an sd manifest). Default: told from its first bytes (Parquet, JSON, NDJSON);
+   * CSV must be named.
+   */
+  format?: FileFormat
   /** Options for the Parquet reader of a packed Parquet file (`filters`, `filterStrict`...). */
   parquet?: Record<string, unknown>
   /** Options for the CSV reader of a packed CSV file (`delimiter`, `columnTypes`...). */

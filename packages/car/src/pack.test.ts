@@ -120,3 +120,25 @@ describe('packFile', () => {
     })
   })
 })
+
+describe('packFile reuses its chunk buffers only once they are written', () => {
+  it.each(['unixfs-v1-2025', 'kubo-cidv1', 'kubo-v0'] as Profile[])(
+    '%s: 40 MiB + a short chunk, every block right, the file back',
+    async (profile) => {
+      const bytes = pseudoRandomBytes(40 * MiB + 4321, 17)
+      bytes.set(bytes.subarray(0, 4 * MiB), 20 * MiB) // repeats: chunks written once, buffers given back at once
+      const path = fileOf(`pool-${profile}.bin`, bytes)
+      const car = join(dir, `pool-${profile}.car`)
+      const result = await packFile(path, car, { profile })
+      expect(result.file.toString()).toBe((await importerDag(bytes, PROFILES[profile])).root)
+      const reader = await openCar(car)
+      try {
+        expect((await reader.verify()).ok).toBe(true)
+        await reader.exportFile(join(dir, `pool-${profile}.out`))
+      } finally {
+        await reader.close()
+      }
+      expect(readFileSync(join(dir, `pool-${profile}.out`)).equals(Buffer.from(bytes))).toBe(true)
+    },
+  )
+})

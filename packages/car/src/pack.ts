@@ -50,6 +50,8 @@ export interface PackResult {
 
 /** Reads kept in flight ahead of hashing. */
 const READ_AHEAD = 4
+/** Chunk buffers kept for reuse (those the reads ahead and the writes in flight hold). */
+const POOL_BUFFERS = 32
 
 /**
  * Packs a file into a CAR: its exact bytes as a UnixFS file DAG (the CID kubo gives under
@@ -87,13 +89,28 @@ export async function packFile(
   let hashSeconds = 0
   try {
     const size = file.byteLength
-    const head = await readAt(file, 0, Math.min(size, 64 * 1024))
+    const head = await readAt(file, new Uint8Array(Math.min(size, 64 * 1024)), 0)
     const format = resolveFormat(options.format, path, head)
     const plan = await planFile(path, format, signal)
-    const scanner = plan.scanLines ? new LineRangeScanner(plan.scanLines, batchRows) : undefined
+    // compressed text has no lines to cut at: such a file is packed (and read) whole
+    const gzip = head[0] === 0x1f && head[1] === 0x8b
+    const scanner = plan.scanLines && !gzip ? new LineRangeScanner(plan.scanLines, batchRows) : undefined
     const writer = await CarFileWriter.create(carPath, cborCid(new Uint8Array(0)), writeClock)
     try {
-      const builder = new UnixFsFileBuilder(spec, (cid, block) => writer.put(cid, block))
+      // chunk buffers are reused once written: no allocation (and no page faults) per chunk
+      const pool: Uint8Array[] = []
+      let current: Uint8Array | undefined
+      let handed = false
+      // each chunk buffer owns its whole ArrayBuffer: a short last chunk gives back the full buffer
+      const give = (bytes: Uint8Array) => () => {
+        if (pool.length < POOL_BUFFERS) pool.push(new Uint8Array(bytes.buffer as ArrayBuffer))
+      }
+      const builder = new UnixFsFileBuilder(spec, (cid, block) => {
+        if (current !== undefined && block.buffer === current.buffer) {
+          handed = true
+          writer.put(cid, block, give(current))
+        } else writer.put(cid, block)
+      })
       whole = new StreamSha256(size, spec.chunkBytes)
       const chunk = spec.chunkBytes
       reads = []
@@ -101,7 +118,8 @@ export async function packFile(
       const issue = () => {
         if (next >= size) return
         const length = Math.min(chunk, size - next)
-        const reading = readClock.time(readAt(file, next, length))
+        const buffer = pool.pop() ?? new Uint8Array(chunk)
+        const reading = readClock.time(readAt(file, buffer.subarray(0, length), next))
         // a read still under way when packing fails is settled in the finally below
         reading.catch(() => undefined)
         reads.push(reading)
@@ -114,11 +132,15 @@ export async function packFile(
         const bytes = await (reads.shift() as Promise<Uint8Array>)
         issue()
         const t = performance.now()
-        const hashing = whole.update(bytes)
+        // the hasher copies the chunk (or hashes it) before the writer may hand the buffer back
+        await whole.update(bytes)
+        current = bytes
+        handed = false
         builder.addChunk(bytes)
+        if (!handed) give(bytes)()
+        current = undefined
         scanner?.push(bytes, offset)
         hashSeconds += (performance.now() - t) / 1000
-        await hashing
         offset += bytes.length
         await writer.drain()
       }
@@ -185,10 +207,10 @@ function resolveFormat(format: PackOptions['format'], path: string, head: Uint8A
   return format
 }
 
-/** Exactly `length` bytes at `position` (a file that got shorter is `SOURCE_CHANGED`). */
-async function readAt(file: FileRangeReader, position: number, length: number): Promise<Uint8Array> {
-  const bytes = await file.read(position, position + length)
-  if (bytes.length < length) {
+/** Fills `out` from `position` (a file that got shorter is `SOURCE_CHANGED`). */
+async function readAt(file: FileRangeReader, out: Uint8Array, position: number): Promise<Uint8Array> {
+  const bytes = await file.readInto(out, position)
+  if (bytes.length < out.length) {
     throw new IoError(
       `The file ended at byte ${position + bytes.length}, before its size said; it changed while being packed`,
       { code: 'SOURCE_CHANGED', location: { file: file.name, byte: position + bytes.length } },

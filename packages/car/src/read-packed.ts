@@ -1,12 +1,16 @@
 import { importPeer, type RangeReader, type ReadContext, type RecordBatch, SdError } from '@sd/core'
+import type { CID } from 'multiformats/cid'
 import type { CarReader } from './car-reader.js'
-import type { FileManifest } from './manifest.js'
+import type { FileFormat, FileManifest } from './manifest.js'
 import type { CarLoadOptions } from './options.js'
 import type { CarReadStats } from './read-stored.js'
 import { SpliceReader } from './splice-reader.js'
 import type { UnixFsFile } from './unixfs-file.js'
 
 type ParquetModule = typeof import('@sd/parquet')
+
+/** What reading a packed file needs: a manifest's file fields, or those told for a bare UnixFS file. */
+export type PackedFile = Pick<FileManifest, 'file' | 'format' | 'name' | 'batches' | 'header' | 'schema'>
 
 /**
  * The batches of a packed file, read by its format's package (an optional peer) through a
@@ -16,7 +20,7 @@ type ParquetModule = typeof import('@sd/parquet')
  */
 export async function* readPackedFile(
   car: CarReader,
-  manifest: FileManifest,
+  manifest: PackedFile,
   selected: readonly number[] | undefined,
   columns: readonly string[] | undefined,
   options: CarLoadOptions,
@@ -78,7 +82,7 @@ export async function* readPackedFile(
 
 /** A reader over the CSV header and the line ranges of the batches asked for (the whole file without a selection). */
 export function selectedLines(
-  manifest: FileManifest,
+  manifest: PackedFile,
   file: RangeReader,
   selected: readonly number[] | undefined,
 ): RangeReader {
@@ -93,7 +97,7 @@ export function selectedLines(
 }
 
 async function textBatches(
-  manifest: FileManifest,
+  manifest: PackedFile,
   file: UnixFsFile,
   selected: readonly number[] | undefined,
   inner: Record<string, unknown>,
@@ -140,4 +144,52 @@ async function textBatches(
       format: manifest.format === 'json' ? 'array' : 'ndjson',
     } as never,
   )
+}
+
+/**
+ * What a bare UnixFS file (a root that is no sd manifest, as other IPFS tools add files) holds:
+ * `format` when given, else told from its first bytes (Parquet's magic, `[` for a JSON array, `{`
+ * for NDJSON). A file whose format cannot be told is `UNSUPPORTED`, asking for `format`.
+ */
+export async function describeBareFile(
+  car: CarReader,
+  root: CID,
+  format: FileFormat | undefined,
+  signal: AbortSignal | undefined,
+): Promise<PackedFile> {
+  let told = format
+  if (told === undefined) {
+    const file = await car.file(root, signal)
+    try {
+      told = sniffFormat(await file.read(0, 64 * 1024, signal))
+    } finally {
+      await file.close()
+    }
+  }
+  if (told === 'none') {
+    throw new SdError(
+      `The file ${root} is in no format sd can tell from its bytes; pass the format option (csv, ndjson, json, parquet)`,
+      {
+        code: 'UNSUPPORTED',
+        location: { file: car.source },
+      },
+    )
+  }
+  return {
+    file: root,
+    format: told,
+    name: root.toString(),
+    batches: [],
+    header: undefined,
+    schema: undefined,
+  }
+}
+
+/** A format from a file's first bytes alone. */
+function sniffFormat(head: Uint8Array): FileFormat {
+  if (head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) return 'parquet'
+  const first = new TextDecoder().decode(head.subarray(0, 64)).trimStart()[0]
+  if (first === '[') return 'json'
+  if (first === '{') return 'ndjson'
+  return 'none'
 }

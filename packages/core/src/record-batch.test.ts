@@ -197,7 +197,8 @@ describe('keys from data never become prototypes', () => {
   it('does so in wide batches too, built without a compiled literal', () => {
     const columns: Record<string, unknown[]> = Object.create(null)
     for (let j = 0; j < 1000; j++) columns[`c${j}`] = [j]
-    columns['__proto__'] = [{ isAdmin: true }]
+    // a key taken from data, as a parser would produce it (an own property, not the prototype)
+    Object.defineProperty(columns, '__proto__', { value: [{ isAdmin: true }], enumerable: true })
     const row = RecordBatch.fromColumns(columns).rows()[0] as Record<string, unknown>
     expect(Object.keys(row)).toHaveLength(1001)
     expect(row.c999).toBe(999)

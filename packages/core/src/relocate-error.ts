@@ -1,17 +1,5 @@
-import {
-  AbortError,
-  AuthError,
-  type ErrorLocation,
-  FormatError,
-  formatLocation,
-  IoError,
-  NetworkError,
-  NotFoundError,
-  SdError,
-  StateError,
-  UnsupportedError,
-  ValidationError,
-} from './errors.js'
+import { AbortError, type ErrorLocation, type SdError } from './errors.js'
+import { errorFromMessage, errorToMessage } from './workers/error-message.js'
 
 /**
  * The same error (class, code, status; the original as `cause`) placed somewhere else: `location`
@@ -20,22 +8,9 @@ import {
  */
 export function relocatedError(err: SdError, location: ErrorLocation, prefix = ''): SdError {
   if (err instanceof AbortError) return err
-  const suffix = ` (at ${formatLocation(err.location)})`
-  const bare =
-    err.location !== undefined && err.message.endsWith(suffix)
-      ? err.message.slice(0, -suffix.length)
-      : err.message
-  const message = `${prefix}${bare}`
-  const options = { code: err.code, cause: err, location }
-  const status = (err as { status?: number | undefined }).status
-  const withStatus = status === undefined ? options : { ...options, status }
-  if (err instanceof AuthError) return new AuthError(message, withStatus)
-  if (err instanceof NetworkError) return new NetworkError(message, withStatus)
-  if (err instanceof NotFoundError) return new NotFoundError(message, options)
-  if (err instanceof ValidationError) return new ValidationError(message, options)
-  if (err instanceof StateError) return new StateError(message, options)
-  if (err instanceof FormatError) return new FormatError(message, options)
-  if (err instanceof UnsupportedError) return new UnsupportedError(message, options)
-  if (err instanceof IoError) return new IoError(message, options)
-  return new SdError(message, options)
+  const message = errorToMessage(err)
+  const out = errorFromMessage({ ...message, message: `${prefix}${message.message}`, location })
+  if (out === undefined) return err
+  Object.defineProperty(out, 'cause', { value: err, writable: true, configurable: true })
+  return out
 }

@@ -2,6 +2,7 @@ import {
   type ByteSource,
   batchCacheKey,
   checkByteSource,
+  countUnitRows,
   type DataUnit,
   type Field,
   isByteStream,
@@ -14,6 +15,7 @@ import {
   type Row,
   rangeView,
   StreamingDataLoader,
+  skipRows,
   sourceVersion,
   type TextSource,
   TextStreamingLoader,
@@ -129,21 +131,8 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
    * loader of their own with the column types a whole pass decides. Errors name the file's bytes.
    */
   override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch> {
-    let skip = offset
-    const rest = (batch: RecordBatch): RecordBatch | undefined => {
-      if (skip >= batch.numRows) {
-        skip -= batch.numRows
-        return undefined
-      }
-      const kept = skip > 0 ? batch.slice(skip) : batch
-      skip = 0
-      return kept
-    }
     if (!isRangeUnit(unit)) {
-      for await (const batch of this.readBatches(ctx)) {
-        const kept = rest(batch)
-        if (kept) yield kept
-      }
+      yield* skipRows(this.readBatches(ctx), offset)
       return
     }
     const fields = (await this.getSchema()) ?? []
@@ -171,10 +160,7 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
         collectStats: false,
       })
       try {
-        for await (const batch of inner.iterBatches({ signal: ctx.signal })) {
-          const kept = rest(batch)
-          if (kept) yield kept
-        }
+        yield* skipRows(inner.iterBatches({ signal: ctx.signal }), offset)
       } catch (err) {
         throw placeInFile(err, bytes, text.location)
       } finally {
@@ -187,17 +173,8 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
   }
 
   /** The exact records of a unit (a decoding pass over it), for `equalize`. */
-  override async countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
-    const ctx: ReadContext = {
-      signal: signal ?? new AbortController().signal,
-      batchSize: this.options.batchSize,
-      startBatch: 0,
-      cache: undefined,
-      countBytes: () => undefined,
-    }
-    let rows = 0
-    for await (const batch of this.readUnit(unit, 0, ctx)) rows += batch.numRows
-    return rows
+  override countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
+    return countUnitRows((u, o, ctx) => this.readUnit(u, o, ctx), unit, this.options.batchSize, signal)
   }
 
   protected async *readBatches(ctx: ReadContext): AsyncGenerator<RecordBatch> {

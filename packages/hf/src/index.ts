@@ -18,16 +18,9 @@
 export type { DataFormat } from './data-files.js'
 export { HF_ERROR_CODES, HF_SHARED_CODES, type HuggingFaceErrorCode } from './errors.js'
 export { loadHuggingFace } from './load.js'
-export {
-  HUB_PREFETCH_BATCHES,
-  type HubReadStats,
-  type HuggingFaceFileInfo,
-  type HuggingFaceMetadata,
-  type HuggingFaceSource,
-  type HuggingFaceStats,
-  HuggingFaceStreamingLoader,
-} from './loader.js'
+export { HUB_PREFETCH_BATCHES, type HuggingFaceSource, HuggingFaceStreamingLoader } from './loader.js'
 export type { RowSource } from './memory-rows.js'
+export type { HubReadStats, HuggingFaceFileInfo, HuggingFaceMetadata, HuggingFaceStats } from './metadata.js'
 export {
   CONVERSION_REVISION,
   DEFAULT_CHUNK_BYTES,

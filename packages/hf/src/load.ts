@@ -1,5 +1,6 @@
 import type { Row, StreamingDataset } from '@sd/core'
-import { type HuggingFaceSource, type HuggingFaceStats, HuggingFaceStreamingLoader } from './loader.js'
+import { type HuggingFaceSource, HuggingFaceStreamingLoader } from './loader.js'
+import type { HuggingFaceStats } from './metadata.js'
 import type { HuggingFaceOptions } from './options.js'
 
 /**

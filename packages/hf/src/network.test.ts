@@ -96,10 +96,36 @@ describe('failures are typed and name the URL', () => {
   it('a redirect loop on the hub API is followed maxRedirects times, once', async () => {
     const loop = await bare((req, res) => res.writeHead(302, { location: req.url ?? '/' }).end())
     try {
-      const { err } = await failure(() => loadHuggingFace('acme/net', { ...fast, hubUrl: loop.url }).count())
+      // timeouts a loaded machine cannot hit: a timed-out attempt would be retried, and loop again
+      const patient = { ...fast, timeoutMs: 10_000, idleTimeoutMs: 10_000 }
+      const { err } = await failure(() =>
+        loadHuggingFace('acme/net', { ...patient, hubUrl: loop.url }).count(),
+      )
       expect(err.code).toBe('HTTP_TOO_MANY_REDIRECTS')
       expect(err.message).toContain(`${loop.url}/api/datasets/acme/net`)
       expect(loop.requests()).toBe(11)
+    } finally {
+      await loop.close()
+    }
+  })
+
+  it('a redirect loop on a file is followed maxRedirects times, once, naming the file', async () => {
+    const sha = 'a'.repeat(40)
+    const siblings = [{ rfilename: 'train.parquet', size: 1000, lfs: { sha256: 'b'.repeat(64), size: 1000 } }]
+    const loop = await bare((req, res) => {
+      if (req.url?.startsWith('/api/'))
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sha, siblings }))
+      else res.writeHead(302, { location: req.url ?? '/' }).end()
+    })
+    try {
+      const patient = { ...fast, timeoutMs: 10_000, idleTimeoutMs: 10_000, maxRedirects: 4 }
+      const { err } = await failure(() =>
+        loadHuggingFace('acme/net', { ...patient, hubUrl: loop.url }).count(),
+      )
+      expect(err.code).toBe('HTTP_TOO_MANY_REDIRECTS')
+      expect(err.location?.url).toBe(`${loop.url}/datasets/acme/net/resolve/${sha}/train.parquet`)
+      // the revision answer, then the file's first read: the request and 4 redirects
+      expect(loop.requests()).toBe(1 + 5)
     } finally {
       await loop.close()
     }

@@ -2,6 +2,7 @@ import {
   type ByteSource,
   batchCacheKey,
   checkByteSource,
+  countUnitRows,
   type DataUnit,
   isByteStream,
   OnePassGuard,
@@ -12,6 +13,7 @@ import {
   type RecordStats,
   type Row,
   StreamingDataLoader,
+  skipRows,
   sourceName,
   sourceVersion,
   TextStreamingLoader,
@@ -90,15 +92,7 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
   /** The records of one unit from record `offset` on, typed as a whole pass types them. */
   override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch> {
     if (!isRangeUnit(unit)) {
-      let skip = offset
-      for await (const batch of this.readBatches(ctx)) {
-        if (skip >= batch.numRows) {
-          skip -= batch.numRows
-          continue
-        }
-        yield skip > 0 ? batch.slice(skip) : batch
-        skip = 0
-      }
+      yield* skipRows(this.readBatches(ctx), offset)
       return
     }
     const text = await this.#openRanges(ctx.signal)
@@ -128,17 +122,8 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
   }
 
   /** The exact records of a unit (a decoding pass over it), for `equalize`. */
-  override async countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
-    const ctx: ReadContext = {
-      signal: signal ?? new AbortController().signal,
-      batchSize: this.options.batchSize,
-      startBatch: 0,
-      cache: undefined,
-      countBytes: () => undefined,
-    }
-    let rows = 0
-    for await (const batch of this.readUnit(unit, 0, ctx)) rows += batch.numRows
-    return rows
+  override countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
+    return countUnitRows((u, o, ctx) => this.readUnit(u, o, ctx), unit, this.options.batchSize, signal)
   }
 
   #openRanges(signal: AbortSignal | undefined) {

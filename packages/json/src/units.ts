@@ -8,6 +8,7 @@ import {
   type RecordBatch,
   type RecordCounters,
   readRange,
+  skipRows,
   type TextSource,
 } from '@sd/core'
 import { ColumnBuilder, MAX_BATCH_BYTES } from './column-builder.js'
@@ -82,35 +83,22 @@ export async function* readRangeUnit(
     locate: (line) => reader.locate(line),
     plans,
   })
-  let skip = offset
-  const out = (batch: RecordBatch | undefined): RecordBatch | undefined => {
-    if (batch === undefined || skip >= batch.numRows) {
-      skip -= batch?.numRows ?? 0
-      return undefined
-    }
-    const kept = skip > 0 ? batch.slice(skip) : batch
-    skip = 0
-    return kept
-  }
   const chunks = readRange(text.reader, start, end, {
     chunkBytes: options.chunkBytes,
     signal: ctx.signal,
     onBytes: (n) => ctx.countBytes(n),
   })
-  for await (const chunk of chunks) {
-    reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-    while (reader.fill(builder)) {
-      const batch = out(builder.take())
-      if (batch) yield batch
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    for await (const chunk of chunks) {
+      reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+      while (reader.fill(builder)) yield builder.take() as RecordBatch
     }
+    reader.end()
+    while (reader.fill(builder)) yield builder.take() as RecordBatch
+    const last = builder.take()
+    if (last) yield last
   }
-  reader.end()
-  while (reader.fill(builder)) {
-    const batch = out(builder.take())
-    if (batch) yield batch
-  }
-  const last = out(builder.take())
-  if (last) yield last
+  yield* skipRows(batches(), offset)
 }
 
 /** The columns a whole pass over `text` decides from its first batch of records. */

@@ -5,7 +5,7 @@ import type { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { type BlockPlace, indexCarFile } from './car-index.js'
-import { corrupt } from './errors.js'
+import { closedError, corrupt } from './errors.js'
 import { FORMAT, type IndexManifest, MAX_BLOCK_BYTES, VERSION } from './manifest.js'
 import { METRICS } from './metric.js'
 
@@ -58,7 +58,7 @@ export class OpenedIndex {
 
   /** Reads block `cid` into `out` (or a new array) and checks its sha256; returns the bytes. */
   block(cid: CID, out?: Uint8Array): Uint8Array {
-    if (this.fd === undefined) throw corrupt('KNN_CLOSED', 'The saved index is closed', this.path)
+    if (this.fd === undefined) throw closedError()
     const place = this.place(cid)
     if (out && out.length !== place.length)
       throw corrupt(
@@ -131,7 +131,7 @@ export class OpenedIndex {
 
   /** The file descriptor, for positional reads of rows (valid until `close`). */
   get descriptor(): number {
-    if (this.fd === undefined) throw corrupt('KNN_CLOSED', 'The saved index is closed', this.path)
+    if (this.fd === undefined) throw closedError()
     return this.fd
   }
 

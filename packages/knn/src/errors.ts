@@ -1,27 +1,46 @@
-import { FormatError, SdError, StateError, ValidationError } from '@sd/core'
+import { type CoreErrorCode, FormatError, SdError, StateError, ValidationError } from '@sd/core'
+
+/** The codes of this package's own errors (all `SdError`s from `@sd/core`). */
+export const KNN_ERROR_CODES = [
+  // arguments (ValidationError)
+  'KNN_DIMENSION_MISMATCH',
+  'KNN_METADATA_COUNT',
+  'KNN_BAD_K',
+  'KNN_NON_FINITE',
+  'KNN_BAD_VECTORS',
+  'KNN_BAD_METADATA',
+  'KNN_UNKNOWN_FIELD',
+  'KNN_BAD_INDEX',
+  'KNN_NOT_TRAINED',
+  // state (StateError)
+  'KNN_CLOSED',
+  // a saved index that is corrupt, truncated, incomplete or foreign (FormatError)
+  'KNN_BAD_SAVE',
+  'CAR_HASH_MISMATCH',
+  'CAR_MISSING_BLOCK',
+  'CAR_TRUNCATED',
+  'CAR_BAD_HEADER',
+] as const
+
+/** The shared codes of `@sd/core` this package raises as well. */
+export const KNN_SHARED_CODES = [
+  'INVALID_OPTION',
+  'INVALID_FILTER',
+  'WORKER_CRASHED',
+  'ABORTED',
+  'NOT_FOUND',
+  'CLOSED',
+  'IO',
+] as const satisfies readonly CoreErrorCode[]
 
 /**
- * Error codes of @sd/knn (beside core's shared ones such as `INVALID_FILTER`, `INVALID_OPTION`,
- * `WORKER_CRASHED`, `ABORTED`, `NOT_FOUND`).
+ * The `code` of an `SdError` from `@sd/knn`, to branch on: the package's own codes, the shared ones
+ * it raises, and `IO_<errno>` for an operating-system error.
  */
 export type KnnErrorCode =
-  | 'KNN_DIMENSION_MISMATCH'
-  | 'KNN_METADATA_COUNT'
-  | 'KNN_BAD_K'
-  | 'KNN_NON_FINITE'
-  | 'KNN_BAD_VECTORS'
-  | 'KNN_BAD_METADATA'
-  | 'KNN_UNKNOWN_FIELD'
-  | 'KNN_BAD_INDEX'
-  | 'KNN_NOT_TRAINED'
-  | 'KNN_CLOSED'
-  | 'KNN_BAD_SAVE'
-  | 'CAR_HASH_MISMATCH'
-  | 'CAR_MISSING_BLOCK'
-  | 'CAR_TRUNCATED'
-  | 'CAR_BAD_HEADER'
-  | 'INVALID_OPTION'
-  | 'WORKER_CRASHED'
+  | (typeof KNN_ERROR_CODES)[number]
+  | (typeof KNN_SHARED_CODES)[number]
+  | `IO_${string}`
 
 /** A `ValidationError` with a knn code. */
 export function invalid(code: KnnErrorCode, message: string, index?: number): ValidationError {

@@ -129,8 +129,16 @@ export async function searchMemory(
  * straight into the kernel's memory one after another, so memory stays at one tile whatever the
  * source's size. Tiles the mask allows nothing in are not read; a small allowed set is read row by row.
  */
-export async function searchSource(source: VectorSource, plan: ExactPlan): Promise<Heaps> {
+export async function searchSource(
+  source: VectorSource,
+  plan: ExactPlan,
+  pool?: WorkerPool | undefined,
+): Promise<Heaps> {
   const d = source.dimension
+  const nq = plan.queries.length / d
+  const smallSet = plan.mask !== undefined && plan.allowed < source.length / 64
+  if (pool && pool.size > 1 && !smallSet && !plan.forceDirect && source.length * nq * d >= PARALLEL_WORK)
+    return searchSourceParallel(source, plan, pool)
   const kernel = new Kernel() // its own memory: other searches may run while this one awaits reads
   const fast = plan.metric === 'euclidean' && !plan.forceDirect
   const scanner = new TileScanner(
@@ -148,7 +156,7 @@ export async function searchSource(source: VectorSource, plan: ExactPlan): Promi
       plan.queries,
       d,
       plan.k,
-      scanner.maxSquaredNorm,
+      heaps.maxSquaredNorm ?? Number.POSITIVE_INFINITY,
       async (id, out) => {
         const got = source.readRows(id, id + 1, out)
         if (typeof got !== 'number') await got
@@ -200,4 +208,93 @@ export async function searchSource(source: VectorSource, plan: ExactPlan): Promi
     scanner.scan(Math.min(got, n), at, { useMask })
   }
   return finish(scanner.heaps())
+}
+
+/** Rows per chunk a parallel source search reads at once (8 MiB of rows). */
+const CHUNK_BYTES = 8 << 20
+/** Chunks read ahead of the workers. */
+const CHUNK_SLOTS = 3
+
+/**
+ * Exact top-k over a source on the workers: the calling thread reads chunks of rows from the source
+ * into shared buffers (a few in turn, so reading overlaps scanning) and each chunk is split over the
+ * workers; their top-k lists are merged chunk by chunk. Memory stays at a few chunks.
+ */
+async function searchSourceParallel(source: VectorSource, plan: ExactPlan, pool: WorkerPool): Promise<Heaps> {
+  const d = source.dimension
+  const rowCount = source.length
+  const fast = plan.metric === 'euclidean'
+  const k = fast ? plan.k + RERANK_MARGIN : plan.k
+  const chunkRows = Math.max(1024, Math.floor(CHUNK_BYTES / (d * 4)))
+  const free: Float32Array[] = Array.from(
+    { length: CHUNK_SLOTS },
+    () => new Float32Array(new SharedArrayBuffer(chunkRows * d * 4)),
+  )
+  const inFlight: Promise<void>[] = []
+  const parts: Heaps[] = []
+  let merged: Heaps | undefined
+  const absorb = () => {
+    if (parts.length === 0) return
+    merged = mergeHeaps(merged ? [merged, ...parts] : parts)
+    parts.length = 0
+  }
+  for (let at = 0; at < rowCount; at += chunkRows) {
+    throwIfAborted(plan.signal)
+    const n = Math.min(chunkRows, rowCount - at)
+    let mask: Uint8Array | undefined
+    if (plan.mask) {
+      mask = plan.mask.subarray(at, at + n)
+      if (!mask.includes(1)) continue
+    }
+    while (free.length === 0) await inFlight.shift()
+    const slot = free.pop() as Float32Array
+    const pending = source.readRows(at, at + n, slot)
+    const got = typeof pending === 'number' ? pending : await pending
+    const rows = Math.min(got, n)
+    const step = Math.ceil(rows / pool.size)
+    const tasks = []
+    for (let start = 0; start < rows; start += step)
+      tasks.push({
+        metric: plan.metric,
+        k,
+        dimension: d,
+        queries: plan.queries,
+        vectors: slot,
+        mask: mask && mask.buffer instanceof SharedArrayBuffer ? mask : mask?.slice(),
+        rowBase: at,
+        start,
+        end: Math.min(rows, start + step),
+        fastL2: fast,
+      })
+    const done = pool.run(tasks, plan.signal).then((heaps) => {
+      parts.push(...heaps)
+      absorb()
+      free.push(slot)
+    })
+    done.catch(() => undefined) // awaited below; a failure is thrown there, not reported as unhandled
+    inFlight.push(done)
+  }
+  await Promise.all(inFlight)
+  absorb()
+  const heaps = merged ?? {
+    nq: plan.queries.length / d,
+    k,
+    scores: new Float32Array(0),
+    ids: new Int32Array(0),
+  }
+  if (!fast || !merged) return heaps
+  const { heaps: ranked, uncertain } = await rerankL2(
+    heaps,
+    plan.queries,
+    d,
+    plan.k,
+    heaps.maxSquaredNorm ?? Number.POSITIVE_INFINITY,
+    async (id, out) => {
+      const got = source.readRows(id, id + 1, out)
+      if (typeof got !== 'number') await got
+    },
+  )
+  return redo(ranked, uncertain, plan.queries, d, (queries) =>
+    searchSource(source, { ...plan, metric: 'euclidean', queries, forceDirect: true }),
+  )
 }

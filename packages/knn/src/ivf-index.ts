@@ -223,7 +223,7 @@ export class IvfIndex {
     }
     const plan = {
       queries: prepareQueries(this.metric, flat, this.dimension),
-      k,
+      k: Math.min(k, allowed), // a k beyond the rows asks for every row
       nprobe: Math.min(nprobe, this.nlist),
       mask,
       signal: options.signal,

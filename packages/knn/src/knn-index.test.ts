@@ -48,6 +48,7 @@ describe('the worked example', () => {
     expect(two[0]?.score).toBeCloseTo(0.99388, 5)
     expect(two[0]?.metadata).toEqual({ id: '1' })
     expect(two[1]?.score).toBeCloseTo(0.78087, 5)
+    expect((await index.search([0.9, 0.1], 1e9)).length).toBe(3) // k beyond the rows: every row, no huge heap
     const all = await index.search([0.9, 0.1], 10)
     expect(all.map((h) => h.index)).toEqual([0, 2, 1])
     expect(all[2]?.score).toBeCloseTo(0.11043, 5)

@@ -25,6 +25,11 @@ export interface FromVectorsOptions {
   metric?: Metric
   /** One metadata object per row of the source (default `{ id: String(index) }`). */
   metadata?: readonly Metadata[]
+  /**
+   * Search threads (`'auto'` default, `0` = the calling thread): the calling thread reads chunks
+   * of rows into shared memory and the workers scan them.
+   */
+  workers?: 'auto' | number
 }
 
 /**
@@ -76,7 +81,8 @@ export class KnnIndex {
    * An index over a {@link VectorSource} (a memory-mapped `.npy` from `@sd/mmap-vectors`, say) whose
    * rows are never copied into the index: every search streams the source tile by tile, so a file
    * larger than RAM is searched in memory bounded by one tile. Rows cannot be added; they can be
-   * removed from results with {@link KnnIndex.remove}. Searches run on the calling thread.
+   * removed from results with {@link KnnIndex.remove}. Large searches read chunks of rows on the
+   * calling thread into shared memory and scan them on the workers.
    */
   static fromVectors(source: VectorSource, options: FromVectorsOptions = {}): KnnIndex {
     if (!isVectorSource(source))
@@ -88,7 +94,7 @@ export class KnnIndex {
     const mutable = index as unknown as Record<string, unknown>
     mutable.dimension = checkDimension(source.dimension)
     mutable.metric = checkMetric(options.metric)
-    mutable.workers = 0
+    mutable.workers = resolveWorkers(options.workers)
     mutable.store = undefined
     mutable.source = source
     mutable.meta = new MetadataStore()
@@ -100,7 +106,7 @@ export class KnnIndex {
         `Expected ${length} metadata objects (one per vector), got ${options.metadata.length}`,
       )
     index.meta.append(0, length, options.metadata)
-    index.sourceLive = new Uint8Array(length).fill(1)
+    index.sourceLive = new Uint8Array(new SharedArrayBuffer(length)).fill(1)
     index.sourceLiveCount = length
     return index
   }
@@ -223,7 +229,7 @@ export class KnnIndex {
     if (allowed === 0) return Array.from({ length: nq }, () => [])
     const plan: ExactPlan = {
       metric: this.metric,
-      k,
+      k: Math.min(k, allowed), // a k beyond the rows asks for every row
       queries: prepareQueries(this.metric, flat, this.dimension),
       mask,
       allowed,
@@ -245,7 +251,8 @@ export class KnnIndex {
         this.pool,
       )
     } else {
-      heaps = await searchSource(this.source as VectorSource, plan)
+      if (this.workers > 1) this.pool ??= new WorkerPool(this.workers)
+      heaps = await searchSource(this.source as VectorSource, plan, this.pool)
     }
     return rankHeaps(this.metric, heaps).map((hits) =>
       hits.map(({ index, score }) => ({ index, score, metadata: this.meta.get(index) })),

@@ -33,7 +33,8 @@ export function mergeHeaps(parts: readonly Heaps[]): Heaps {
       ids[q * k + j] = id
     }
   }
-  return { nq, k, scores, ids }
+  const maxSquaredNorm = Math.max(...parts.map((p) => p.maxSquaredNorm ?? 0))
+  return { nq, k, scores, ids, maxSquaredNorm }
 }
 
 /** Best first: higher score, then lower row index. */

@@ -7,6 +7,8 @@ export interface Heaps {
   k: number
   scores: Float32Array
   ids: Int32Array
+  /** The largest squared norm among the rows scanned (euclidean scored by inner products). */
+  maxSquaredNorm?: number
 }
 
 /** Queries per kernel pass: a block's scores over one tile stay in the first-level cache. */
@@ -147,7 +149,8 @@ export class TileScanner {
     const count = this.nq * this.k
     const ids = this.kernel.ints(this.ptr.heapIds, count).slice()
     for (let i = 0; i < ids.length; i++) if (ids[i] === 0x7fffffff) ids[i] = -1
-    return { nq: this.nq, k: this.k, scores: this.kernel.floats(this.ptr.heapScores, count).slice(), ids }
+    const scores = this.kernel.floats(this.ptr.heapScores, count).slice()
+    return { nq: this.nq, k: this.k, scores, ids, maxSquaredNorm: this.maxSquaredNorm }
   }
 }
 
@@ -162,6 +165,8 @@ export interface MemoryRows {
   maxSquaredNorm?: number | undefined
   /** One byte per row, 1 = may be returned; absent = every row may. */
   mask?: Uint8Array | undefined
+  /** The id of row 0 of `vectors` (a chunk of a larger source); default 0. */
+  rowBase?: number | undefined
 }
 
 /** Exact top-k of `queries` over rows `[start, end)` of `rows`. */
@@ -194,7 +199,7 @@ export function scanRange(
     }
     scanner.tile().set(rows.vectors.subarray(at * d, (at + n) * d))
     if (normsGiven) scanner.norms().set((rows.norms as Float32Array).subarray(at, at + n))
-    scanner.scan(n, at, { normsGiven, useMask })
+    scanner.scan(n, (rows.rowBase ?? 0) + at, { normsGiven, useMask })
   }
   return scanner.heaps()
 }

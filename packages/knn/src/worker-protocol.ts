@@ -2,7 +2,6 @@ import type { Metric } from './metric.js'
 
 /** A scan a worker runs: rows `[start, end)` of the shared vectors, or of the shared row list. */
 export interface ScanRequest {
-  id: number
   metric: Metric
   k: number
   dimension: number
@@ -15,13 +14,17 @@ export interface ScanRequest {
   /** Euclidean scored as `2 q.x - |x|^2`, re-ranked by the caller. */
   fastL2?: boolean | undefined
   mask?: Uint8Array | undefined
+  /** The id of row 0 of `vectors` (a chunk of a source); default 0. */
+  rowBase?: number | undefined
   /** Row ids to gather; `start` and `end` then index this list. */
   list?: Int32Array | undefined
   start: number
   end: number
 }
 
-/** A worker's answer: raw top-k lists, or the message of what failed. */
-export type ScanReply =
-  | { id: number; ok: true; scores: Float32Array; ids: Int32Array }
-  | { id: number; ok: false; message: string }
+/** A worker's answer: the raw top-k lists of its rows. */
+export interface ScanReply {
+  scores: Float32Array
+  ids: Int32Array
+  maxSquaredNorm: number
+}

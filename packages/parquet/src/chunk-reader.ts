@@ -3,9 +3,10 @@ import { type ColumnData, type ErrorLocation, FormatError, isSdError, Unsupporte
 import type { PageHeader } from 'hyparquet'
 import { parquetHeader } from 'hyparquet/src/column.js'
 import type { ChunkBytes } from './chunk-bytes.js'
-import type { BinaryOut, BoolOut, FixedOut } from './column-out.js'
+import { type BinaryOut, type BoolOut, type FixedOut, InvalidUtf8 } from './column-out.js'
 import { type DataPage, type Dictionary, type PageContext, readDataPage, readDictionary } from './page.js'
 import { setBits } from './rle.js'
+import { checkThrift, PAGE_HEADER } from './thrift-check.js'
 
 /** Bytes asked for before a page header is parsed; a larger header asks again. */
 const HEADER_GUESS = 16 * 1024
@@ -18,8 +19,8 @@ export type ColumnOut = FixedOut | BoolOut | BinaryOut
 /** How a flat column is decoded and what it becomes. */
 export interface FlatColumnSpec {
   ctx: PageContext
-  /** A fresh output for `n` rows. */
-  makeOut(n: number): ColumnOut
+  /** A fresh output for `n` rows (with a validity bitmap when `nulls`). */
+  makeOut(n: number, nulls: boolean): ColumnOut
   /** The batch column of a filled output (logical conversions happen here). */
   finish(out: ColumnOut): ColumnData
 }
@@ -46,14 +47,29 @@ export class ChunkReader {
   #pageRows = 0
   #delivered = 0
   #pages = 0
+  /** Nulls the chunk's statistics promise (`undefined`: not told). */
+  readonly #nullCount: number | undefined
+  #nulls = 0
 
-  /** `rows` is the row group's row count, which the pages must add up to. */
-  constructor(bytes: ChunkBytes, spec: FlatColumnSpec, rows: number, location: ErrorLocation) {
+  /**
+   * `rows` is the row group's row count, which the pages must add up to; `nullCount` the chunk's
+   * null count from its statistics, when the writer kept one. A nullable chunk whose statistics
+   * say it has no nulls is read without its definition levels (as DuckDB reads it); one that has
+   * nulls must have exactly as many as its statistics say.
+   */
+  constructor(
+    bytes: ChunkBytes,
+    spec: FlatColumnSpec,
+    rows: number,
+    location: ErrorLocation,
+    nullCount?: number | undefined,
+  ) {
     this.#bytes = bytes
     this.#spec = spec
     this.#rows = rows
     this.#location = location
     this.#pos = bytes.start
+    this.#nullCount = nullCount
   }
 
   /** Data pages decoded so far. */
@@ -63,7 +79,8 @@ export class ChunkReader {
 
   /** The next `n` rows of the column. */
   async take(n: number): Promise<ColumnData> {
-    const out = this.#spec.makeOut(n)
+    const nullable = this.#spec.ctx.nullable && this.#nullCount !== 0
+    const out = this.#spec.makeOut(n, nullable)
     let pos = 0
     while (pos < n) {
       let page = this.#page
@@ -85,6 +102,18 @@ export class ChunkReader {
       pos += m
     }
     this.#delivered += n
+    this.#nulls += out.nulls
+    if (this.#nullCount !== undefined && this.#nullCount > 0) {
+      const left = this.#rows - this.#delivered
+      if (this.#nulls > this.#nullCount || (left === 0 && this.#nulls !== this.#nullCount)) {
+        throw pageError(
+          new Error(
+            `definition levels hold ${this.#nulls} nulls or more where the chunk's statistics say ${this.#nullCount}`,
+          ),
+          { ...this.#location, byte: this.#pageStart },
+        )
+      }
+    }
     try {
       return this.#spec.finish(out)
     } catch (err) {
@@ -160,10 +189,12 @@ export class ChunkReader {
       const reader = { view: bytes.view, offset: pageStart - bytes.bufferStart }
       let header: PageHeader
       try {
+        checkThrift(bytes.buffer, reader.offset, bytes.buffer.length, PAGE_HEADER)
         header = parquetHeader(reader)
       } catch (err) {
         // a header longer than the guess reads past the buffer: ask for more, unless that was all
-        if (err instanceof RangeError && bytes.bufferEnd < bytes.end) {
+        const short = err instanceof RangeError || /ends early|runs past/.test((err as Error).message)
+        if (short && bytes.bufferEnd < bytes.end) {
           guess *= 4
           continue
         }
@@ -198,6 +229,13 @@ function checkCrc(data: Uint8Array, expected: number): void {
 export function pageError(err: unknown, location: ErrorLocation): Error {
   if (isSdError(err)) return err
   const detail = err instanceof Error ? err.message : String(err)
+  if (err instanceof InvalidUtf8) {
+    return new FormatError(`Expected UTF-8 strings, got invalid bytes: ${detail}`, {
+      code: 'INVALID_UTF8',
+      cause: err,
+      location,
+    })
+  }
   if (/unsupported|not supported/i.test(detail)) {
     return new UnsupportedError(`Cannot decode the page: ${detail}`, {
       code: 'PARQUET_UNSUPPORTED',

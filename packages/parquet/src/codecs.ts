@@ -1,4 +1,5 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { init as zstdInit, decompress as zstdWasm } from '@bokuweb/zstd-wasm'
 import type { CompressionCodec, Compressors } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 
@@ -10,14 +11,43 @@ export const READ_CODECS: ReadonlySet<CompressionCodec> = new Set<CompressionCod
 
 type Decompressor = (input: Uint8Array, size: number) => Uint8Array
 const snappy = compressors.SNAPPY as Decompressor
-const zstd = compressors.ZSTD as Decompressor
+const zstdJs = compressors.ZSTD as Decompressor
+let zstdReady: Promise<void> | undefined
+let zstdLoaded = false
+
+/** Loads the WASM ZSTD decoder (once per thread); until it is loaded, ZSTD pages decode in JS. */
+export function loadCodecs(): Promise<void> {
+  zstdReady ??= zstdInit().then(
+    () => {
+      zstdLoaded = true
+    },
+    () => undefined,
+  )
+  return zstdReady
+}
+
+/** ZSTD: the WASM build (2-3x faster), or the JS decoder for a frame it will not take. */
+function zstd(input: Uint8Array, size: number): Uint8Array {
+  // the WASM decoder allocates what the frame claims, and its memory never shrinks: only a frame
+  // that claims the page's own size goes there
+  if (zstdLoaded && zstdContentSize(input) === size) {
+    try {
+      const out = zstdWasm(input)
+      if (out.length === size) return out
+    } catch {
+      // a frame without its content size, or corrupt: the JS decoder says which
+    }
+  }
+  return zstdJs(input, size)
+}
 const lz4 = compressors.LZ4 as Decompressor
 const lz4Raw = compressors.LZ4_RAW as Decompressor
 
 /**
  * `input` decompressed with `codec` into exactly `size` bytes: SNAPPY by the WASM build of
- * hyparquet-compressors (its length header checked first), GZIP and BROTLI by node:zlib, ZSTD,
- * LZ4 and LZ4_RAW by hyparquet-compressors. Anything that does not come out at `size` bytes is an
+ * hyparquet-compressors (its length header checked first), GZIP and BROTLI by node:zlib, ZSTD by
+ * the zstd WASM build (hyparquet-compressors' JS decoder before it loads), LZ4 and LZ4_RAW by
+ * hyparquet-compressors. Anything that does not come out at `size` bytes is an
  * error: the page is corrupt.
  */
 export function decompress(codec: CompressionCodec, input: Uint8Array, size: number): Uint8Array {
@@ -55,6 +85,23 @@ export function decompress(codec: CompressionCodec, input: Uint8Array, size: num
     throw new Error(`page decompressed to ${out.length} bytes where its header says ${size}`)
   }
   return out
+}
+
+/** The content size a ZSTD frame header declares, or -1 (absent, or not a ZSTD frame). */
+function zstdContentSize(input: Uint8Array): number {
+  if (input.length < 6 || input[0] !== 0x28 || input[1] !== 0xb5 || input[2] !== 0x2f || input[3] !== 0xfd)
+    return -1
+  const descriptor = input[4] as number
+  const fcsFlag = descriptor >>> 6
+  const single = (descriptor >>> 5) & 1
+  const dictBytes = [0, 1, 2, 4][descriptor & 3] as number
+  const fcsBytes = fcsFlag === 0 ? single : ([1, 2, 4, 8][fcsFlag] as number)
+  if (fcsBytes === 0) return -1
+  let at = 5 + (single ? 0 : 1) + dictBytes
+  if (at + fcsBytes > input.length) return -1
+  let value = 0
+  for (let i = 0; i < fcsBytes; i++) value += (input[at++] as number) * 2 ** (8 * i)
+  return fcsBytes === 2 ? value + 256 : value
 }
 
 /** The uncompressed length a snappy block starts with. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { allocBitmap, BoolColumn, DictionaryColumn, Utf8Column } from '@sd/core'
 import { copyBits } from './rle.js'
 
@@ -6,6 +7,19 @@ import { copyBits } from './rle.js'
  * place (null slots hold 0), validity bits come straight from the definition levels. Page readers
  * append dense (non-null) values for a row range; `spread` moves them to their slots.
  */
+
+/** Bytes of a string column that are not UTF-8 (turned into an `INVALID_UTF8` error where the page is known). */
+export class InvalidUtf8 extends Error {
+  readonly code = 'INVALID_UTF8'
+}
+
+/** Dictionaries already checked to be UTF-8. */
+const checkedDictionaries = new WeakSet<Utf8Column>()
+
+/** Throws {@link InvalidUtf8} unless `bytes` are UTF-8 (native check, several GB/s). */
+function checkUtf8(bytes: Uint8Array): void {
+  if (bytes.length > 0 && !isUtf8(bytes)) throw new InvalidUtf8('string values are not valid UTF-8')
+}
 
 /** Physical types and how they are stored while decoding. */
 export type PhysicalType =
@@ -184,6 +198,8 @@ export class BinaryOut {
     }
     const bytes = new Uint8Array(total)
     for (const p of pieces) copyPiece(p, bytes, offsets, validity, this.indices)
+    // strings are checked as arrow-rs and DuckDB check them: invalid UTF-8 is a corrupt file
+    if (type === 'string') checkUtf8(bytes)
     return new Utf8Column(type, offsets, bytes, validity, this.nulls)
   }
 }

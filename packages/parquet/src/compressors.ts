@@ -1,6 +1,6 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm'
-import { CODECS } from './codecs.js'
+import { compress as zstdCompress } from '@bokuweb/zstd-wasm'
+import { CODECS, loadCodecs } from './codecs.js'
 
 /** The codecs {@link writeParquet} writes. */
 export type WriteCodec = (typeof CODECS)[number]
@@ -9,8 +9,6 @@ export type WriteCodec = (typeof CODECS)[number]
 export const WRITE_CODECS: readonly WriteCodec[] = CODECS
 
 type Compressor = (input: Uint8Array) => Uint8Array
-
-let zstdReady: Promise<void> | undefined
 
 /**
  * The compressor of `codec` for hyparquet-writer (SNAPPY is its own, UNCOMPRESSED needs none):
@@ -25,8 +23,8 @@ export async function compressorFor(codec: WriteCodec): Promise<Compressor | und
       // quality 11 (the default) is ten times slower for a few percent
       return (input) => brotliCompressSync(input, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
     case 'ZSTD':
-      zstdReady ??= zstdInit()
-      await zstdReady
+      // one instance of the WASM module per thread, shared with the reader
+      await loadCodecs()
       return (input) => zstdCompress(input, 3)
     case 'LZ4_RAW':
       return lz4Block

@@ -79,6 +79,24 @@ describe('filters', () => {
     expect(stats.rowsFiltered).toBe(1000)
   })
 
+  it("is core's filter language: refused at construction when malformed, pruning through $or and $in", async () => {
+    expect(() => loadParquet(path, { filters: { id: { $gtx: 1 } } as unknown as ParquetFilter })).toThrow(
+      expect.objectContaining({ code: 'INVALID_FILTER' }),
+    )
+    const or = await ParquetStreamingLoader.open(path, {
+      cacheEnabled: false,
+      filters: { $or: [{ id: { $lt: 10 } }, { id: { $gt: 19_990 } }] },
+    })
+    expect(await or.toDataset().count()).toBe(19)
+    expect(or.getStats().parquet.rowGroupsSkipped).toBe(18)
+    const inList = await ParquetStreamingLoader.open(path, {
+      cacheEnabled: false,
+      filters: { id: { $in: [5, 7_500] } },
+    })
+    expect(await inList.toDataset().count()).toBe(2)
+    expect(inList.getStats().parquet.rowGroupsSkipped).toBe(18)
+  })
+
   it('prunes on implicit equality too', async () => {
     const loader = await ParquetStreamingLoader.open(path, { filters: { id: 12_345 } })
     expect(await loader.toDataset().toArray()).toEqual([

@@ -1,11 +1,48 @@
-import type { ColumnData } from '@sd/core'
-import type { ColumnChunk, ParquetQueryFilter, RowGroup } from 'hyparquet'
-import { canSkipRowGroup, columnsNeededForFilter } from 'hyparquet/src/filter.js'
-import { equals } from 'hyparquet/src/utils.js'
+import { type ColumnData, type CompiledFilter, compileFilter, type Filter, validateFilter } from '@sd/core'
+import type { RowGroup, Statistics } from 'hyparquet'
 import type { ParquetFilter } from './options.js'
 
-type Predicate = (value: unknown) => boolean
-type Values = ArrayLike<unknown>
+/**
+ * Filters are core's filter language (`compileFilter`): one implementation of `$eq $ne $gt $gte
+ * $lt $lte $in $nin $not $and $or $nor` for every package. This file adds what is Parquet's own:
+ * the columns a filter reads, and row groups ruled out by their statistics.
+ */
+
+/** Top-level columns a filter reads (the first segment of dotted paths), in order of first use. */
+export function filterColumns(filter: ParquetFilter | undefined): string[] {
+  if (!filter) return []
+  const out: string[] = []
+  for (const field of validateFilter(filter)) {
+    const top = field.split('.')[0] as string
+    if (!out.includes(top)) out.push(top)
+  }
+  return out
+}
+
+const compiled = new WeakMap<object, { strict: CompiledFilter; loose: CompiledFilter }>()
+
+/** `filter` compiled once (per filter object and strictness). */
+function compiledFilter(filter: ParquetFilter, strict: boolean): CompiledFilter {
+  let entry = compiled.get(filter)
+  if (!entry) {
+    entry = {
+      strict: compileFilter(filter as Filter, { strict: true }),
+      loose: compileFilter(filter as Filter, { strict: false }),
+    }
+    compiled.set(filter, entry)
+  }
+  return strict ? entry.strict : entry.loose
+}
+
+/** The rows of a piece that match `filter`, as a 0/1 mask, from its columns' values. */
+export function filterMask(
+  filter: ParquetFilter,
+  strict: boolean,
+  column: (name: string) => ArrayLike<unknown> | undefined,
+  n: number,
+): Uint8Array {
+  return compiledFilter(filter, strict).mask(column, n)
+}
 
 /**
  * The values of a column as a filter reads them: numbers, bigints and strings as stored, `null`
@@ -21,171 +58,145 @@ export function filterValues(data: ColumnData): ArrayLike<unknown> {
   return out
 }
 
-/** Top-level columns a filter reads (the first segment of dotted paths). */
-export function filterColumns(filter: ParquetFilter | undefined): string[] {
-  return columnsNeededForFilter(filter as ParquetQueryFilter | undefined)
-}
-
-/**
- * The rows of a piece that match `filter`, as a 0/1 mask: the same answer hyparquet's
- * `matchFilter` gives row by row, computed column by column.
- */
-export function filterMask(
-  filter: ParquetFilter,
-  strict: boolean,
-  column: (name: string) => Values | undefined,
-  n: number,
-): Uint8Array {
-  return evalNode(filter as Record<string, unknown>, strict, column, n)
-}
-
-function evalNode(
-  filter: Record<string, unknown>,
-  strict: boolean,
-  column: (name: string) => Values | undefined,
-  n: number,
-): Uint8Array {
-  const { $and, $or, $nor } = filter
-  if (Array.isArray($and)) {
-    const out = new Uint8Array(n).fill(1)
-    for (const sub of $and) andInto(out, evalNode(sub, strict, column, n))
-    return out
-  }
-  if (Array.isArray($or) || Array.isArray($nor)) {
-    const subs = (Array.isArray($or) ? $or : $nor) as Record<string, unknown>[]
-    const out = new Uint8Array(n)
-    for (const sub of subs) {
-      const mask = evalNode(sub, strict, column, n)
-      for (let i = 0; i < n; i++) out[i] = (out[i] as number) | (mask[i] as number)
-    }
-    if (Array.isArray($or)) return out
-    for (let i = 0; i < n; i++) out[i] = out[i] ? 0 : 1
-    return out
-  }
-  const out = new Uint8Array(n).fill(1)
-  for (const [field, condition] of Object.entries(filter)) {
-    const predicate = compileCondition(condition, strict)
-    const [top, ...rest] = field.split('.')
-    const values = column(top as string)
-    for (let i = 0; i < n; i++) {
-      if (!out[i]) continue
-      let value = values?.[i]
-      for (const part of rest) value = (value as Record<string, unknown> | null | undefined)?.[part]
-      if (!predicate(value)) out[i] = 0
-    }
-  }
-  return out
-}
-
-function andInto(out: Uint8Array, mask: Uint8Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) & (mask[i] as number)
-}
-
-/** One field's condition as a predicate, mirroring hyparquet's `matchFilter` operator by operator. */
-function compileCondition(condition: unknown, strict: boolean): Predicate {
-  // a bare value (or null, or an array) means equality
-  if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
-    return (v) => equals(v, condition, strict)
-  }
-  const checks: Predicate[] = []
-  for (const [operator, target] of Object.entries(condition as Record<string, unknown>)) {
-    const t = target as number
-    switch (operator) {
-      case '$gt':
-        checks.push((v) => v !== null && v !== undefined && (v as number) > t)
-        break
-      case '$gte':
-        checks.push((v) => v !== null && v !== undefined && (v as number) >= t)
-        break
-      case '$lt':
-        checks.push((v) => v !== null && v !== undefined && (v as number) < t)
-        break
-      case '$lte':
-        checks.push((v) => v !== null && v !== undefined && (v as number) <= t)
-        break
-      case '$eq':
-        checks.push((v) => equals(v, target, strict))
-        break
-      case '$ne':
-        checks.push((v) => !equals(v, target, strict))
-        break
-      case '$in':
-        checks.push(Array.isArray(target) ? (v) => matchesIn(v, target, strict) : () => false)
-        break
-      case '$nin':
-        checks.push(Array.isArray(target) ? (v) => !matchesIn(v, target, strict) : () => false)
-        break
-      case '$not': {
-        const inner = compileCondition(target, strict)
-        checks.push((v) => !inner(v))
-        break
-      }
-      default:
-      // hyparquet ignores operators it does not know
-    }
-  }
-  if (checks.length === 0) return () => true
-  if (checks.length === 1) return checks[0] as Predicate
-  return (v) => {
-    for (const check of checks) if (!check(v)) return false
-    return true
-  }
-}
-
-function matchesIn(value: unknown, targets: unknown[], strict: boolean): boolean {
-  for (const target of targets) {
-    if (equals(value, target, strict)) return true
-    if (Array.isArray(value) && value.some((element) => equals(element, target, strict))) return true
-  }
-  return false
+/** What a row group's statistics say about one column. */
+interface Bounds {
+  min: unknown
+  max: unknown
+  nulls: number | undefined
+  rows: number
 }
 
 /**
  * True when a row group's footer statistics (min, max, null count), or the file's constant
- * partition values, prove that no row matches `filter`.
+ * partition values, prove that no row matches `filter` (in core's semantics: comparisons never
+ * match nulls, a bare value means equality). Anything the statistics cannot decide keeps the group.
  */
 export function canSkip(
   rowGroup: RowGroup,
-  physicalColumns: string[],
+  physicalColumns: readonly string[],
   partitions: readonly { name: string; value: unknown }[],
-  original: ParquetFilter,
-  strict: boolean,
+  filter: ParquetFilter,
 ): boolean {
-  const filter = explicitEquality(original)
-  if (partitions.length === 0) {
-    return canSkipRowGroup({ rowGroup, physicalColumns, filter: filter as ParquetQueryFilter, strict })
+  const rows = Number(rowGroup.num_rows)
+  const bounds = (name: string): Bounds | undefined => {
+    const partition = partitions.find((p) => p.name === name)
+    if (partition) {
+      const value = partition.value
+      return value === null
+        ? { min: undefined, max: undefined, nulls: rows, rows }
+        : { min: value, max: value, nulls: 0, rows }
+    }
+    const index = physicalColumns.indexOf(name)
+    const stats = rowGroup.columns[index]?.meta_data?.statistics
+    return stats ? fromStatistics(stats, rows) : undefined
   }
-  // a partition value is a column whose min and max are that value
-  const extra = partitions.map(({ value }) => {
-    const statistics =
-      value === null
-        ? { null_count: rowGroup.num_rows }
-        : { min_value: value as never, max_value: value as never, null_count: 0n }
-    return { file_offset: 0n, meta_data: { statistics } } as unknown as ColumnChunk
-  })
-  return canSkipRowGroup({
-    rowGroup: { ...rowGroup, columns: [...rowGroup.columns, ...extra] },
-    physicalColumns: [...physicalColumns, ...partitions.map((p) => p.name)],
-    filter: filter as ParquetQueryFilter,
-    strict,
-  })
+  return skipNode(filter as Record<string, unknown>, bounds)
 }
 
-/**
- * hyparquet prunes only on operators: `{ year: 2021 }` means `{ year: { $eq: 2021 } }` to the row
- * filter, so it is rewritten that way for pruning (same rows match either way).
- */
-export function explicitEquality(filter: ParquetFilter): ParquetFilter {
-  const node = filter as Record<string, unknown>
-  for (const op of ['$and', '$or', '$nor'] as const) {
-    const subs = node[op]
-    if (Array.isArray(subs))
-      return { ...node, [op]: subs.map((s) => explicitEquality(s as ParquetFilter)) } as ParquetFilter
+function fromStatistics(stats: Statistics, rows: number): Bounds {
+  const nulls = stats.null_count === undefined ? undefined : Number(stats.null_count)
+  // the deprecated min/max are only trusted for numbers (their string order was ill-defined)
+  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'bigint'
+  const min = stats.min_value ?? (numeric(stats.min) ? stats.min : undefined)
+  const max = stats.max_value ?? (numeric(stats.max) ? stats.max : undefined)
+  return { min, max, nulls, rows }
+}
+
+function skipNode(node: Record<string, unknown>, bounds: (name: string) => Bounds | undefined): boolean {
+  for (const key of Object.keys(node)) {
+    const value = node[key]
+    if (key === '$and') {
+      if ((value as Record<string, unknown>[]).some((sub) => skipNode(sub, bounds))) return true
+    } else if (key === '$or') {
+      const subs = value as Record<string, unknown>[]
+      if (subs.length > 0 && subs.every((sub) => skipNode(sub, bounds))) return true
+    } else if (key === '$nor') {
+      // no row can be proved to match one of them from bounds alone
+    } else if (!key.includes('.')) {
+      const b = bounds(key)
+      if (b && skipCondition(value, b)) return true
+    }
   }
-  const out: Record<string, unknown> = {}
-  for (const [field, condition] of Object.entries(node)) {
-    const primitive = condition === null || (typeof condition !== 'object' && condition !== undefined)
-    out[field] = primitive ? { $eq: condition } : condition
+  return false
+}
+
+function isOperators(condition: unknown): condition is Record<string, unknown> {
+  return (
+    typeof condition === 'object' &&
+    condition !== null &&
+    !Array.isArray(condition) &&
+    !(condition instanceof Date) &&
+    !(condition instanceof Uint8Array)
+  )
+}
+
+/** True when no value within the bounds can satisfy the condition. */
+function skipCondition(condition: unknown, b: Bounds): boolean {
+  if (!isOperators(condition)) return !mayEqual(condition, b)
+  for (const op of Object.keys(condition)) {
+    const t = condition[op]
+    switch (op) {
+      case '$eq':
+        if (!mayEqual(t, b)) return true
+        break
+      case '$gt':
+        if (allNull(b) || below(b.max, t, true)) return true
+        break
+      case '$gte':
+        if (allNull(b) || below(b.max, t, false)) return true
+        break
+      case '$lt':
+        if (allNull(b) || above(b.min, t, true)) return true
+        break
+      case '$lte':
+        if (allNull(b) || above(b.min, t, false)) return true
+        break
+      case '$in':
+        if (Array.isArray(t) && t.every((v) => !mayEqual(v, b))) return true
+        break
+    }
   }
-  return out as ParquetFilter
+  return false
+}
+
+function allNull(b: Bounds): boolean {
+  return b.nulls !== undefined && b.nulls >= b.rows && b.rows > 0
+}
+
+/** True when some row may equal `target` (null: when some row may be null). */
+function mayEqual(target: unknown, b: Bounds): boolean {
+  if (target === null) return b.nulls === undefined || b.nulls > 0
+  if (allNull(b)) return false
+  return !below(b.max, target, false) && !above(b.min, target, false)
+}
+
+/** A comparable number, bigint, string, boolean or date; `undefined` when it is not one. */
+function key(v: unknown): number | bigint | string | undefined {
+  if (typeof v === 'number' || typeof v === 'bigint') return v
+  if (typeof v === 'boolean') return v ? 1 : 0
+  if (v instanceof Date) return v.getTime()
+  // strings compare as Parquet orders them (bytes) only when both are ASCII
+  if (typeof v === 'string' && isAsciiText(v)) return v
+  return undefined
+}
+
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
+  return true
+}
+
+/** `bound < target` (or `<=` when `orEqual`), when both compare; false when they do not. */
+function below(bound: unknown, target: unknown, orEqual: boolean): boolean {
+  const a = key(bound)
+  const b = key(target)
+  if (a === undefined || b === undefined || (typeof a === 'string') !== (typeof b === 'string')) return false
+  return orEqual ? a <= b : a < b
+}
+
+/** `bound > target` (or `>=` when `orEqual`), when both compare; false when they do not. */
+function above(bound: unknown, target: unknown, orEqual: boolean): boolean {
+  const a = key(bound)
+  const b = key(target)
+  if (a === undefined || b === undefined || (typeof a === 'string') !== (typeof b === 'string')) return false
+  return orEqual ? a >= b : a > b
 }

@@ -2,6 +2,8 @@ import { type ErrorLocation, FormatError, isSdError } from '@sd/core'
 import type { FileMetaData, RowGroup } from 'hyparquet'
 import { parquetMetadata } from 'hyparquet'
 import type { ByteSource } from './byte-source.js'
+import { checkSchema } from './footer-check.js'
+import { checkThrift, FILE_META_DATA } from './thrift-check.js'
 
 const MAGIC = 0x31524150 // "PAR1" little-endian
 /** The tail read first; most footers fit, larger ones take a second read. */
@@ -53,6 +55,7 @@ export async function readFooter(source: ByteSource): Promise<{ metadata: FileMe
   }
   let metadata: FileMetaData
   try {
+    checkThrift(tail, tail.byteLength - 8 - metadataLength, tail.byteLength - 8, FILE_META_DATA)
     metadata = parquetMetadata(tail)
   } catch (err) {
     if (isSdError(err)) throw err
@@ -62,6 +65,7 @@ export async function readFooter(source: ByteSource): Promise<{ metadata: FileMe
       location: { ...location, byte: size - 8 - metadataLength },
     })
   }
+  checkSchema(metadata, location)
   checkLayout(metadata, size - 8 - metadataLength, location)
   // the footer's own bytes (metadata, length, PAR1): what a decode worker parses again
   return { metadata, bytes: tail.slice(tail.byteLength - metadataLength - 8) }

@@ -101,9 +101,16 @@ export class GroupReader {
       const meta = group.columns[info.leaves[0] as number]?.meta_data
       const spec = info.spec as NonNullable<ColumnInfo['spec']>
       const codec = meta?.codec ?? 'UNCOMPRESSED'
+      const nulls = meta?.statistics?.null_count
       this.#readers.set(
         info.name,
-        new ChunkReader(bytes, { ...spec, ctx: { ...spec.ctx, codec } }, task.rows, location),
+        new ChunkReader(
+          bytes,
+          { ...spec, ctx: { ...spec.ctx, codec } },
+          task.rows,
+          location,
+          nulls === undefined ? undefined : Number(nulls),
+        ),
       )
     }
     for (const info of task.columns) {

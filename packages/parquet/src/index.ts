@@ -14,6 +14,7 @@
  * ```
  */
 
+export { PARQUET_ERROR_CODES, type ParquetErrorCode } from './errors.js'
 export { loadParquet } from './load.js'
 export { type ParquetDatasetStats, ParquetStreamingLoader } from './loader.js'
 export type {

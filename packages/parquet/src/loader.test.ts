@@ -151,3 +151,12 @@ describe('resources', () => {
     expect(loader.getStats().parquet.bytesRead).toBe(read)
   })
 })
+
+describe('chunkBytes', () => {
+  it('gives the same rows with any read size, and refuses a tiny one', async () => {
+    const path = file('25k-one.parquet')
+    const small = await loadParquet(path, { chunkBytes: 4096 }).collect()
+    expect(small.column('id')).toEqual(rowsOf(0, 25_000).id)
+    expect(() => loadParquet(path, { chunkBytes: 100 })).toThrow(/chunkBytes must be/)
+  })
+})

@@ -1,4 +1,5 @@
 import { type Field, FormatError, mapConcurrent, ValidationError } from '@sd/core'
+import { loadCodecs } from './codecs.js'
 import type { ColumnInfo } from './column-info.js'
 import { filterColumns } from './filter.js'
 import { type PartitionColumn, typePartitions } from './hive.js'
@@ -44,7 +45,7 @@ export async function openSource(
   signal: AbortSignal | undefined,
   count: (bytes: number) => void,
 ): Promise<Opened> {
-  const resolved = await resolveSource(source, signal, parquet)
+  const [resolved] = await Promise.all([resolveSource(source, signal, parquet), loadCodecs()])
   const parts = await mapConcurrent(resolved.entries, OPEN_CONCURRENCY, (entry) =>
     openPart(entry, reader, signal, count),
   )

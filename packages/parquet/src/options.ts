@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
-import { pickHttpOptions, resolveHttpOptions, ValidationError } from '@sd/core'
+import { pickHttpOptions, resolveHttpOptions, ValidationError, validateFilter } from '@sd/core'
 
 /** A value a filter compares with. */
 export type ParquetFilterValue = string | number | bigint | boolean | Date | Uint8Array | null
@@ -19,7 +19,7 @@ export interface ParquetFilterOperators {
 }
 
 /**
- * A row filter in hyparquet's Mongo-style language: `{ value: { $gt: 10 } }`,
+ * A row filter in sd's filter language (core's `compileFilter`): `{ value: { $gt: 10 } }`,
  * `{ $or: [{ label: 'a' }, { label: 'b' }] }`. Operators: `$eq $ne $gt $gte $lt $lte $in $nin
  * $not`, combined with `$and $or $nor`; a bare value means `$eq`; several columns in one object
  * must all match. Equality is strict: an INT64 column compares with bigints (`{ id: 5n }`).
@@ -52,7 +52,7 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    * null count) rule the filter out are skipped without reading them.
    */
   filters?: ParquetFilter
-  /** Strict (`===`) equality in `filters`, as hyparquet. Default true. */
+  /** Strict (`===`) equality in `filters`; `false` compares loosely (`==`). Default true. */
   filterStrict?: boolean
   /** `'object'` makes batches of row objects; default `'columns'` (typed arrays where possible). */
   rowFormat?: 'columns' | 'object'
@@ -69,6 +69,11 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    * the calling thread: starting threads would cost more than it saves).
    */
   workers?: 'auto' | number
+  /**
+   * Bytes per read of a large row group's column chunks (pages are read in windows of this size;
+   * small row groups are read whole). Default 64 KiB for local files, 4 MiB for URLs and readers.
+   */
+  chunkBytes?: number
   /**
    * Row groups to read, by their 0-based index in each file; the others are never read (a file
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
@@ -153,6 +158,8 @@ export interface ResolvedParquetOptions {
   workers: number
   /** True when `workers` came from `'auto'` (threads only for passes large enough). */
   autoWorkers: boolean
+  /** Bytes per read of large row groups (the defaults when undefined). */
+  chunkBytes: number | undefined
   /** Row groups to read (all when absent). */
   rowGroups: ReadonlySet<number> | undefined
   /** How URL sources are read (validated). */
@@ -193,7 +200,9 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
         code: 'INVALID_OPTION',
       },
     )
-  }
+  } // core's filter language says what is wrong and where (INVALID_FILTER)
+  if (filters !== undefined) validateFilter(filters)
+
   const { rowGroups } = options
   if (
     rowGroups !== undefined &&
@@ -217,6 +226,12 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       code: 'INVALID_OPTION',
     })
   }
+  const { chunkBytes } = options
+  if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes >= 4096)) {
+    throw new ValidationError(`chunkBytes must be an integer of at least 4096, got ${String(chunkBytes)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
   if (int64 !== 'bigint' && int64 !== 'number') {
     throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
       code: 'INVALID_OPTION',
@@ -230,6 +245,7 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     int64,
     workers: workers === 'auto' ? availableParallelism() : workers,
     autoWorkers: workers === 'auto',
+    chunkBytes,
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),
     s3: options.s3,

@@ -22,7 +22,7 @@ export function planPart(
   index: number,
   parquet: ResolvedParquetOptions,
 ): PartPlan {
-  const { filters, filterStrict, rowGroups } = parquet
+  const { filters, rowGroups } = parquet
   const columns = o.readNames.map((name) => part.byName.get(name) as ColumnInfo)
   const partitions = o.partitions.map((c) => ({ name: c.field.name, value: c.values[index] }))
   const plan: PartPlan = { tasks: [], skippedGroups: 0, skippedBytes: 0 }
@@ -38,7 +38,7 @@ export function planPart(
       columns,
       file: part.entry.name,
     }
-    if (filters && canSkip(group, part.physical, partitions, filters, filterStrict)) {
+    if (filters && canSkip(group, part.physical, partitions, filters)) {
       plan.skippedGroups++
       plan.skippedBytes += taskBytes(task)
       return

@@ -22,6 +22,13 @@ export const REMOTE: ReadTuning = {
   local: false,
 }
 
+/** How a pass reads a file: local or remote defaults, with the `chunkBytes` asked for. */
+export function tuningOf(spec: ScanSpec, remote: boolean): ReadTuning {
+  const base = remote ? REMOTE : LOCAL
+  const chunk = spec.parquet.chunkBytes
+  return chunk === undefined ? base : { ...base, windowBytes: chunk }
+}
+
 /** Everything one pass over an opened source needs. */
 export interface ScanSpec {
   o: Opened
@@ -96,7 +103,7 @@ export async function* scanHere(spec: ScanSpec, jobs: readonly Job[]): AsyncGene
     const file = await reopenPart(first.part, spec.reader, spec.ctx.signal)
     try {
       const source = byteSource(file, spec.ctx.signal, count)
-      const tuning = first.part.entry.remote || first.part.entry.reader ? REMOTE : LOCAL
+      const tuning = tuningOf(spec, first.part.entry.remote || first.part.entry.reader !== undefined)
       const filter = pieceFilter(spec, first.partIndex)
       let k = 0
       for await (const group of readAhead(fileJobs, (job) => new GroupReader(source, job.task, tuning), {

@@ -15,11 +15,10 @@ import {
   type Job,
   type JobPiece,
   keptColumns,
-  LOCAL,
   pieceFilter,
-  REMOTE,
   type ScanSpec,
   scanHere,
+  tuningOf,
 } from './scan-here.js'
 
 /** Bytes a worker is sent whole: the row group's chunks, one range per run of adjacent chunks. */
@@ -85,7 +84,7 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
           partition: [...filter.partition],
         },
         source,
-        tuning: source.kind === 'bytes' ? SENT : source.kind === 'url' ? REMOTE : LOCAL,
+        tuning: source.kind === 'bytes' ? SENT : tuningOf(spec, source.kind === 'url'),
       }
       yield {
         task,

@@ -2,7 +2,7 @@ import type { ColumnData, DataType, Field } from '@sd/core'
 import { nullColumn } from '@sd/core'
 import type { DecodedArray, FileMetaData } from 'hyparquet'
 import type { ColumnInfo } from './column-info.js'
-import { vectorFromLists } from './logical.js'
+import { vectorFromLists } from './convert.js'
 
 /** Footer key-value entry where {@link writeParquet} keeps the sd schema of the columns. */
 export const SD_SCHEMA_KEY = 'sd.schema'

@@ -12,6 +12,7 @@ import {
 import type { FileMetaData, SchemaTree } from 'hyparquet'
 import { parquetMetadata, parquetSchema } from 'hyparquet'
 import { type ByteSource, byteSource } from './byte-source.js'
+import { loadCodecs } from './codecs.js'
 import type { ColumnInfo } from './column-info.js'
 import type { DecodeTask, PieceMessage, TaskSource } from './decode-task.js'
 import { GroupReader } from './group-reader.js'
@@ -104,6 +105,7 @@ export async function* decodeTask(
   task: DecodeTask,
   signal: AbortSignal,
 ): AsyncGenerator<{ message: PieceMessage; transfer: ArrayBuffer[] }> {
+  await loadCodecs()
   const footer = parsed(task)
   const group = footer.metadata.row_groups[task.rowGroup]
   if (!group) throw new Error(`row group ${task.rowGroup} is not in the footer`)

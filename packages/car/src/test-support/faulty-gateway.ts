@@ -15,6 +15,7 @@ export type Fault =
   | 'stall-body'
   | 'never-answer'
   | 'html'
+  | 'undeclared-extras'
 
 /**
  * A trustless gateway on 127.0.0.1 that forwards to a good one (`upstream`) and spoils CAR
@@ -73,6 +74,7 @@ async function answer(
     return
   }
   if (fault === 'html') headers['content-type'] = 'text/html'
+  if (fault === 'undeclared-extras') headers['content-type'] = 'application/vnd.ipld.car; version=1'
   if (fault === 'stall-body') {
     res.writeHead(200, headers)
     res.write(body.subarray(0, 10))
@@ -90,7 +92,12 @@ async function spoil(car: Uint8Array, fault: Fault): Promise<Uint8Array> {
   const blocks: { cid: CID; bytes: Uint8Array }[] = []
   for await (const block of iterator)
     blocks.push({ cid: CID.asCID(block.cid) as CID, bytes: block.bytes.slice() })
-  if (fault === 'extra-block') {
+  if (fault === 'undeclared-extras') {
+    const bytes = new TextEncoder().encode('not part of this DAG')
+    blocks.splice(1, 0, { cid: CID.createV1(0x55, await sha256.digest(bytes)), bytes })
+    const first = blocks[0]
+    if (first) blocks.push(first)
+  } else if (fault === 'extra-block') {
     const bytes = new TextEncoder().encode('not part of this DAG')
     blocks.push({ cid: CID.createV1(0x55, await sha256.digest(bytes)), bytes })
   } else if (fault === 'wrong-block') {

@@ -39,6 +39,7 @@ describe('AtomicFile', () => {
     const path = join(dir, 'missing', 'out.txt')
     await expect(AtomicFile.create(path)).rejects.toMatchObject({
       code: 'NOT_FOUND',
+      message: `Cannot create the file: its folder ${join(dir, 'missing')} does not exist (at file "${path}")`,
       location: { file: path },
     })
   })

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { fileSystemError } from '../errors.js'
+import { fileSystemError, NotFoundError, systemErrorCode } from '../errors.js'
 
 /** Bytes gathered before one write to the file. */
 const FLUSH_BYTES = 1 << 20
@@ -50,6 +50,12 @@ export class AtomicFile {
     try {
       return new AtomicFile(path, tempPath, await open(tempPath, 'wx'))
     } catch (err) {
+      if (systemErrorCode(err) === 'ENOENT') {
+        throw new NotFoundError(`Cannot create the file: its folder ${dirname(path)} does not exist`, {
+          cause: err,
+          location: { file: path },
+        })
+      }
       throw fileSystemError(err, path, 'create')
     }
   }

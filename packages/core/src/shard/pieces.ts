@@ -1,8 +1,8 @@
 import { FormatError, throwIfAborted } from '../errors.js'
 import type { ReadContext } from '../pass.js'
-import { RecordBatch, type Row } from '../record-batch.js'
+import type { RecordBatch, Row } from '../record-batch.js'
+import { BlockRows } from './gather.js'
 import { permutation } from './random.js'
-import { takeRows } from './take-rows.js'
 import type { DataUnit, UnitSource } from './units.js'
 
 /** Rows `[start, end)` of unit number `unit` (to the unit's end when `end` is absent). */
@@ -178,10 +178,10 @@ async function* readBlockPiece<R extends Row>(
       { code: 'STATE_MISMATCH' },
     )
   }
-  const block = RecordBatch.concat(parts)
+  const block = new BlockRows(parts)
   const order = permutation(piece.rows, piece.key)
   const { batchSize } = reader.ctx
   for (let at = piece.from + offset; at < piece.to; at += batchSize) {
-    yield takeRows(block, order.subarray(at, Math.min(piece.to, at + batchSize)))
+    yield block.take(order, at, Math.min(piece.to, at + batchSize))
   }
 }

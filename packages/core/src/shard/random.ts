@@ -50,25 +50,34 @@ export function randomSource(key: string): () => number {
   return next
 }
 
-/** A uniform integer in `[0, n)` (n <= 2^32) by rejection, so no value is favoured. */
-function below(next: () => number, n: number): number {
-  const limit = 2 ** 32 - (2 ** 32 % n)
-  for (;;) {
-    const x = next()
-    if (x < limit) return x % n
-  }
-}
-
-/** A permutation of `0..n-1` determined by `key` (Fisher-Yates). */
+/**
+ * A permutation of `0..n-1` determined by `key` (Fisher-Yates with sfc32 inlined; the index for
+ * position `i` scales a 32-bit draw to `[0, i]`, biased by at most (i + 1) / 2^32).
+ */
 export function permutation(n: number, key: string): Int32Array {
   const out = new Int32Array(n)
   for (let i = 0; i < n; i++) out[i] = i
-  const next = randomSource(key)
-  for (let i = n - 1; i > 0; i--) {
-    const j = below(next, i + 1)
-    const t = out[i] as number
+  let [a, b, c, d] = hashKey(key)
+  for (let round = 0; round < 12 + n; round++) {
+    // sfc32, as randomSource draws it
+    a >>>= 0
+    b >>>= 0
+    c >>>= 0
+    d >>>= 0
+    let t = (a + b) | 0
+    a = b ^ (b >>> 9)
+    b = (c + (c << 3)) | 0
+    c = (c << 21) | (c >>> 11)
+    d = (d + 1) | 0
+    t = (t + d) | 0
+    c = (c + t) | 0
+    const i = n - 1 - (round - 12)
+    if (round < 12 || i <= 0) continue
+    // floor(t / 2^32 * (i + 1)): t / 2^32 is exact and below 1, and the product rounds to less than i + 1
+    const j = Math.floor(((t >>> 0) / 4294967296) * (i + 1))
+    const swap = out[i] as number
     out[i] = out[j] as number
-    out[j] = t
+    out[j] = swap
   }
   return out
 }

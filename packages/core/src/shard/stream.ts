@@ -1,9 +1,9 @@
 import { FormatError } from '../errors.js'
 import { RecordBatch, type Row } from '../record-batch.js'
+import { BlockRows } from './gather.js'
 import { type Cursor, type Piece, type PieceReader, pieceRows, readPieces, type Segment } from './pieces.js'
 import { blockKey } from './plan.js'
 import { permutation } from './random.js'
-import { takeRows } from './take-rows.js'
 
 /** The shuffle block a position is inside of: which, where it ends, its rows, how many went out. */
 export interface BlockPosition {
@@ -136,13 +136,13 @@ async function* shuffledChunks<R extends Row>(
       if (n === 0) return
       const blockEnd = cursor
       if (start.block !== undefined && index === start.block.index) checkBlock(start.block, n, blockEnd)
-      const block = RecordBatch.concat(parts)
+      const block = new BlockRows(parts)
       const order = permutation(n, blockKey(spec.seed, spec.epoch, spec.stream, index))
       const blockIndex = index
       const blockBase = base
       for (let m = first; m < n; m += batchSize) {
         const from = m
-        const batch = takeRows(block, order.subarray(from, Math.min(n, from + batchSize)))
+        const batch = block.take(order, from, Math.min(n, from + batchSize))
         yield {
           batch,
           at: (j) =>

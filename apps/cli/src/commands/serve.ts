@@ -1,0 +1,39 @@
+import { jsonText, print } from '../output.js'
+
+/** Options of `sd serve`. */
+export interface ServeOptions {
+  port?: number
+  host?: string
+  json?: boolean
+}
+
+/**
+ * `sd serve <car...>`: an IPFS trustless gateway over the CARs until SIGINT or SIGTERM, which
+ * close it (open connections ended, CARs closed) and exit with status 0.
+ */
+export async function serve(cars: string[], options: ServeOptions): Promise<void> {
+  const { serveGateway } = await import('@sd/car')
+  const gateway = await serveGateway({
+    cars,
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  })
+  const roots = gateway.roots.map(String)
+  if (options.json) print(jsonText({ url: gateway.url, roots }, 0))
+  else {
+    print(`serving ${cars.length} CAR${cars.length === 1 ? '' : 's'} at ${gateway.url}`)
+    for (const root of roots) print(`  ${gateway.url}/ipfs/${root}`)
+    print('stop with Ctrl-C')
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  await gateway.close()
+  if (!options.json) print('stopped')
+}

@@ -1,0 +1,3 @@
+import { sdProject } from '../../vitest.shared.ts'
+
+export default sdProject('cli')
