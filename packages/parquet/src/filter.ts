@@ -184,8 +184,13 @@ function key(v: unknown): number | bigint | string | undefined {
   if (typeof v === 'boolean') return v ? 1 : 0
   if (v instanceof Date) return v.getTime()
   // strings compare as Parquet orders them (bytes) only when both are ASCII
-  if (typeof v === 'string' && /^[\x00-\x7f]*$/.test(v)) return v
+  if (typeof v === 'string' && isAsciiText(v)) return v
   return undefined
+}
+
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
+  return true
 }
 
 /** `bound < target` (or `<=` when `orEqual`), when both compare; false when they do not. */
