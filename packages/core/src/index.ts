@@ -119,6 +119,13 @@ export {
   type TextRange,
 } from './io/text/parallel-text.js'
 export {
+  acceptRangePayload,
+  RangeItems,
+  rangeItemTransfer,
+  shiftedError,
+  type TextRangePayload,
+} from './io/text/range-items.js'
+export {
   type BatchCacheKeyOptions,
   batchCacheKey,
   type SourceVersion,
