@@ -1,4 +1,5 @@
 import { carSuite } from './car/suite.ts'
+import { cliSuite } from './cli/suite.ts'
 import { clusterSuite } from './cluster/suite.ts'
 import { coreSuite } from './core/suite.ts'
 import { csvSuite } from './csv/suite.ts'
@@ -12,6 +13,7 @@ import { parquetSuite } from './parquet/suite.ts'
 /** Every suite by name; each lives in its own folder (`benchmarks/<name>/suite.ts`). */
 export const suites: Record<string, Suite> = {
   car: carSuite,
+  cli: cliSuite,
   cluster: clusterSuite,
   core: coreSuite,
   csv: csvSuite,

@@ -6,7 +6,7 @@ interface Manifest {
   name: string
   private?: boolean
   type?: string
-  sideEffects?: boolean
+  sideEffects?: boolean | string[]
   engines?: Record<string, string>
   exports?: Record<string, unknown>
   publishConfig?: { exports?: Record<string, unknown> }
@@ -41,7 +41,10 @@ describe.each(packages)('package contract of packages/$dir', ({ dir, manifest })
   it('is an ESM package without side effects, for Node >= 20.19', () => {
     expect(manifest.name).toBe(`@sd/${dir}`)
     expect(manifest.type).toBe('module')
-    expect(manifest.sideEffects).toBe(false)
+    // only a register entry point may have side effects (it registers a URL scheme with core)
+    if (Array.isArray(manifest.sideEffects)) {
+      for (const file of manifest.sideEffects) expect(file).toMatch(/\/register\.(ts|js)$/)
+    } else expect(manifest.sideEffects).toBe(false)
     expect(manifest.engines?.node).toBe('>=20.19')
   })
 

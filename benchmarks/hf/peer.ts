@@ -41,7 +41,7 @@ export function touchBatch(batch: RecordBatch): number {
 export async function sdPass(
   hubUrl: string,
   dataset: string,
-  options: { prefetchBatches?: number } = {},
+  options: { prefetchBatches?: number; workers?: 'auto' | number } = {},
 ): Promise<Pass> {
   const pass: Pass = { rows: 0, checksum: 0 }
   for await (const batch of loadHuggingFace(dataset, { hubUrl, cacheEnabled: false, ...options })) {

@@ -69,9 +69,9 @@ export const hfSuite: Suite = async (options) => {
         throw new Error(`${name} summed the values to ${pass.checksum}, expected ${expected}`)
       return pass.rows
     }
-    const sd = async (dataset: string, latencyMs: number, readAhead = true) => {
+    const sd = async (dataset: string, latencyMs: number, options: Parameters<typeof sdPass>[2] = {}) => {
       await hub.setLatency(latencyMs)
-      return check('sd', await sdPass(hub.url, dataset, readAhead ? {} : { prefetchBatches: 0 }))
+      return check('sd', await sdPass(hub.url, dataset, options))
     }
     const peer = async (latencyMs: number) => {
       await hub.setLatency(latencyMs)
@@ -87,7 +87,9 @@ export const hfSuite: Suite = async (options) => {
     const tasks: Record<string, () => Promise<number>> = {
       'sd, no latency': () => sd(DIRECT, 0),
       [`sd, ${LATENCY_MS} ms per request`]: () => sd(DIRECT, LATENCY_MS),
-      [`sd, ${LATENCY_MS} ms per request, no read-ahead`]: () => sd(DIRECT, LATENCY_MS, false),
+      [`sd, ${LATENCY_MS} ms per request, no read-ahead`]: () =>
+        sd(DIRECT, LATENCY_MS, { prefetchBatches: 0 }),
+      "sd, no latency, workers: 'auto'": () => sd(DIRECT, 0, { workers: 'auto' }),
       [`sd, ${LATENCY_MS} ms per request, CDN redirects`]: () => sd(CDN, LATENCY_MS),
       'parquet-wasm stream, no latency': () => wasm(0),
       [`parquet-wasm stream, ${LATENCY_MS} ms per request`]: () => wasm(LATENCY_MS),
@@ -243,7 +245,7 @@ export const hfSuite: Suite = async (options) => {
       notes: [
         `Latency ratios of the back-to-back pairs, sorted: ${pairs.map((r) => r.toFixed(2)).join(', ')}.`,
         'The hub server runs in a process of its own; latency is added before every answer (API, resolve and CDN).',
-        `Every reader makes batches of ${BATCH_SIZE} rows and its consumer touches every value (numbers summed, string lengths added); the checksums agree. parquet-wasm streams with ${WASM_CONCURRENCY} concurrent range requests; sd reads ahead with its default for the hub, prefetchBatches: 4 (3 row groups requested ahead of the one decoded).`,
+        `Every reader makes batches of ${BATCH_SIZE} rows and its consumer touches every value (numbers summed, string lengths added); the checksums agree. parquet-wasm streams with ${WASM_CONCURRENCY} concurrent range requests; sd reads ahead with its default for the hub, prefetchBatches: 4 (3 row groups requested ahead of the one decoded), and decodes in the calling thread (workers: 0, its default for the hub; the workers: 'auto' line lets @sd/parquet decode in threads).`,
         `The first batch without read-ahead (prefetchBatches: 0, workers: 0) needs the revision answer (files with sizes and hashes), the footer (@sd/parquet reads the file's last 64 KiB) and the first row group; with the CDN redirect a file's first read adds the hub's 302 (${viaCdn.requests} requests), later reads go straight to the remembered CDN location. With the defaults the next row groups (and, with @sd/parquet's decoding threads, one per thread) are requested together with the first, in the same round trip: ${byDefault.requests} requests, ${(byDefault.ms / LATENCY_MS).toFixed(1)} times the latency.`,
         'Each file is read by @sd/parquet over a range reader of the hub; the next file is opened (its footer read) once the consumer asks for the second batch of the current one.',
       ],

@@ -27,14 +27,14 @@ export type Codec = 'snappy' | 'zstd'
 
 const sql = (path: string) => `'${path.replaceAll("'", "''")}'`
 
-async function duckCopy(select: string, path: string, codec: Codec): Promise<string> {
+async function duckCopy(select: string, path: string, codec: Codec, rowGroup = ROW_GROUP): Promise<string> {
   if (existsSync(path)) return path
   const tmp = `${path}.partial-${process.pid}`
   const db = await DuckDBInstance.create(':memory:')
   const con = await db.connect()
   try {
     await con.run(
-      `COPY (${select}) TO ${sql(tmp)} (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${ROW_GROUP})`,
+      `COPY (${select}) TO ${sql(tmp)} (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${rowGroup})`,
     )
   } finally {
     con.closeSync()
@@ -122,13 +122,17 @@ export function wideColumns(dir: string, rows: number): Promise<string> {
   )
 }
 
-/** One nullable BIGINT and one nullable DOUBLE column (a few nulls). */
+/**
+ * One nullable BIGINT and one nullable DOUBLE column (a few nulls), in one row group, so the whole
+ * file decodes as one batch without joining pieces.
+ */
 export function pairColumns(dir: string, rows: number): Promise<string> {
   mkdirSync(dir, { recursive: true })
   return duckCopy(
     `SELECT CASE WHEN i % 1000 = 7 THEN NULL ELSE i * 3 END::BIGINT AS a,
       CASE WHEN i % 999 = 5 THEN NULL ELSE i / 7 END::DOUBLE AS b FROM range(${rows}) t(i)`,
-    join(dir, `pair-${rows}.parquet`),
+    join(dir, `pair-one-group-${rows}.parquet`),
     'snappy',
+    rows,
   )
 }

@@ -15,7 +15,7 @@
  * read's RSS within 2 x workers x the largest decoded row group + 64 MiB; one decoded 1M-row
  * batch of nullable int64 + double <= 1.3x its 16 MB of values.
  */
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { closeParquetWorkers, loadParquet } from '@sd/parquet'

@@ -106,7 +106,7 @@ export async function convertCar(
   const input = await openInput(from, read)
   const dir = await mkdtemp(join(dirname(to.raw), '.sd-convert-'))
   try {
-    const inner = innerFormat(from, input)
+    const inner = options.codec || options.rowGroupSize ? 'parquet' : innerFormat(from, input)
     const file = join(dir, `${basename(to.raw).replace(/\.car$/i, '')}.${EXTENSION[inner]}`)
     await rewrite(input, file, inner, `${label} (as ${inner})`, options.quiet, options)
     await input.close?.()
@@ -117,7 +117,7 @@ export async function convertCar(
   }
 }
 
-/** The format a file-layout CAR packs when the rows must be rewritten: the input's, else Parquet. */
+/** The format a file-layout CAR packs when the rows must be rewritten: the input's, else Parquet (also when a codec or row group size is asked for). */
 function innerFormat(from: Location, input: Input): TableFormat {
   if (TABLE_FORMATS.includes(from.format)) return from.format as TableFormat
   const manifest = (input as Partial<CarInput>).manifest

@@ -16,6 +16,7 @@ export async function openCarInput(
 ): Promise<CarInput> {
   const { CarStreamingLoader, openCar } = await import('@sd/car')
   const car = await openCar(location.raw)
+  let closing: Promise<void> | undefined
   try {
     const manifest = await car.manifest()
     const { columns, filter } = options
@@ -26,7 +27,15 @@ export async function openCarInput(
       ...base,
       ...(packedParquet ? (columns ? { columns } : {}) : withFilterColumns(columns, filter)),
       ...(packedParquet && filter ? { parquet: { filters: filter, filterStrict: false } } : {}),
-      ...(delimiter ? { csv: { delimiter } } : {}),
+      ...(delimiter || options.types
+        ? {
+            csv: {
+              ...(delimiter ? { delimiter } : {}),
+              ...(options.types ? { columnTypes: options.types } : {}),
+            },
+          }
+        : {}),
+      ...(options.types ? { json: { columnTypes: options.types } } : {}),
     })
     const dataset = loader.toDataset()
     const input = packedParquet
@@ -45,7 +54,10 @@ export async function openCarInput(
       }),
       manifest,
       car,
-      close: () => car.close(),
+      close: () => {
+        closing ??= car.close()
+        return closing
+      },
     }
   } catch (err) {
     await car.close()

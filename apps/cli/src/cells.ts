@@ -1,4 +1,4 @@
-import { type ColumnData, valueText } from '@sd/core'
+import { type ColumnData, type Field, valueText } from '@sd/core'
 
 /** Longest cell shown in a table. */
 const MAX_CELL = 40
@@ -20,4 +20,13 @@ export function columnCells(data: ColumnData, rows: number): string[] {
 function cut(text: string): string {
   const flat = text.replace(/\r?\n/g, '⏎')
   return flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 1)}…` : flat
+}
+
+/** A field's type with its details: `vector[384]`, `timestamp[us, UTC]`. */
+export function typeDetail(f: Field): string {
+  if (f.type === 'vector' && f.dimension !== undefined) return `vector[${f.dimension}]`
+  if (f.type === 'timestamp' && f.unit !== undefined) {
+    return `timestamp[${f.unit}${f.timezone ? `, ${f.timezone}` : ''}]`
+  }
+  return f.type
 }

@@ -7,7 +7,8 @@ async function run(name: string, args: unknown[]): Promise<void> {
   switch (name) {
     case 'convert': {
       const { convert } = await import('./commands/convert.js')
-      return convert(args[0] as string, args[1] as string, args[2] as Parameters<typeof convert>[2])
+      await convert(args[0] as string, args[1] as string, args[2] as Parameters<typeof convert>[2])
+      return
     }
     case 'inspect': {
       const { inspect } = await import('./commands/inspect.js')

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { duckdb, EVENTS_SQL, tempDir } from './test-support/fixtures.js'
 import { sd, sdJson } from './test-support/run.js'
@@ -39,6 +39,25 @@ describe('sd convert', () => {
     const exported = await sdJson<{ method: string }>(['convert', car, back])
     expect(exported.method).toBe('export')
     expect(readFileSync(back).equals(readFileSync(parquet))).toBe(true)
+  })
+
+  it('packs a CSV as it is, or as Parquet when a codec is asked for', async () => {
+    const plain = tmp.path('csv-packed.car')
+    const zstd = tmp.path('zstd-packed.car')
+    await Promise.all([sdJson(['convert', csv, plain]), sdJson(['convert', csv, zstd, '--codec', 'zstd'])])
+    type Report = {
+      layout: string
+      rows: number
+      manifest: { format: string; name: string; byteLength: number }
+    }
+    const [a, b] = await Promise.all([sdJson<Report>(['inspect', plain]), sdJson<Report>(['inspect', zstd])])
+    expect(a).toMatchObject({ layout: 'file', rows: ROWS, manifest: { format: 'csv', name: 'events.csv' } })
+    expect(a.manifest.byteLength).toBe(readFileSync(csv).length)
+    expect(b).toMatchObject({
+      layout: 'file',
+      rows: ROWS,
+      manifest: { format: 'parquet', name: 'zstd-packed.parquet' },
+    })
   })
 
   it('goes CSV -> Parquet -> NDJSON with the rows DuckDB reads from the CSV', async () => {
@@ -101,6 +120,29 @@ describe('sd convert', () => {
     await sdJson(['convert', ndjson, json])
     expect(JSON.parse(readFileSync(json, 'utf8'))).toEqual(
       [0, 1, 2, 3, 4].map((i) => ({ id: i, ts: `2024-01-01T00:00:0${i}.000000Z` })),
+    )
+  })
+
+  it('takes column types for CSV when the first batch would type a column too narrowly', async () => {
+    const narrow = tmp.path('narrow.csv')
+    const values = Array.from({ length: 1500 }, (_, i) => String(i))
+    values.push('3000000000')
+    writeFileSync(narrow, `v\n${values.join('\n')}\n`)
+    const failed = await sd(['convert', narrow, tmp.path('narrow.parquet'), '--batch-size', '1000'])
+    expect(failed.status).toBe(1)
+    expect(failed.stderr).toMatch(/^sd: TYPE_MISMATCH: Expected a int32 value [^\n]*line 1502[^\n]*\n$/)
+    const typed = await sdJson<{ rows: number }>([
+      'convert',
+      narrow,
+      tmp.path('narrow.ndjson'),
+      '--batch-size',
+      '1000',
+      '--types',
+      'v=int64',
+    ])
+    expect(typed.rows).toBe(1501)
+    expect(readFileSync(tmp.path('narrow.ndjson'), 'utf8').trimEnd().split('\n').at(-1)).toBe(
+      '{"v":3000000000}',
     )
   })
 

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { FakeHub } from '@sd/hf/test-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { duckdb, EVENTS_SQL, tempDir } from './test-support/fixtures.js'
 import { sd } from './test-support/run.js'
@@ -25,7 +26,7 @@ describe.concurrent('sd head', () => {
       [
         '┌───────┬─────────────┬───────┬─────────────────────────────┬───────────────┐',
         '│    id │ name        │ flag  │ ts                          │           big │',
-        '│ int32 │ string      │ bool  │ timestamp                   │         int64 │',
+        '│ int32 │ string      │ bool  │ timestamp[us]               │         int64 │',
         '├───────┼─────────────┼───────┼─────────────────────────────┼───────────────┤',
         '│     0 │ say "hi", 0 │ null  │ 2024-01-01T00:00:00.000000Z │             0 │',
         '│     1 │ name-1      │ false │ 2024-01-01T00:00:01.000000Z │ 1000000000000 │',
@@ -56,6 +57,23 @@ describe.concurrent('sd head', () => {
     ])
     const ndjson = await sd(['head', parquet, '-n', '2', '--columns', 'big', '--ndjson'])
     expect(ndjson.stdout).toBe('{"big":0}\n{"big":1000000000000}\n')
+  })
+
+  it('reads a Hugging Face dataset from the hub named by HF_ENDPOINT', async () => {
+    const hub = await FakeHub.start()
+    try {
+      hub.commit('acme/events', [{ path: 'data/train-00000-of-00001.parquet', data: readFileSync(parquet) }])
+      const run = await sd(['head', 'hf:acme/events', '-n', '2', '--columns', 'id,name', '--json'], {
+        env: { HF_ENDPOINT: hub.url, HF_TOKEN: '' },
+      })
+      expect(run.status, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toEqual([
+        { id: 0, name: 'say "hi", 0' },
+        { id: 1, name: 'name-1' },
+      ])
+    } finally {
+      await hub.close()
+    }
   })
 
   it('shows line breaks and long text on one line, cut', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { answerRange, serve } from '@sd/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { duckdb, EVENTS_SQL, tempDir } from './test-support/fixtures.js'
 import { sd, sdJson } from './test-support/run.js'
@@ -102,6 +104,32 @@ describe.concurrent('sd inspect', () => {
     expect(report.columns.find((c) => c.name === 'flag')?.nulls).toBe(ROWS / 5)
     expect(report.blocks.total).toBe(report.blocks.byCodec.reduce((n, c) => n + c.blocks, 0))
     expect(report.blocks.byCodec.map((c) => c.codec)).toContain('dag-cbor')
+  })
+
+  it('reads Parquet and NDJSON over HTTP, by range requests for Parquet', async () => {
+    const files: Record<string, Uint8Array> = {
+      '/events.parquet': readFileSync(parquet),
+      '/events.ndjson': readFileSync(ndjson),
+    }
+    const server = await serve((req, res) => {
+      const body = files[req.url ?? '']
+      if (body) answerRange(req, res, body, { etag: '"v1"' })
+      else res.writeHead(404).end()
+    })
+    try {
+      const [pq, nd] = await Promise.all([
+        sdJson<ParquetReport>(['inspect', server.url('/events.parquet')]),
+        sdJson<{ rows: number; sizeBytes: number }>(['inspect', server.url('/events.ndjson')]),
+      ])
+      expect([pq.rows, pq.sizeBytes]).toEqual([ROWS, files['/events.parquet']?.length])
+      expect(nd).toMatchObject({ rows: ROWS, sizeBytes: files['/events.ndjson']?.length })
+      // the Parquet footer and row group bytes came in ranges, never the whole file
+      expect(
+        server.seen.filter((r) => r.path === '/events.parquet').every((r) => r.range !== undefined),
+      ).toBe(true)
+    } finally {
+      await server.close()
+    }
   })
 
   it('says NOT_FOUND in one line, exit status 1, for a missing file', async () => {

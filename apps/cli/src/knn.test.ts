@@ -123,6 +123,16 @@ describe('sd knn', () => {
     expect(table.stdout).toMatch(/│ +0 │ +1 │ +7 │ 0\.\d+ │ \{"id":"7"\} +│/)
   })
 
+  it('converts a vector file into Parquet with a vector column DuckDB reads', async () => {
+    const out = tmp.path('vectors.parquet')
+    expect((await sdJson<{ rows: number }>(['convert', raw, out, '--dimension', String(D)])).rows).toBe(N)
+    const [[count, first]] = (await duckdb(
+      `SELECT count(*)::INTEGER, (SELECT vector FROM '${out}' WHERE "index" = 1234) FROM '${out}'`,
+    )) as [[number, number[]]]
+    expect(count).toBe(N)
+    expect(first).toEqual(Array.from(data.subarray(1234 * D, 1235 * D)))
+  })
+
   it('refuses a query of the wrong dimension in one line', async () => {
     const run = await sd(['knn', 'search', tmp.path('exact.car'), '--query', '[1, 2, 3]'])
     expect(run.status).toBe(1)

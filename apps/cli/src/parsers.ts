@@ -51,3 +51,22 @@ export function jsonObject(value: string): Record<string, unknown> {
   }
   return parsed as Record<string, unknown>
 }
+
+/** `name=type` pairs (`--types big=int64,at=string`); repeated flags add up. */
+export function columnTypes(
+  value: string,
+  previous: Record<string, string> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = { ...previous }
+  for (const pair of value.split(',')) {
+    const m = /^\s*([^=]+?)\s*=\s*(\w+)\s*$/.exec(pair)
+    if (!m) throw new InvalidArgumentError(`expected name=type pairs such as big=int64, got "${pair}"`)
+    Object.defineProperty(out, m[1] as string, {
+      value: m[2],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
+  return out
+}

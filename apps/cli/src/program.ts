@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { jsonObject, nameList, nonNegativeInt, positiveInt } from './parsers.js'
+import { columnTypes, jsonObject, nameList, nonNegativeInt, positiveInt } from './parsers.js'
 
 const FORMATS = 'parquet, csv, ndjson, json, car'
 const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW']
@@ -45,11 +45,17 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
         'only rows that match, e.g. \'{"year":{"$gte":2020}}\' (or a file holding it)',
         jsonObject,
       )
-      .option('--from <format>', `the input's format when its name does not tell (${FORMATS})`)
+      .option('--from <format>', `the input's format when its name does not tell (${FORMATS}, vectors)`)
       .option('--delimiter <char>', 'CSV field delimiter (default "," or a tab for .tsv)')
+      .option(
+        '--types <name=type,...>',
+        'CSV/JSON column types instead of those inferred from the first batch, e.g. big=int64,zip=string',
+        columnTypes,
+      )
       .option('--split <name>', 'Hugging Face split (default train)')
       .option('--config <name>', 'Hugging Face config (subset)')
       .option('--revision <rev>', 'Hugging Face branch, tag or commit')
+      .option('--dimension <n>', 'components per vector of a raw float32 input (.npy files say)', positiveInt)
 
   readOptions(
     common(

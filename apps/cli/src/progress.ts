@@ -140,12 +140,15 @@ export class Progress {
     const { totalBytes, totalRows } = this.#options
     const parts: string[] = []
     let fraction: number | undefined
+    // a finished task is whole, whatever its headers and footers made the counts
+    const done = (part: number, whole: number) =>
+      this.#stopped || whole <= 0 ? 1 : Math.min(1, part / whole)
     if (totalBytes !== undefined) {
-      fraction = totalBytes > 0 ? Math.min(1, bytes / totalBytes) : 1
+      fraction = done(bytes, totalBytes)
       parts.push(`${formatBytes(bytes)} of ${formatBytes(totalBytes)} (${Math.floor(fraction * 100)}%)`)
       parts.push(`${formatCount(rows)} rows`)
     } else if (totalRows !== undefined) {
-      fraction = totalRows > 0 ? Math.min(1, rows / totalRows) : 1
+      fraction = done(rows, totalRows)
       parts.push(`${formatCount(rows)} of ${formatCount(totalRows)} rows (${Math.floor(fraction * 100)}%)`)
       if (bytes > 0) parts.push(formatBytes(bytes))
     } else {

@@ -1,7 +1,10 @@
 import { stat } from 'node:fs/promises'
 import type { Filter, LoaderOptions, StreamingDataset } from '@sd/core'
+import type { CsvOptions } from '@sd/csv'
 import type { HuggingFaceOptions } from '@sd/hf'
+import type { JsonOptions } from '@sd/json'
 import type { ParquetFilter } from '@sd/parquet'
+import { UsageError } from './errors.js'
 import { batchFilter, checkFilterColumns, filterColumns } from './filter.js'
 import type { Location } from './formats.js'
 import { isTsv } from './formats.js'
@@ -16,6 +19,10 @@ export interface ReadOptions {
   prefetchBatches?: number | undefined
   /** CSV field delimiter (default `,`, a tab for `.tsv`). */
   delimiter?: string | undefined
+  /** CSV and JSON column types, instead of inferring them from the first batch. */
+  types?: Record<string, string> | undefined
+  /** Components per vector of a raw float32 file. */
+  dimension?: number | undefined
   /** Hugging Face split, config and revision. */
   split?: string | undefined
   config?: string | undefined
@@ -49,6 +56,9 @@ export async function openInput(location: Location, options: ReadOptions): Promi
   }
   const { columns, filter } = options
   const totalBytes = await localSize(location)
+  if (options.types && ['parquet', 'hf', 'vectors'].includes(location.format)) {
+    throw new UsageError(`--types applies to CSV and JSON input; ${location.raw} is ${location.format}`)
+  }
   switch (location.format) {
     case 'parquet': {
       const { ParquetStreamingLoader } = await import('@sd/parquet')
@@ -85,6 +95,7 @@ export async function openInput(location: Location, options: ReadOptions): Promi
       const dataset = loadCsv(location.raw, {
         ...base,
         ...(delimiter ? { delimiter } : {}),
+        ...(options.types ? { columnTypes: options.types as NonNullable<CsvOptions['columnTypes']> } : {}),
         ...withFilterColumns(columns, filter),
       })
       return filtered(dataset, options, location.raw, totalBytes)
@@ -95,6 +106,7 @@ export async function openInput(location: Location, options: ReadOptions): Promi
       const dataset = loadJson(location.raw, {
         ...base,
         format: location.format === 'ndjson' ? 'ndjson' : 'auto',
+        ...(options.types ? { columnTypes: options.types as NonNullable<JsonOptions['columnTypes']> } : {}),
         ...withFilterColumns(columns, filter),
       })
       return filtered(dataset, options, location.raw, totalBytes)
@@ -105,7 +117,8 @@ export async function openInput(location: Location, options: ReadOptions): Promi
     }
     case 'vectors': {
       const { loadVectors } = await import('@sd/mmap-vectors')
-      const dataset = loadVectors(location.raw, base) as unknown as StreamingDataset
+      const dimension = options.dimension === undefined ? {} : { dimension: options.dimension }
+      const dataset = loadVectors(location.raw, { ...base, ...dimension }) as unknown as StreamingDataset
       return filtered(dataset, options, location.raw, totalBytes)
     }
   }

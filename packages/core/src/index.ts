@@ -91,6 +91,7 @@ export {
 } from './io/s3-config.js'
 export { listS3, type S3ListOptions, type S3Object } from './io/s3-list.js'
 export { type S3RangeOptions, S3RangeReader } from './io/s3-range.js'
+export { type RangeScheme, registeredScheme, registerScheme, schemeOf, schemeProvider } from './io/schemes.js'
 export {
   type ByteSource,
   type Compression,
@@ -117,6 +118,13 @@ export {
   type TextPosition,
   type TextRange,
 } from './io/text/parallel-text.js'
+export {
+  acceptRangePayload,
+  RangeItems,
+  rangeItemTransfer,
+  shiftedError,
+  type TextRangePayload,
+} from './io/text/range-items.js'
 export {
   type BatchCacheKeyOptions,
   batchCacheKey,

@@ -224,10 +224,20 @@ export class CsvDecoder {
   }
 
   /**
-   * After an error: the rows read before it become a batch, so nothing read is lost (in the typed
-   * stage; the first batch's rows have no types yet).
+   * After an error: the rows read before it become a batch, so nothing read is lost (rows still
+   * held to decide the types get the types they decide).
    */
   flushRead(): void {
+    if (this.stage === SAMPLE) {
+      // the types are decided from the records read (a value that does not fit them ends the rows
+      // handed over; the first error is the one reported)
+      try {
+        this.#decide()
+      } catch {
+        this.#emit()
+      }
+      return
+    }
     if (this.stage === TYPED) this.#emit()
   }
 

@@ -188,15 +188,27 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
         engine instanceof FastCsvEngine &&
         reader.byteLength >= 2 * RANGE_BYTES
       let handOff = false
-      // batches completed before a failure are handed over before the error
-      for await (const chunk of text.chunks) {
-        const failure = attempt(() => engine.write(chunk))
+      // the rows read before a failure (of the data or of the source) are handed over first
+      const chunks = text.chunks[Symbol.asyncIterator]()
+      for (;;) {
+        const next = await chunks.next().then(
+          (r) => r,
+          (error: unknown) => ({ error }),
+        )
+        if ('error' in next) {
+          decoder.flushRead()
+          yield* engine.takeBatches()
+          throw next.error
+        }
+        if (next.done) break
+        const failure = attempt(() => engine.write(next.value))
         if (failure) decoder.flushRead()
         yield* engine.takeBatches()
         if (failure) throw failure.error
         throwIfAborted(ctx.signal)
         if (parallel && decoder.stage === TYPED && engine.scanner.rd !== RD_UNKNOWN) {
           handOff = true
+          await chunks.return?.(undefined)
           break
         }
       }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { RecordBatch, SdError } from '@sd/core'
+import { closeSharedPools, type RecordBatch, type SdError } from '@sd/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadCsv } from './load.js'
 import type { CsvOptions } from './options.js'
@@ -97,6 +97,8 @@ describe('parsing in worker threads', () => {
   })
 
   it('stops every worker on an early break, an abort and an error', { timeout: 120_000 }, async () => {
+    // pools kept warm by the passes above would close during this test
+    await closeSharedPools()
     await settle()
     const before = threads()
     let during = 0

@@ -1,8 +1,7 @@
 import {
-  batchFromMessage,
+  acceptRangePayload,
   type ErrorLocation,
-  type ErrorMessage,
-  errorFromMessage,
+  leasePool,
   parallelText,
   type RangeItem,
   type RangeReader,
@@ -11,13 +10,13 @@ import {
   readRange,
   SdError,
   type TextPosition,
-  WorkerPool,
+  type TextRangePayload,
   workerModule,
 } from '@sd/core'
 import type { CsvDecoder } from './decoder.js'
 import { FastCsvEngine } from './fast-engine.js'
 import type { ResolvedCsvOptions } from './options.js'
-import type { CsvRangePayload, CsvRangeTask } from './range-task.js'
+import type { CsvRangeTask } from './range-task.js'
 import { CR, LF, RD_CR, RD_CRLF } from './scanner.js'
 
 /** Nominal bytes of the ranges workers parse. */
@@ -55,15 +54,19 @@ export async function* parallelCsv(p: ParallelCsv): AsyncGenerator<RecordBatch> 
   if (!layout)
     throw new SdError('The layout must be decided before the parallel parse', { code: 'SOURCE_ERROR' })
   const { onSkip: _onSkip, ...workerOptions } = options
-  const pool = new WorkerPool<CsvRangeTask, RangeItem<CsvRangePayload>>({
+  // a pool kept warm between passes that finish (threads and their compiled code cost more than a
+  // short pass); a pass that stops early, fails or is aborted closes it
+  const lease = leasePool<CsvRangeTask, RangeItem<TextRangePayload>>({
     module: workerModule(import.meta.url, 'parse-worker'),
     size: options.workers,
     name: 'CSV parse',
     window: WINDOW,
   })
+  const pool = lease.pool
   const name = p.reader.name
+  let outcome: 'done' | 'stopped' = 'stopped'
   try {
-    yield* parallelText<CsvRangeTask, CsvRangePayload>({
+    yield* parallelText<CsvRangeTask, TextRangePayload>({
       reader: p.reader,
       from: p.from,
       signal: p.signal,
@@ -91,34 +94,12 @@ export async function* parallelCsv(p: ParallelCsv): AsyncGenerator<RecordBatch> 
         }
       },
       serial: (at, until) => serial(p, at, until),
-      accept: (payload, at) => accept(p, payload, at),
+      accept: (payload, at) => acceptRangePayload(payload, at, p.counters, p.options.onSkip),
     })
+    outcome = 'done'
   } finally {
-    await pool.close()
+    await lease.release(outcome)
   }
-}
-
-/** A worker's payload from an accepted range: counters, skipped records, an error, or a batch. */
-function accept(p: ParallelCsv, payload: CsvRangePayload, at: TextPosition): RecordBatch[] {
-  if (payload.counters) {
-    p.counters.skippedRecords += payload.counters.skippedRecords
-    p.counters.nulledValues += payload.counters.nulledValues
-  }
-  if (payload.skipped && p.options.onSkip) for (const m of payload.skipped) p.options.onSkip(shifted(m, at))
-  if (payload.error) throw shifted(payload.error, at)
-  return payload.batch ? [batchFromMessage(payload.batch)] : []
-}
-
-/** A worker's error with its line and row counted from the start of the file. */
-function shifted(m: ErrorMessage, at: TextPosition): SdError {
-  const location = m.location ? { ...m.location } : undefined
-  if (location?.line !== undefined) location.line += at.line - 1
-  if (location?.row !== undefined) location.row += at.row
-  const message: ErrorMessage = location ? { ...m, location } : m
-  return (
-    errorFromMessage(message) ??
-    new SdError(`A CSV parse worker failed: ${m.name}: ${m.message}`, { code: 'SOURCE_ERROR' })
-  )
 }
 
 /** This thread parses from `at` until a record starts at or after `until`, or the file ends. */

@@ -1,8 +1,8 @@
-import { type RangeItem, serveWorker } from '@sd/core'
-import { type CsvRangePayload, type CsvRangeTask, itemTransfers, parseCsvRange } from './range-task.js'
+import { type RangeItem, rangeItemTransfer, serveWorker, type TextRangePayload } from '@sd/core'
+import { type CsvRangeTask, parseCsvRange } from './range-task.js'
 
 /** The worker thread of parallel CSV parsing: parses the ranges the loader sends. */
-serveWorker<CsvRangeTask, RangeItem<CsvRangePayload>>({
+serveWorker<CsvRangeTask, RangeItem<TextRangePayload>>({
   stream: (task) => parseCsvRange(task),
-  transfer: (item) => itemTransfers.get(item) ?? [],
+  transfer: rangeItemTransfer,
 })

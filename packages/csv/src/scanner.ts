@@ -191,6 +191,7 @@ export class CsvScanner {
       // one field from p
       if (p < end && buf[p] === quote) {
         p++
+        prevCR = false
         let seg = p
         let scratchFrom = -1
         let closed = false

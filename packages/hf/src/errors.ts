@@ -7,6 +7,7 @@ export const HF_ERROR_CODES = [
   'HF_INVALID_NAME',
   'HF_INVALID_TOKEN',
   'HF_INVALID_HUB_URL',
+  'HF_INVALID_URL',
   'HF_CONFIG_REQUIRED',
   // what the hub does not have (NotFoundError)
   'HF_DATASET_NOT_FOUND',

@@ -17,6 +17,7 @@
 
 export type { DataFormat } from './data-files.js'
 export { HF_ERROR_CODES, HF_SHARED_CODES, type HuggingFaceErrorCode } from './errors.js'
+export { type HfUrl, hfScheme, parseHfUrl } from './hf-url.js'
 export { loadHuggingFace } from './load.js'
 export { HUB_PREFETCH_BATCHES, type HuggingFaceSource, HuggingFaceStreamingLoader } from './loader.js'
 export type { RowSource } from './memory-rows.js'

@@ -27,7 +27,7 @@ export interface SplitRead {
 export interface FileLoaderOptions extends LoaderOptions {
   int64: Int64Option
   columns?: string[]
-  workers?: WorkersOption
+  workers: WorkersOption
 }
 
 /**
@@ -50,6 +50,6 @@ export function fileLoaderOptions(
     collectStats: false,
     int64,
     ...(columns ? { columns } : {}),
-    ...(workers === undefined ? {} : { workers }),
+    workers,
   }
 }

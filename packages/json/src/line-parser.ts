@@ -20,7 +20,8 @@ function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d
 }
 
-const decoder = new TextDecoder()
+// a string may begin with U+FEFF: it is part of the value
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /**
  * The NDJSON fast path: one line (a flat JSON object) parsed from its UTF-8 bytes straight into

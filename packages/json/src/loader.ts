@@ -24,6 +24,7 @@ import { ColumnBuilder, MAX_BATCH_BYTES } from './column-builder.js'
 import type { ColumnPlan } from './infer-schema.js'
 import { NdjsonReader } from './ndjson-reader.js'
 import { type JsonOptions, type ResolvedJsonOptions, resolveJsonOptions } from './options.js'
+import { parallelNdjson, RANGE_BYTES } from './parallel.js'
 import type { RecordReader } from './record-reader.js'
 import { decideFormat, firstSignificantByte } from './sniff.js'
 import { filePlans, isRangeUnit, jsonUnits, readRangeUnit } from './units.js'
@@ -151,7 +152,10 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
       let first = -1
       while (first === -1) {
         const chunk = await next()
-        if (chunk === undefined) break
+        if (chunk === undefined) {
+          first = firstSignificantByte(head, true)
+          break
+        }
         head.push(chunk)
         first = firstSignificantByte(head)
       }
@@ -182,16 +186,55 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
         counters: this.counters,
         locate: (line) => reader.locate(line),
       })
-      for (;;) {
-        const chunk = head.shift() ?? (await next())
-        if (chunk === undefined) break
-        reader.push(chunk)
-        while (reader.fill(builder)) yield builder.take() as RecordBatch
-        if (reader.done) break
+      const nd = reader instanceof NdjsonReader ? reader : undefined
+      const ranged = text.reader
+      const parallel =
+        options.workers > 0 &&
+        nd !== undefined &&
+        ranged !== undefined &&
+        ranged.byteLength >= 2 * RANGE_BYTES
+      let handOff = false
+      try {
+        reading: for (;;) {
+          const chunk = head.shift() ?? (await next())
+          if (chunk === undefined) break
+          reader.push(chunk)
+          while (reader.fill(builder)) {
+            yield builder.take() as RecordBatch
+            // the first batch decided the columns: workers parse the rest
+            if (parallel && builder.plans !== undefined) {
+              handOff = true
+              break reading
+            }
+          }
+          if (reader.done) break
+        }
+        if (!handOff && !reader.done) {
+          reader.end()
+          while (reader.fill(builder)) yield builder.take() as RecordBatch
+        }
+      } catch (err) {
+        // the rows read before the error come out first
+        if (builder.plans !== undefined) {
+          const partial = builder.take()
+          if (partial) yield partial
+        }
+        throw err
       }
-      if (!reader.done) {
-        reader.end()
-        while (reader.fill(builder)) yield builder.take() as RecordBatch
+      if (handOff && nd && ranged && builder.plans) {
+        yield* parallelNdjson({
+          reader: ranged,
+          at: text.location,
+          options,
+          plans: [...builder.plans],
+          from: { byte: nd.position, line: nd.line, row: 0 },
+          batchSize: ctx.batchSize,
+          maxBatchBytes: MAX_BATCH_BYTES,
+          counters: this.counters,
+          signal: ctx.signal,
+          onBytes: (n) => ctx.countBytes(n),
+        })
+        return
       }
       const last = builder.take()
       if (last) yield last

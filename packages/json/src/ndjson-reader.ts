@@ -73,6 +73,11 @@ export class NdjsonReader implements RecordReader {
     return this.#line
   }
 
+  /** Absolute offset of the next line to read (in the current region, or the carried one). */
+  get position(): number {
+    return this.#pos < this.#region.length ? this.#regionByte + this.#pos : this.#nextByte - this.#carryBytes
+  }
+
   push(chunk: Buffer): void {
     const chunkByte = this.#nextByte
     this.#nextByte += chunk.length

@@ -2,16 +2,21 @@ const BOM = [0xef, 0xbb, 0xbf]
 
 /**
  * The first byte of the file that is neither whitespace nor part of a leading UTF-8 byte order
- * mark, looking through the chunks read so far; -1 when there is none yet.
+ * mark, looking through the chunks read so far; -1 when there is none yet. `final`: no more chunks
+ * come, so bytes that only begin a byte order mark are text (invalid UTF-8) rather than a mark.
  */
-export function firstSignificantByte(chunks: readonly Uint8Array[]): number {
+export function firstSignificantByte(chunks: readonly Uint8Array[], final = false): number {
+  const head: number[] = []
+  for (const chunk of chunks)
+    for (let i = 0; i < chunk.length && head.length < 3; i++) head.push(chunk[i] as number)
+  const bom = head.length === 3 && head.every((b, i) => b === BOM[i])
+  // the start of a byte order mark, cut short: wait for more, or at the end take it as text
+  if (!bom && !final && head.length < 3 && head.every((b, i) => b === BOM[i])) return -1
   let offset = 0
-  let bom = true
   for (const chunk of chunks) {
     for (let i = 0; i < chunk.length; i++, offset++) {
+      if (bom && offset < 3) continue
       const b = chunk[i] as number
-      if (bom && offset < 3 && b === BOM[offset]) continue
-      bom = false
       if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue
       return b
     }

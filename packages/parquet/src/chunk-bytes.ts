@@ -22,24 +22,46 @@ export class ChunkBytes {
   readonly #window: number
   readonly #local: boolean
   #next: { start: number; promise: Promise<Uint8Array> } | undefined
+  /** The only byte ranges read (a read pruned by the page index), sorted; undefined: the whole chunk. */
+  readonly #ranges: readonly { start: number; end: number }[] | undefined
 
   constructor(
     source: ByteSource,
     start: number,
     end: number,
-    options: { window: number; local: boolean; first?: Promise<Uint8Array> | undefined },
+    options: {
+      window: number
+      local: boolean
+      first?: Promise<Uint8Array> | undefined
+      ranges?: readonly { start: number; end: number }[] | undefined
+    },
   ) {
     this.#source = source
     this.start = start
     this.end = end
     this.#window = options.window
     this.#local = options.local
+    this.#ranges = options.ranges
     this.buffer = new Uint8Array(0)
     this.bufferStart = start
     this.view = new DataView(this.buffer.buffer)
-    const promise = options.first ?? this.#fetch(start, Math.min(end, start + options.window))
+    const from = options.ranges?.[0]?.start ?? start
+    const promise = options.first ?? this.#fetch(from, this.#readEnd(from))
     promise.catch(() => undefined)
-    this.#next = { start, promise }
+    this.#next = { start: from, promise }
+  }
+
+  /** End of the bytes readable from `pos` on: the chunk's end, or that of the range holding `pos`. */
+  limit(pos: number): number {
+    const ranges = this.#ranges
+    if (!ranges) return this.end
+    for (const r of ranges) if (pos >= r.start && pos < r.end) return r.end
+    return pos
+  }
+
+  /** Where a read from `pos` ends: a window, or the whole range of a pruned read. */
+  #readEnd(pos: number): number {
+    return this.#ranges ? this.limit(pos) : Math.min(this.end, pos + this.#window)
   }
 
   /** File offset just past the bytes held. */
@@ -52,14 +74,26 @@ export class ChunkBytes {
    * Reads go forward only: bytes before `pos` are dropped.
    */
   async ensure(pos: number, length: number): Promise<void> {
-    const want = Math.min(this.end, pos + length)
+    const limit = this.limit(pos)
+    const want = Math.min(limit, pos + length)
     if (pos >= this.bufferStart && want <= this.bufferEnd) return
     const next = this.#next
     this.#next = undefined
     if (next && next.start === pos) {
       this.#hold(pos, await next.promise)
-      if (want <= this.bufferEnd || this.bufferEnd >= this.end) return
+      if (want <= this.bufferEnd || this.bufferEnd >= limit) return
     } else void next?.promise.catch(() => undefined)
+    if (this.#ranges) {
+      // a pruned read: the whole range (pages that are read) at once, the next one asked for now
+      this.#hold(pos, await this.#fetch(pos, limit))
+      const after = this.#ranges.find((r) => r.start >= limit)
+      if (!this.#local && after) {
+        const promise = this.#fetch(after.start, after.end)
+        promise.catch(() => undefined)
+        this.#next = { start: after.start, promise }
+      }
+      return
+    }
     if (this.#local || !(pos >= this.bufferStart && pos < this.bufferEnd)) {
       // a window past what is wanted: the next page header comes with this read
       this.#hold(pos, await this.#fetch(pos, Math.min(this.end, want + this.#window)))

@@ -5,6 +5,7 @@ import { parquetHeader } from 'hyparquet/src/column.js'
 import type { ChunkBytes } from './chunk-bytes.js'
 import { type BinaryOut, type BoolOut, type FixedOut, InvalidUtf8 } from './column-out.js'
 import { type DataPage, type Dictionary, type PageContext, readDataPage, readDictionary } from './page.js'
+import type { ColumnPages, PageLocation } from './page-index.js'
 import { setBits } from './rle.js'
 import { checkThrift, PAGE_HEADER } from './thrift-check.js'
 
@@ -50,6 +51,18 @@ export class ChunkReader {
   /** Nulls the chunk's statistics promise (`undefined`: not told). */
   readonly #nullCount: number | undefined
   #nulls = 0
+  /** A read pruned by the page index: the pages, and the row ranges to hand out. */
+  readonly #index: ColumnPages | undefined
+  readonly #ranges: readonly number[] | undefined
+  /** Index into `#ranges` of the current range's start. */
+  #range = 0
+  /** Row of the row group the next row handed out comes from (pruned reads). */
+  #row = 0
+  /** First row after the current page (pruned reads). */
+  #pageEnd = 0
+  /** Row of the row group the current page reads next (pruned reads). */
+  #cursor = 0
+  #preludeRead = false
 
   /**
    * `rows` is the row group's row count, which the pages must add up to; `nullCount` the chunk's
@@ -63,6 +76,7 @@ export class ChunkReader {
     rows: number,
     location: ErrorLocation,
     nullCount?: number | undefined,
+    selection?: { pages: ColumnPages; ranges: readonly number[] } | undefined,
   ) {
     this.#bytes = bytes
     this.#spec = spec
@@ -70,6 +84,9 @@ export class ChunkReader {
     this.#location = location
     this.#pos = bytes.start
     this.#nullCount = nullCount
+    this.#index = selection?.pages
+    this.#ranges = selection?.ranges
+    this.#row = selection?.ranges[0] ?? 0
   }
 
   /** Data pages decoded so far. */
@@ -84,26 +101,19 @@ export class ChunkReader {
     let pos = 0
     while (pos < n) {
       let page = this.#page
-      if (page === undefined || this.#left === 0) page = await this.#nextPage()
+      if (page === undefined || this.#left === 0)
+        page = this.#ranges ? await this.#seek(nullable) : await this.#nextPage()
       const m = Math.min(n - pos, this.#left)
-      try {
-        let k = m
-        const validity = out.validity
-        if (validity) {
-          if (page.defs) k = page.defs.readBits(validity, pos, m)
-          else setBits(validity, pos, m)
-          out.nulls += m - k
-        }
-        page.values.read(out as never, pos, m, k)
-      } catch (err) {
-        throw pageError(err, { ...this.#location, byte: this.#pageStart })
-      }
+      this.#readInto(page, out, pos, m)
       this.#left -= m
+      this.#row += m
+      this.#cursor += m
       pos += m
     }
     this.#delivered += n
     this.#nulls += out.nulls
-    if (this.#nullCount !== undefined && this.#nullCount > 0) {
+    // a pruned read sees only some pages: their nulls cannot add up to the chunk's
+    if (this.#nullCount !== undefined && this.#nullCount > 0 && !this.#ranges) {
       const left = this.#rows - this.#delivered
       if (this.#nulls > this.#nullCount || (left === 0 && this.#nulls !== this.#nullCount)) {
         throw pageError(
@@ -121,6 +131,77 @@ export class ChunkReader {
     }
   }
 
+  /** Rows `[pos, pos + m)` of `out` from the current page. */
+  #readInto(page: DataPage, out: ColumnOut, pos: number, m: number): void {
+    try {
+      let k = m
+      const validity = out.validity
+      if (validity) {
+        if (page.defs) k = page.defs.readBits(validity, pos, m)
+        else setBits(validity, pos, m)
+        out.nulls += m - k
+      }
+      page.values.read(out as never, pos, m, k)
+    } catch (err) {
+      throw pageError(err, { ...this.#location, byte: this.#pageStart })
+    }
+  }
+
+  /**
+   * A pruned read: makes the current page the one holding row `#row` (the next row of the kept
+   * ranges), reading it where the OffsetIndex puts it and skipping its rows before `#row`.
+   */
+  async #seek(nullable: boolean): Promise<DataPage> {
+    const ranges = this.#ranges as readonly number[]
+    const pages = this.#index as ColumnPages
+    if (this.#row >= (ranges[this.#range + 1] as number)) {
+      this.#range += 2
+      if (this.#range >= ranges.length) {
+        throw pageError(new Error('more rows asked for than the kept ranges hold'), this.#location)
+      }
+      this.#row = ranges[this.#range] as number
+    }
+    const rangeEnd = ranges[this.#range + 1] as number
+    if (!this.#page || this.#row >= this.#pageEnd) {
+      if (!this.#preludeRead) {
+        this.#preludeRead = true
+        // the dictionary page (and any index page) before the first data page
+        if (pages.prelude) {
+          this.#pos = pages.prelude.start
+          const page = await this.#nextPage(pages.prelude.end)
+          if (page)
+            throw pageError(
+              new Error('a data page lies before the first page of the offset index'),
+              this.#location,
+            )
+        }
+      }
+      let p = 0
+      while (p + 1 < pages.pages.length && (pages.pages[p + 1] as PageLocation).firstRow <= this.#row) p++
+      const loc = pages.pages[p] as PageLocation
+      const end = p + 1 < pages.pages.length ? (pages.pages[p + 1] as PageLocation).firstRow : this.#rows
+      this.#pos = loc.offset
+      this.#pageRows = loc.firstRow
+      const page = (await this.#nextPage(loc.offset + loc.size)) as DataPage | undefined
+      if (!page || page.rows !== end - loc.firstRow || this.#pos !== loc.offset + loc.size) {
+        throw pageError(
+          new Error(
+            `the page at byte ${loc.offset} holds ${page?.rows ?? 0} rows where the offset index says ${end - loc.firstRow}`,
+          ),
+          { ...this.#location, byte: loc.offset },
+        )
+      }
+      this.#pageEnd = end
+      this.#cursor = loc.firstRow
+    }
+    // rows of the page before the kept ones are decoded and dropped
+    const skip = this.#row - this.#cursor
+    if (skip > 0) this.#readInto(this.#page as DataPage, this.#spec.makeOut(skip, nullable), 0, skip)
+    this.#cursor = this.#row
+    this.#left = Math.min(this.#pageEnd, rangeEnd) - this.#row
+    return this.#page as DataPage
+  }
+
   /** Drops the buffers (the pass ended or moved on). */
   release(): void {
     this.#page = undefined
@@ -128,11 +209,18 @@ export class ChunkReader {
     this.#bytes.release()
   }
 
-  async #nextPage(): Promise<DataPage> {
+  /**
+   * Reads pages from `#pos` up to the next data page. With `stop` (pruned reads), pages end there:
+   * the prelude may hold no data page (undefined when none came), a page read must end there.
+   */
+  async #nextPage(): Promise<DataPage>
+  async #nextPage(stop: number): Promise<DataPage | undefined>
+  async #nextPage(stop?: number): Promise<DataPage | undefined> {
     const bytes = this.#bytes
     for (;;) {
       const pageStart = this.#pos
       this.#pageStart = pageStart
+      if (stop !== undefined && pageStart >= stop) return undefined
       if (pageStart >= bytes.end) {
         throw new FormatError(
           `Column chunk ended after ${this.#pageRows} of its row group's ${this.#rows} rows: it is truncated or corrupt`,
@@ -194,7 +282,7 @@ export class ChunkReader {
       } catch (err) {
         // a header longer than the guess reads past the buffer: ask for more, unless that was all
         const short = err instanceof RangeError || /ends early|runs past/.test((err as Error).message)
-        if (short && bytes.bufferEnd < bytes.end) {
+        if (short && bytes.bufferEnd < bytes.limit(pageStart)) {
           guess *= 4
           continue
         }

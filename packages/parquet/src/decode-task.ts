@@ -1,6 +1,7 @@
 import type { HttpOptions } from '@sd/core'
 import type { ReadTuning } from './group-reader.js'
 import type { ParquetFilter } from './options.js'
+import type { PageSelection } from './page-index.js'
 
 /** Where a decode worker gets a row group's bytes. */
 export type TaskSource =
@@ -30,6 +31,8 @@ export interface DecodeTask {
   /** Rows of each piece, in order. */
   sizes: number[]
   filter: { filters: ParquetFilter; strict: boolean; partition: [string, unknown][] } | undefined
+  /** The rows and pages the page index keeps (absent: the whole row group). */
+  selection: PageSelection | undefined
   source: TaskSource
   tuning: ReadTuning
 }

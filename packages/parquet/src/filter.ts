@@ -58,8 +58,8 @@ export function filterValues(data: ColumnData): ArrayLike<unknown> {
   return out
 }
 
-/** What a row group's statistics say about one column. */
-interface Bounds {
+/** What a row group's (or a page's) statistics say about one column. */
+export interface Bounds {
   min: unknown
   max: unknown
   nulls: number | undefined
@@ -90,6 +90,14 @@ export function canSkip(
     const stats = rowGroup.columns[index]?.meta_data?.statistics
     return stats ? fromStatistics(stats, rows) : undefined
   }
+  return skipNode(filter as Record<string, unknown>, bounds)
+}
+
+/**
+ * True when bounds of the columns (from `bounds(name)`, `undefined` when unknown) prove that no row
+ * matches `filter`: the same reasoning as {@link canSkip}, for any range of rows (a page).
+ */
+export function canSkipBounds(filter: ParquetFilter, bounds: (name: string) => Bounds | undefined): boolean {
   return skipNode(filter as Record<string, unknown>, bounds)
 }
 
@@ -176,8 +184,13 @@ function key(v: unknown): number | bigint | string | undefined {
   if (typeof v === 'boolean') return v ? 1 : 0
   if (v instanceof Date) return v.getTime()
   // strings compare as Parquet orders them (bytes) only when both are ASCII
-  if (typeof v === 'string' && /^[\x00-\x7f]*$/.test(v)) return v
+  if (typeof v === 'string' && isAsciiText(v)) return v
   return undefined
+}
+
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
+  return true
 }
 
 /** `bound < target` (or `<=` when `orEqual`), when both compare; false when they do not. */

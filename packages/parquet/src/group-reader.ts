@@ -5,6 +5,7 @@ import { ChunkBytes } from './chunk-bytes.js'
 import { ChunkReader } from './chunk-reader.js'
 import type { ColumnInfo } from './column-info.js'
 import { readNestedColumn, WholeGroupColumn } from './nested-column.js'
+import { type PageSelection, selectedRanges } from './page-index.js'
 
 /** How a row group's bytes are read. */
 export interface ReadTuning {
@@ -28,6 +29,13 @@ export interface GroupTask {
   rows: number
   columns: readonly ColumnInfo[]
   file: string
+  /** The rows and pages the page index keeps under a filter (absent: every row). */
+  selection?: PageSelection | undefined
+}
+
+/** Rows a task decodes: the row group's, or those of the kept page ranges. */
+export function taskRows(task: GroupTask): number {
+  return task.selection ? task.selection.rows : task.rows
 }
 
 interface ColumnReader {
@@ -38,6 +46,10 @@ interface ColumnReader {
 /** Compressed bytes of the task's selected column chunks. */
 export function taskBytes(task: GroupTask): number {
   let total = 0
+  if (task.selection) {
+    for (const r of chunkRanges(task)) total += r.end - r.start
+    return total
+  }
   const group = task.metadata.row_groups[task.rowGroup]
   for (const info of task.columns) {
     for (const leaf of info.leaves)
@@ -52,7 +64,7 @@ export function taskBytes(task: GroupTask): number {
  */
 export function upfrontBytes(task: GroupTask, tuning: ReadTuning): number {
   const total = taskBytes(task)
-  if (total <= tuning.coalesceBytes) return total
+  if (total <= tuning.coalesceBytes || task.selection) return total
   const group = task.metadata.row_groups[task.rowGroup]
   let bytes = 0
   for (const info of task.columns) {
@@ -88,15 +100,18 @@ export class GroupReader {
     }
     const total = taskBytes(task)
     this.upfrontBytes = upfrontBytes(task, tuning)
+    const selection = task.selection
     const preloaded =
-      total <= tuning.coalesceBytes ? coalescedReads(source, flat, tuning.gapBytes) : undefined
+      total <= tuning.coalesceBytes && !selection ? coalescedReads(source, flat, tuning.gapBytes) : undefined
     for (const [i, { info, start, end }] of flat.entries()) {
       const location: ErrorLocation = { file: task.file, rowGroup: task.rowGroup, column: info.name }
       const first = preloaded?.[i]
+      const pages = selection?.columns[info.name]
       const bytes = new ChunkBytes(source, start, end, {
         window: first ? end - start : tuning.windowBytes,
         local: tuning.local,
         first,
+        ranges: pages && selectedRanges(pages),
       })
       const meta = group.columns[info.leaves[0] as number]?.meta_data
       const spec = info.spec as NonNullable<ColumnInfo['spec']>
@@ -110,6 +125,7 @@ export class GroupReader {
           task.rows,
           location,
           nulls === undefined ? undefined : Number(nulls),
+          pages && selection && { pages, ranges: selection.ranges },
         ),
       )
     }
@@ -160,6 +176,11 @@ export function chunkRanges(task: GroupTask): { start: number; end: number }[] {
   const group = task.metadata.row_groups[task.rowGroup]
   const out: { start: number; end: number }[] = []
   for (const info of task.columns) {
+    const pages = task.selection?.columns[info.name]
+    if (pages) {
+      out.push(...selectedRanges(pages))
+      continue
+    }
     for (const leaf of info.leaves) {
       const meta = group?.columns[leaf]?.meta_data
       if (!meta) continue

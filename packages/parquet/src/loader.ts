@@ -60,6 +60,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
     rowGroupsSkipped: 0,
     bytesRead: 0,
     bytesSkipped: 0,
+    pagesSkipped: 0,
     rowsDecoded: 0,
     rowsFiltered: 0,
   }

@@ -139,8 +139,17 @@ export interface ParquetScanStats {
   rowGroupsSkipped: number
   /** Source bytes read (files or network; remote bytes served by the range cache included). */
   bytesRead: number
-  /** Compressed bytes of the selected column chunks in skipped row groups, never read. */
+  /**
+   * Compressed bytes never read: the selected column chunks of skipped row groups, and the pages
+   * the page index skipped.
+   */
   bytesSkipped: number
+  /**
+   * Data pages of the selected columns never read because the page index (ColumnIndex /
+   * OffsetIndex) proved `filters` match none of their rows (pages of row groups it skipped whole
+   * included).
+   */
+  pagesSkipped: number
   /** Rows decoded from the row groups read. */
   rowsDecoded: number
   /** Decoded rows dropped by `filters`. */

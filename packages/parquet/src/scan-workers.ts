@@ -83,6 +83,7 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
           strict: filter.strict,
           partition: [...filter.partition],
         },
+        selection: job.task.selection,
         source,
         tuning: source.kind === 'bytes' ? SENT : tuningOf(spec, source.kind === 'url'),
       }

@@ -1,9 +1,10 @@
 import { BatchAccumulator, type ColumnData, RecordBatch, type Row } from '@sd/core'
-import { taskBytes } from './group-reader.js'
+import { taskBytes, taskRows } from './group-reader.js'
 import { constantColumn, type PartitionColumn } from './hive.js'
 import type { Opened } from './open.js'
 import { type Piece, pieceSizes } from './pieces.js'
 import { planPart } from './plan.js'
+import { prunePages } from './prune-pages.js'
 import { type Job, type ScanSpec, scanHere } from './scan-here.js'
 import { scanInWorkers } from './scan-workers.js'
 
@@ -14,7 +15,7 @@ import { scanInWorkers } from './scan-workers.js'
  */
 export async function* scanBatches<R extends Row>(spec: ScanSpec): AsyncGenerator<RecordBatch<R>> {
   const { o, stats, batchSize } = spec
-  const jobs = planJobs(spec)
+  const jobs = await planJobs(spec)
   const acc = new BatchAccumulator<R>(batchSize)
   const pieces = useWorkers(spec, jobs) ? scanInWorkers(spec, jobs) : scanHere(spec, jobs)
   for await (const { job, piece, last } of pieces) {
@@ -39,8 +40,11 @@ function useWorkers(spec: ScanSpec, jobs: readonly Job[]): boolean {
   return bytes >= AUTO_MIN_BYTES
 }
 
-/** The row groups of the pass, part by part, with their piece sizes; pruned ones are counted. */
-function planJobs(spec: ScanSpec): Job[] {
+/**
+ * The row groups of the pass, part by part, with their piece sizes; pruned ones (by statistics,
+ * or by the page index) are counted.
+ */
+async function planJobs(spec: ScanSpec): Promise<Job[]> {
   const { o, parquet, stats, batchSize } = spec
   const jobs: Job[] = []
   let offset = 0
@@ -49,15 +53,16 @@ function planJobs(spec: ScanSpec): Job[] {
     const plan = planPart(o, part, partIndex, parquet)
     stats.rowGroupsSkipped += plan.skippedGroups
     stats.bytesSkipped += plan.skippedBytes
-    for (const task of plan.tasks) {
+    for (const task of await prunePages(spec, partIndex, part, plan.tasks)) {
+      const rows = taskRows(task)
       jobs.push({
         index: jobs.length,
         partIndex,
         part,
         task,
-        sizes: pieceSizes(task.rows, batchSize, offset, filtered),
+        sizes: pieceSizes(rows, batchSize, offset, filtered),
       })
-      offset += task.rows
+      offset += rows
     }
   }
   return jobs

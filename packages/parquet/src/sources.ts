@@ -3,12 +3,12 @@ import { join, relative, sep } from 'node:path'
 import {
   fileSystemError,
   type HttpOptions,
-  isHttpUrl,
   isRemoteSource,
   isS3Url,
   listS3,
   NotFoundError,
   type RangeReader,
+  registeredScheme,
   type S3Options,
   throwIfAborted,
   ValidationError,
@@ -145,7 +145,23 @@ export async function resolveSource(
       }
       continue
     }
-    if (isHttpUrl(item) || isS3Url(item)) {
+    const provided = registeredScheme(item)
+    if (provided?.list && item.endsWith('/')) {
+      // a folder of a registered scheme (hf://datasets/org/name/data/): its *.parquet objects in order
+      const urls = (await provided.list(item, { ...remote.http, ...(signal ? { signal } : {}) })).filter(
+        (u) => u.endsWith('.parquet') && !hidden(u.slice(item.length)),
+      )
+      if (urls.length === 0) {
+        throw new NotFoundError('Expected at least one *.parquet object below the folder, found none', {
+          code: 'PARQUET_NO_FILES',
+          location: { url: item },
+        })
+      }
+      if (list.length === 1) isDirectory = true
+      for (const url of urls) entries.push({ name: url, remote: true, partition: hivePartition(item, url) })
+      continue
+    }
+    if (isRemoteSource(item)) {
       entries.push({ name: item, remote: true, partition: [] })
       continue
     }

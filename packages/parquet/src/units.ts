@@ -1,9 +1,10 @@
 import type { DataUnit, RecordBatch, Row } from '@sd/core'
-import { taskBytes } from './group-reader.js'
+import { taskBytes, taskRows } from './group-reader.js'
 import type { Opened } from './open.js'
 import type { ResolvedParquetOptions } from './options.js'
 import { pieceSizes } from './pieces.js'
 import { planPart } from './plan.js'
+import { prunePages } from './prune-pages.js'
 import { assemble } from './scan.js'
 import { type Job, type ScanSpec, scanHere } from './scan-here.js'
 
@@ -38,10 +39,13 @@ export async function* readUnitRows<R extends Row>(
   unit: Omit<Job, 'sizes' | 'index'>,
   offset: number,
 ): AsyncGenerator<RecordBatch<R>> {
+  const [task] = await prunePages(spec, unit.partIndex, unit.part, [unit.task])
+  if (!task) return
   const job: Job = {
     ...unit,
+    task,
     index: 0,
-    sizes: pieceSizes(unit.task.rows, spec.batchSize, 0, spec.parquet.filters !== undefined),
+    sizes: pieceSizes(taskRows(task), spec.batchSize, 0, spec.parquet.filters !== undefined),
   }
   let skip = offset
   for await (const { piece, last } of scanHere(spec, [job])) {

@@ -128,6 +128,7 @@ export async function* decodeTask(
         rows: Number(group.num_rows),
         columns,
         file: task.name,
+        selection: task.selection,
       },
       task.tuning,
     )

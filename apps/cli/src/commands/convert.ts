@@ -24,6 +24,8 @@ export interface ConvertOptions {
   split?: string
   config?: string
   revision?: string
+  dimension?: number
+  types?: Record<string, string>
   json?: boolean
   quiet?: boolean
 }
@@ -51,7 +53,11 @@ const TABLE_FORMATS: readonly Format[] = ['parquet', 'csv', 'ndjson', 'json']
  * bounded memory. A CAR's file layout keeps a file's exact bytes; a packed file comes back out of
  * a CAR byte for byte when no columns or filter change it.
  */
-export async function convert(input: string, output: string, options: ConvertOptions): Promise<void> {
+export async function convert(
+  input: string,
+  output: string,
+  options: ConvertOptions,
+): Promise<ConvertResult> {
   const started = performance.now()
   const from = locate(input, options.from, '--from')
   const to = locate(output, options.to, '--to')
@@ -59,6 +65,8 @@ export async function convert(input: string, output: string, options: ConvertOpt
   const read: ReadOptions = {
     columns: options.columns,
     filter: options.filter,
+    dimension: options.dimension,
+    types: options.types,
     batchSize: options.batchSize,
     delimiter: options.delimiter,
     split: options.split,
@@ -79,11 +87,16 @@ export async function convert(input: string, output: string, options: ConvertOpt
     })
   } else {
     const opened = await openInput(from, read)
-    const written = await rewrite(opened, to.raw, to.format as OutFormat, `${input} → ${output}`, quiet, {
-      codec: options.codec as WriteCodec | undefined,
-      rowGroupSize: options.rowGroupSize,
-      delimiter: options.delimiter,
-    })
+    let written: { rows: number; bytes: number }
+    try {
+      written = await rewrite(opened, to.raw, to.format as OutFormat, `${input} → ${output}`, quiet, {
+        codec: options.codec as WriteCodec | undefined,
+        rowGroupSize: options.rowGroupSize,
+        delimiter: options.delimiter,
+      })
+    } finally {
+      await opened.close?.()
+    }
     result = { input, output, from: from.format, to: to.format, method: 'rewrite', ...written }
   }
   const full: ConvertResult = { ...result, seconds: (performance.now() - started) / 1000 }
@@ -95,6 +108,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
       `${output}: ${rows}${formatBytes(full.bytes)} in ${formatSeconds(full.seconds)} (${full.method}${root})`,
     )
   }
+  return full
 }
 
 /** Reads `opened` batch by batch into a Parquet, CSV, NDJSON or JSON file, with progress. */
@@ -127,8 +141,6 @@ function checkOptions(from: Location, to: Location, options: ConvertOptions): vo
       `Cannot write ${to.format} with sd convert: the output is one of parquet, csv, ndjson, json, car`,
     )
   }
-  if (from.format === 'vectors')
-    throw new UsageError('Vector files are not tables: use sd knn build to index them')
   if (from.kind === 'file' && resolve(from.raw) === resolve(to.raw)) {
     throw new UsageError(`The input and the output are the same file: ${to.raw}`)
   }

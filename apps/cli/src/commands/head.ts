@@ -1,5 +1,5 @@
 import type { Filter, RecordBatch } from '@sd/core'
-import { columnCells } from '../cells.js'
+import { columnCells, typeDetail } from '../cells.js'
 import { UsageError } from '../errors.js'
 import { locate } from '../formats.js'
 import { print, table } from '../output.js'
@@ -15,6 +15,8 @@ export interface HeadOptions {
   split?: string
   config?: string
   revision?: string
+  dimension?: number
+  types?: Record<string, string>
   json?: boolean
   ndjson?: boolean
 }
@@ -23,12 +25,11 @@ export interface HeadOptions {
 export async function head(source: string, options: HeadOptions): Promise<void> {
   if (options.json && options.ndjson) throw new UsageError('Choose one of --json and --ndjson')
   const location = locate(source, options.from, '--from')
-  if (location.format === 'vectors') {
-    throw new UsageError(`${source} is a vector file: sd inspect shows its dimension and count`)
-  }
   const input = await openInput(location, {
     columns: options.columns,
     filter: options.filter,
+    dimension: options.dimension,
+    types: options.types,
     // CSV and JSON type their columns from the first batch: a whole default batch, none read ahead
     batchSize: Math.max(options.n, 10_000),
     prefetchBatches: 0,
@@ -37,7 +38,12 @@ export async function head(source: string, options: HeadOptions): Promise<void> 
     config: options.config,
     revision: options.revision,
   })
-  const batch = await input.dataset.take(options.n).collect()
+  let batch: RecordBatch
+  try {
+    batch = await input.dataset.take(options.n).collect()
+  } finally {
+    await input.close?.()
+  }
   if (options.json || options.ndjson) {
     const { jsonRowEncoder } = await import('@sd/json')
     const row = jsonRowEncoder(batch)
@@ -53,7 +59,7 @@ export async function head(source: string, options: HeadOptions): Promise<void> 
 /** The rows of a batch as an aligned table, numbers right-aligned, the types under the names. */
 export function renderRows(batch: RecordBatch): string {
   const columns = batch.columns().map((c) => columnCells(c, batch.numRows))
-  const head = batch.schema.map((f) => `${f.name}\n${f.type}`)
+  const head = batch.schema.map((f) => `${f.name}\n${typeDetail(f)}`)
   const align = batch.schema.map(
     (f) => (/int|float|uint/.test(f.type) ? 'right' : 'left') as 'left' | 'right',
   )

@@ -1,4 +1,5 @@
 import { type Field, isoDate, isoTimestamp } from '@sd/core'
+import { typeDetail } from '../cells.js'
 import { UsageError } from '../errors.js'
 import { locate } from '../formats.js'
 import { fields, jsonText, print, table } from '../output.js'
@@ -185,13 +186,6 @@ function schemaTable(schema: Field[]): string {
     schema.map((f, i) => [String(i), f.name, typeDetail(f), f.nullable ? 'yes' : 'no']),
     ['right', 'left', 'left', 'left'],
   )
-}
-
-function typeDetail(f: Field): string {
-  if (f.type === 'vector' && f.dimension !== undefined) return `vector[${f.dimension}]`
-  if (f.type === 'timestamp' && f.unit !== undefined)
-    return `timestamp[${f.unit}${f.timezone ? `, ${f.timezone}` : ''}]`
-  return f.type
 }
 
 function statText(v: unknown): string {

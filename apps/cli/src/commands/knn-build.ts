@@ -140,11 +140,15 @@ function evenSample(
 async function readMetadata(path: string, quiet: boolean): Promise<Record<string, unknown>[]> {
   const input = await openInput(locate(path, undefined, '--from'), { batchSize: 65_536 })
   const progress = { totalBytes: input.totalBytes, totalRows: input.totalRows, quiet, poll: input.progress }
-  return withProgress(`reading ${path}`, progress, async () => {
-    const rows: Record<string, unknown>[] = []
-    for await (const row of input.dataset.rows()) rows.push(plain(row) as Record<string, unknown>)
-    return rows
-  })
+  try {
+    return await withProgress(`reading ${path}`, progress, async () => {
+      const rows: Record<string, unknown>[] = []
+      for await (const row of input.dataset.rows()) rows.push(plain(row) as Record<string, unknown>)
+      return rows
+    })
+  } finally {
+    await input.close?.()
+  }
 }
 
 function plain(value: unknown): unknown {

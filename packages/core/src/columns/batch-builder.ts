@@ -36,6 +36,8 @@ const TWO_32 = 4294967296
 /** Int64 values are stored through 32-bit words only where the words are little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 const encoder = new TextEncoder()
+/** Columns beyond which a short batch keeps views of its buffers rather than exact copies. */
+const WIDE = 1024
 
 /**
  * The columns of one batch under construction, for a loader that parses rows into them: typed
@@ -82,12 +84,14 @@ export class BatchBuilder {
     this.maxRows = maxRows
     this.#nullCounts = new Int32Array(columns.length)
     this.#lastBytes = new Int32Array(columns.length)
-    this.#allocate()
   }
 
   /** Makes room for row `rows`; call once before writing a row. */
   ensureRow(): void {
-    if (this.rows === this.capacity) this.#grow(Math.min(this.maxRows, this.capacity * 2))
+    if (this.rows === this.capacity) {
+      if (this.capacity === 0) this.#allocate()
+      else this.#grow(Math.min(this.maxRows, this.capacity * 2))
+    }
   }
 
   /** Writes null into column `c` of the current row. */
@@ -199,26 +203,35 @@ export class BatchBuilder {
       if (this.kinds[c] === STRING_KIND) this.#lastBytes[c] = (this.offsets[c] as Int32Array)[n] as number
     }
     this.#lastRows = n
-    this.#allocate()
+    // the next batch's buffers are made when its first row comes (a file may have no more rows)
+    this.rows = 0
+    this.capacity = 0
     return RecordBatch.fromData(fields, data)
   }
 
   #column(c: number, n: number, validity: Uint8Array | undefined, nulls: number): ColumnData {
-    const exact = n === this.capacity
+    // a short batch gets exact copies (they transfer to other threads whole), unless the batch is
+    // so wide that a copy per column costs more than it saves
+    const exact = n === this.capacity || this.columns.length > WIDE
     const options = { nullCount: nulls }
     const type = (this.columns[c] as BuilderColumn).type
     switch (this.kinds[c]) {
       case INT32_KIND: {
         const values = this.i32[c] as Int32Array
-        return new FixedColumn('int32', exact ? values : values.slice(0, n), validity, options)
+        return new FixedColumn('int32', exact ? values.subarray(0, n) : values.slice(0, n), validity, options)
       }
       case FLOAT64_KIND: {
         const values = this.f64[c] as Float64Array
-        return new FixedColumn('float64', exact ? values : values.slice(0, n), validity, options)
+        return new FixedColumn(
+          'float64',
+          exact ? values.subarray(0, n) : values.slice(0, n),
+          validity,
+          options,
+        )
       }
       case INT64_KIND: {
         const values = this.i64[c] as BigInt64Array
-        return new FixedColumn('int64', exact ? values : values.slice(0, n), validity, options)
+        return new FixedColumn('int64', exact ? values.subarray(0, n) : values.slice(0, n), validity, options)
       }
       case BOOL_KIND: {
         const bits = this.bits[c] as Uint8Array
@@ -236,8 +249,8 @@ export class BatchBuilder {
         const used = offsets[n] as number
         return new Utf8Column(
           type === 'binary' ? 'binary' : 'string',
-          exact ? offsets : offsets.slice(0, n + 1),
-          bytes.length === used ? bytes : bytes.slice(0, used),
+          exact ? offsets.subarray(0, n + 1) : offsets.slice(0, n + 1),
+          bytes.length === used ? bytes : exact ? bytes.subarray(0, used) : bytes.slice(0, used),
           validity,
           nulls,
         )
@@ -279,6 +292,10 @@ export class BatchBuilder {
   }
 
   #grow(capacity: number): void {
+    if (this.columns.length > WIDE) {
+      this.#growWide(capacity)
+      return
+    }
     for (let c = 0; c < this.columns.length; c++) {
       switch (this.kinds[c]) {
         case INT32_KIND:
@@ -305,6 +322,66 @@ export class BatchBuilder {
             const last = this.#lastBytes[c] as number
             // a little more than the last batch took, so a like batch fits without growing
             this.bytes[c] = new Uint8Array(last > 0 ? last + (last >>> 4) + 64 : capacity * 8)
+          }
+        }
+      }
+    }
+    this.capacity = capacity
+  }
+
+  /**
+   * A wide batch's columns as views into one buffer per kind: thousands of small typed arrays,
+   * each with its own backing store, cost more to allocate and collect than their values.
+   */
+  #growWide(capacity: number): void {
+    const kinds = this.kinds
+    const count = new Int32Array(6)
+    for (let c = 0; c < kinds.length; c++)
+      count[kinds[c] as number] = (count[kinds[c] as number] as number) + 1
+    const i32 = new Int32Array((count[INT32_KIND] as number) * capacity)
+    const f64 = new Float64Array((count[FLOAT64_KIND] as number) * capacity)
+    const i64 = new BigInt64Array((count[INT64_KIND] as number) * capacity)
+    const bitsPer = bitmapBytes(capacity)
+    const bits = new Uint8Array((count[BOOL_KIND] as number) * bitsPer)
+    const offsets = new Int32Array((count[STRING_KIND] as number) * (capacity + 1))
+    const bytesPer = capacity * 8
+    const bytes = new Uint8Array((count[STRING_KIND] as number) * bytesPer)
+    const at = new Int32Array(6)
+    for (let c = 0; c < kinds.length; c++) {
+      const kind = kinds[c] as number
+      const k = at[kind] as number
+      at[kind] = k + 1
+      switch (kind) {
+        case INT32_KIND:
+          this.i32[c] = grown(i32.subarray(k * capacity, (k + 1) * capacity), this.i32[c] as Int32Array)
+          break
+        case FLOAT64_KIND:
+          this.f64[c] = grown(f64.subarray(k * capacity, (k + 1) * capacity), this.f64[c] as Float64Array)
+          break
+        case INT64_KIND: {
+          const values = grown(i64.subarray(k * capacity, (k + 1) * capacity), this.i64[c] as BigInt64Array)
+          this.i64[c] = values
+          this.words[c] = new Int32Array(values.buffer, values.byteOffset, 2 * capacity)
+          break
+        }
+        case BOOL_KIND:
+          this.bits[c] = grown(bits.subarray(k * bitsPer, (k + 1) * bitsPer), this.bits[c] as Uint8Array)
+          break
+        case JSON_KIND:
+          if (this.values[c] === EMPTY_VALUES) this.values[c] = []
+          break
+        default: {
+          const o = grown(
+            offsets.subarray(k * (capacity + 1), (k + 1) * (capacity + 1)),
+            this.offsets[c] as Int32Array,
+          )
+          this.offsets[c] = o
+          const old = this.bytes[c] as Uint8Array
+          const used = o[this.rows] as number
+          if (used <= bytesPer) {
+            const b = bytes.subarray(k * bytesPer, (k + 1) * bytesPer)
+            b.set(old.subarray(0, used))
+            this.bytes[c] = b
           }
         }
       }

@@ -230,3 +230,12 @@ describe('structured clones', () => {
     expect(() => reviveColumn({ kind: 'nope' })).toThrow(/kind nope/)
   })
 })
+
+describe('string values', () => {
+  it('keep a leading U+FEFF (a value, not a byte order mark)', () => {
+    const column = Utf8Column.from(['\ufeffa', 'b\ufeff', '\ufeff日本'])
+    expect(column.get(0)).toBe('\ufeffa')
+    expect(column.get(2)).toBe('\ufeff日本')
+    expect(column.toValues()).toEqual(['\ufeffa', 'b\ufeff', '\ufeff日本'])
+  })
+})

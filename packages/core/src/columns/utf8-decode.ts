@@ -4,7 +4,8 @@
  * value.
  */
 
-const decoder = new TextDecoder('utf-8')
+// a value may begin with U+FEFF: it is part of the value, not a byte order mark to drop
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /** True when every byte of `bytes[start, end)` is ASCII. */
 export function isAscii(bytes: Uint8Array, start = 0, end = bytes.length): boolean {

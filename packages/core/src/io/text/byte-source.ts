@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import {
   abortErrorFrom,
@@ -281,49 +280,101 @@ async function peekHead(
   return { first, chunks: replay() }
 }
 
+/** Compressed bytes fed to zlib at a time: what one step may inflate to stays bounded. */
+const GUNZIP_STEP = 16 * 1024
+
 /**
- * The gunzipped bytes of `compressed` (concatenated gzip members included). A corrupt or
- * truncated stream is a `FormatError` with code `GZIP_CORRUPT`, `byte` counting compressed bytes.
+ * The gunzipped bytes of `compressed` (concatenated gzip members included). Every byte inflated
+ * before a fault comes out before the error: a corrupt or truncated stream is a `FormatError` with
+ * code `GZIP_CORRUPT`, `byte` counting the compressed bytes read.
  */
 export async function* gunzip(
   compressed: AsyncIterable<Uint8Array>,
   location: ErrorLocation,
   chunkBytes = DEFAULT_CHUNK,
 ): AsyncGenerator<Uint8Array> {
-  let consumed = 0
-  async function* counted() {
-    for await (const chunk of compressed) {
-      consumed += chunk.length
-      yield chunk
-    }
-  }
-  const input = Readable.from(counted(), { objectMode: false })
   // zlib wants at least 64 bytes per output chunk
   const gz = createGunzip({ chunkSize: Math.max(1024, chunkBytes) })
-  let inputError: unknown
-  input.on('error', (err) => {
-    inputError = err
-    gz.destroy(err)
+  const out: Uint8Array[] = []
+  let failure: unknown
+  let ended = false
+  let wake: (() => void) | undefined
+  const signal = () => {
+    const w = wake
+    wake = undefined
+    w?.()
+  }
+  gz.on('data', (chunk: Buffer) => {
+    out.push(chunk)
   })
-  input.pipe(gz)
+  gz.on('error', (err) => {
+    failure ??= err
+    signal()
+  })
+  gz.on('end', () => {
+    ended = true
+    signal()
+  })
+  /** Feeds `piece` and waits until zlib has inflated it (or failed). */
+  const feed = (piece: Uint8Array) =>
+    new Promise<void>((resolve) => {
+      wake = resolve
+      gz.write(piece, () => signal())
+    })
+  // zlib gets the stream in aligned steps, so a fault is reported at the same byte (the end of the
+  // step it fell in) however the input was chunked
+  let consumed = 0
+  const step = new Uint8Array(GUNZIP_STEP)
+  let held = 0
+  const input = compressed[Symbol.asyncIterator]()
+  const flush = async () => {
+    await feed(step.slice(0, held))
+    consumed += held
+    held = 0
+  }
   try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk
-  } catch (err) {
-    const cause = inputError ?? err
-    if (isSdError(cause)) throw cause
-    if (systemErrorCode(cause)?.startsWith('Z_')) {
-      const detail = cause instanceof Error ? cause.message : String(cause)
-      throw new FormatError(`Expected a complete gzip stream, got a corrupt or truncated one (${detail})`, {
-        code: 'GZIP_CORRUPT',
-        cause,
-        location: { ...location, byte: consumed },
+    reading: for (;;) {
+      const next = await input.next()
+      if (next.done) break
+      const chunk = next.value
+      for (let i = 0; i < chunk.length; ) {
+        const n = Math.min(GUNZIP_STEP - held, chunk.length - i)
+        step.set(chunk.subarray(i, i + n), held)
+        held += n
+        i += n
+        if (held === GUNZIP_STEP) {
+          await flush()
+          while (out.length > 0) yield out.shift() as Uint8Array
+          if (failure !== undefined) break reading
+        }
+      }
+    }
+    if (failure === undefined && held > 0) await flush()
+    if (failure === undefined && !ended) {
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        gz.end()
       })
     }
-    throw cause
+    while (out.length > 0) yield out.shift() as Uint8Array
+    if (failure !== undefined) throw gzipError(failure, location, consumed)
   } finally {
-    input.destroy()
     gz.destroy()
+    await input.return?.(undefined)
   }
+}
+
+function gzipError(cause: unknown, location: ErrorLocation, consumed: number): unknown {
+  if (isSdError(cause)) return cause
+  if (systemErrorCode(cause)?.startsWith('Z_')) {
+    const detail = cause instanceof Error ? cause.message : String(cause)
+    return new FormatError(`Expected a complete gzip stream, got a corrupt or truncated one (${detail})`, {
+      code: 'GZIP_CORRUPT',
+      cause,
+      location: { ...location, byte: consumed },
+    })
+  }
+  return cause
 }
 
 /**

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { StreamingCache } from '../../cache.js'
-import { isHttpUrl } from '../open-range.js'
+import { isRemoteSource } from '../open-range.js'
 import { type ByteSource, isRangeReader } from './byte-source.js'
 
 /** What names one version of a source's bytes: a key for caches and its size in bytes. */
@@ -15,12 +15,12 @@ export interface SourceVersion {
 /**
  * The version of `source`: a local file's resolved path, size and modification time; a
  * {@link RangeReader}'s name and version tag. `undefined` for a byte stream (it can be read only
- * once), an `http(s)` URL (its version is known only once opened) and a file that cannot be
+ * once), a URL (its version is known only once opened) and a file that cannot be
  * statted (the read reports why).
  */
 export function sourceVersion(source: ByteSource): SourceVersion | undefined {
   if (typeof source === 'string') {
-    if (isHttpUrl(source)) return undefined
+    if (isRemoteSource(source)) return undefined
     try {
       const stat = statSync(source)
       if (!stat.isFile()) return undefined

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs'
+import { closeSharedPools, type RecordBatch, type SdError } from '@sd/core'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadJson } from './load.js'
+import type { JsonOptions } from './options.js'
+import { RANGE_BYTES } from './parallel.js'
+import { fixtures } from './test-support/fixtures.js'
+
+const files = fixtures()
+afterAll(() => files.remove())
+
+/** Threads of this process (worker threads are threads of their own). */
+function threads(): number {
+  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1])
+}
+
+const settle = async () => {
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+/** NDJSON of about `bytes` bytes, with escapes, nested values, nulls, and a few lines longer than a range's overlap. */
+function bigNdjson(bytes: number): string[] {
+  const lines: string[] = []
+  let size = 0
+  for (let i = 0; size < bytes; i++) {
+    const record: Record<string, unknown> = {
+      id: i,
+      value: i * 0.25,
+      label: i % 13 === 0 ? `esc "${i}"\n\t€` : `l${i % 97}`,
+      flag: i % 3 === 0,
+      tags: i % 7 === 0 ? [i, { k: 'v' }] : null,
+    }
+    if (i % 60_000 === 7) record.label = 'x'.repeat(600_000)
+    const line = JSON.stringify(record)
+    lines.push(i % 500 === 0 ? `  ${line}\r` : line)
+    size += line.length + 1
+  }
+  return lines
+}
+
+async function read(path: string, options: JsonOptions) {
+  const batches: RecordBatch[] = []
+  const skipped: unknown[] = []
+  let error: unknown
+  const ds = loadJson(path, {
+    cacheEnabled: false,
+    ...options,
+    onSkip: (e) => skipped.push(describeError(e)),
+  })
+  try {
+    for await (const b of ds) batches.push(b)
+  } catch (err) {
+    error = describeError(err)
+  }
+  const rows = batches.flatMap((b) => b.rows())
+  return { rows, error, skipped, stats: [ds.getStats().skippedRecords, ds.getStats().nulledValues] }
+}
+
+function describeError(err: unknown) {
+  const e = err as SdError
+  return { code: e.code, message: e.message, location: e.location }
+}
+
+describe('NDJSON in worker threads', () => {
+  const lines = bigNdjson(3 * RANGE_BYTES + 4321)
+  const path = files.write('big.ndjson', `${lines.join('\n')}\n`)
+
+  it('gives the rows one thread gives, long lines across range boundaries included', {
+    timeout: 120_000,
+  }, async () => {
+    const serial = await read(path, { workers: 0 })
+    expect(serial.error).toBeUndefined()
+    expect(await read(path, { workers: 2 })).toEqual(serial)
+  })
+
+  it('reports errors at the same line and byte, and skips the same records', {
+    timeout: 120_000,
+  }, async () => {
+    const bad = [...lines]
+    const at = Math.floor(bad.length * 0.7)
+    bad[at] = '{"id": 1,, }'
+    bad[at + 500] = '{"id": "not a number", "value": 1}'
+    const file = files.write('bad.ndjson', `${bad.join('\n')}\n`)
+    for (const options of [{}, { onBadRecord: 'skip', onBadValue: 'null' }] as JsonOptions[]) {
+      const serial = await read(file, { ...options, workers: 0 })
+      expect(await read(file, { ...options, workers: 2 }), JSON.stringify(options)).toEqual(serial)
+    }
+    expect((await read(file, { workers: 2 })).error).toMatchObject({
+      code: 'JSON_MALFORMED',
+      location: { line: at + 1 },
+    })
+  })
+
+  it('stops every worker on an early break and an abort', { timeout: 120_000 }, async () => {
+    await closeSharedPools()
+    await settle()
+    const before = threads()
+    let during = 0
+    for await (const b of loadJson(path, { workers: 2, cacheEnabled: false })) {
+      during = Math.max(during, threads())
+      if (b.numRows > 0 && during > before) break
+    }
+    expect(during).toBeGreaterThanOrEqual(before + 2)
+    await settle()
+    expect(threads()).toBe(before)
+    const controller = new AbortController()
+    const aborted = await (async () => {
+      let n = 0
+      for await (const _ of loadJson(path, { workers: 2, cacheEnabled: false, signal: controller.signal }))
+        if (++n === 5) controller.abort()
+    })().catch((e: unknown) => e)
+    expect(aborted).toMatchObject({ code: 'ABORTED' })
+    await settle()
+    expect(threads()).toBe(before)
+  })
+})
