@@ -141,7 +141,10 @@ function mutate(base: Base, rand: () => number): Uint8Array {
         : Math.floor(rand() * (out.length + 1))
     switch (Math.floor(rand() * 7)) {
       case 0:
-        if (out.length > 0) out[Math.min(at, out.length - 1)] ^= 1 << Math.floor(rand() * 8)
+        if (out.length > 0) {
+          const i = Math.min(at, out.length - 1)
+          out[i] = (out[i] as number) ^ (1 << Math.floor(rand() * 8))
+        }
         break
       case 1:
         if (out.length > 0) out[Math.min(at, out.length - 1)] = pick([0, 0x7f, 0x80, 0xff, 0x12, 0x20, 0x01])
