@@ -12,6 +12,7 @@ import { checkDimension, checkMetric, resolveWorkers, type SearchOptions } from 
 import { WorkerPool } from './pool.js'
 import { rankHeaps, type SearchResult } from './results.js'
 import { checkRows } from './store.js'
+import type { Heaps } from './scan.js'
 import { checkFinite, toQuery, toRows, type VectorsInput } from './vectors.js'
 
 /** Options of `new IvfIndex(...)`. */
@@ -230,13 +231,13 @@ export class IvfIndex {
     }
     // a filter allowing fewer rows than the probed lists hold: exact over the allowed rows
     const exact = mask !== undefined && allowed <= (rowCount * plan.nprobe) / this.nlist
-    let heaps: ReturnType<typeof searchLists>
+    let heaps: Heaps
     if (exact) {
       const ids = new Int32Array(allowed)
       let j = 0
       for (let i = 0; i < rowCount && j < allowed; i++) if ((mask as Uint8Array)[i]) ids[j++] = i
       heaps = searchAllowed(rows, plan, ids)
-    } else heaps = searchLists(rows, plan)
+    } else heaps = await searchLists(rows, plan, this.workerPool())
     return rankHeaps(this.metric, heaps).map((hits) =>
       hits.map(({ index, score }) => ({ index, score, metadata: this.meta.get(index) })),
     )
