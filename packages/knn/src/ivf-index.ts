@@ -99,6 +99,11 @@ export class IvfIndex {
     return this.lists.reduce((s, l) => s + l.count * this.dimension * 4, 0)
   }
 
+  /** Search workers running now (started by the first large batch, stopped by `close`). */
+  get workerCount(): number {
+    return this.pool?.running ?? 0
+  }
+
   private workerPool(): WorkerPool | undefined {
     if (this.workers > 1) this.pool ??= new WorkerPool(this.workers)
     return this.pool
