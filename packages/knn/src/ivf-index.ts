@@ -11,8 +11,8 @@ import { type Metric, prepareQueries } from './metric.js'
 import { checkDimension, checkMetric, resolveWorkers, type SearchOptions } from './options.js'
 import { WorkerPool } from './pool.js'
 import { rankHeaps, type SearchResult } from './results.js'
-import { checkRows } from './store.js'
 import type { Heaps } from './scan.js'
+import { checkRows } from './store.js'
 import { checkFinite, toQuery, toRows, type VectorsInput } from './vectors.js'
 
 /** Options of `new IvfIndex(...)`. */
@@ -328,7 +328,7 @@ export class IvfIndex {
       })
       const centroids = opened.floats(ivf.centroids, ivf.nlist * m.dimension)
       const offsets = opened.ints(ivf.offsets, ivf.nlist + 1)
-      const ids = opened.ints(ivf.ids, m.rows)
+      const ids = opened.ints(ivf.ids, m.rows, true)
       const metadata = readMetadata(opened)
       const removed = opened.ints(m.removed, m.removedCount)
       const file = new FileLists(opened, offsets, ids)

@@ -12,17 +12,19 @@ export class MemoryList {
   count = 0
 
   constructor(private readonly dimension: number) {
-    this.vectors = new Float32Array(new SharedArrayBuffer(16 * dimension * 4))
-    this.ids = new Int32Array(new SharedArrayBuffer(16 * 4))
+    // nothing allocated until the first row: a loaded index has a list object per list
+    this.vectors = new Float32Array(0)
+    this.ids = new Int32Array(0)
   }
 
   /** Appends one row; returns its position in the list. */
   push(row: Float32Array, id: number): number {
     if (this.count === this.ids.length) {
-      const vectors = new Float32Array(new SharedArrayBuffer(this.vectors.byteLength * 2))
+      const capacity = Math.max(16, this.ids.length * 2)
+      const vectors = new Float32Array(new SharedArrayBuffer(capacity * this.dimension * 4))
       vectors.set(this.vectors)
       this.vectors = vectors
-      const ids = new Int32Array(new SharedArrayBuffer(this.ids.byteLength * 2))
+      const ids = new Int32Array(new SharedArrayBuffer(capacity * 4))
       ids.set(this.ids)
       this.ids = ids
     }
@@ -60,7 +62,7 @@ export class FileLists {
       blockOffsets: Float64Array.from(m.vectors, (cid) => opened.offsetOf(cid)),
       rowsPerBlock: m.rowsPerBlock,
       rowBytes: m.dimension * 4,
-      ids: sharedCopy(ids),
+      ids: ids.buffer instanceof SharedArrayBuffer ? ids : sharedCopy(ids),
     }
   }
 

@@ -1,6 +1,6 @@
 import { WorkerPool as CoreWorkerPool, workerModule } from '@sd/core'
-import type { Heaps } from './scan.js'
 import type { GroupHeaps } from './ivf-scan.js'
+import type { Heaps } from './scan.js'
 import type { GroupScanRequest, ScanReply, ScanRequest, WorkerRequest } from './worker-protocol.js'
 
 /**
