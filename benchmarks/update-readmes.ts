@@ -1,8 +1,10 @@
 /**
  * Copies the committed results (`benchmarks/results/<suite>.json`) into every README that holds
- * `<!-- perf:<suite> -->` ... `<!-- /perf:<suite> -->` markers, as Markdown tables.
+ * `<!-- perf:<suite> -->` ... `<!-- /perf:<suite> -->` markers, as Markdown tables, and writes the
+ * summary of every suite's checks between `<!-- perf:summary -->` markers (the top README).
  *
- *   pnpm --filter @sd/benchmarks update-readmes
+ *   pnpm --filter @sd/benchmarks update-readmes            # every suite
+ *   pnpm --filter @sd/benchmarks update-readmes csv json   # only these suites' tables (and the summary)
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,23 +18,51 @@ const readmes = [
   ),
 ].filter((path) => existsSync(path))
 
+const only = new Set(process.argv.slice(2))
 const resultsDir = join(import.meta.dirname, 'results')
-for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.json'))) {
-  const result = JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as SuiteResult
-  const begin = `<!-- perf:${result.suite} -->`
-  const end = `<!-- /perf:${result.suite} -->`
-  const table = [
-    `Measured ${result.ranAt.slice(0, 10)} on ${result.machine.cpus} x ${result.machine.cpuModel}, Node ${result.machine.node}, with \`${result.command}\`:`,
-    '',
-    toMarkdown(result),
-    ...(result.notes ?? []).map((n) => `\n${n}`),
-  ].join('\n')
+const results = readdirSync(resultsDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((file) => JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as SuiteResult)
+
+/** Replaces what stands between `<!-- perf:<name> -->` and its closing marker in every README. */
+function place(name: string, table: string): void {
+  const begin = `<!-- perf:${name} -->`
+  const end = `<!-- /perf:${name} -->`
   for (const path of readmes) {
     const text = readFileSync(path, 'utf8')
     const a = text.indexOf(begin)
     const b = text.indexOf(end)
     if (a === -1 || b === -1 || b < a) continue
     writeFileSync(path, `${text.slice(0, a + begin.length)}\n${table}\n${text.slice(b)}`)
-    console.log(`${result.suite} -> ${path}`)
+    console.log(`${name} -> ${path}`)
   }
 }
+
+for (const result of results) {
+  if (only.size > 0 && !only.has(result.suite)) continue
+  place(
+    result.suite,
+    [
+      `Measured ${result.ranAt.slice(0, 10)} on ${result.machine.cpus} x ${result.machine.cpuModel}, Node ${result.machine.node}, with \`${result.command}\`:`,
+      '',
+      toMarkdown(result),
+      ...(result.notes ?? []).map((n) => `\n${n}`),
+    ].join('\n'),
+  )
+}
+
+/** One row per suite: when it ran, the checks it met, and each check it missed with its ratio. */
+function summary(all: readonly SuiteResult[]): string {
+  const rows = all.map((r) => {
+    const met = r.ratios.filter((c) => c.pass).length
+    const missed = r.ratios
+      .filter((c) => !c.pass)
+      .map((c) => `${c.name}: ${c.ratio.toFixed(2)} (${c.target})`)
+      .join('; ')
+    return `| ${r.suite} | ${r.ranAt.slice(0, 10)} | ${met} of ${r.ratios.length} | ${missed || 'none'} |`
+  })
+  return ['| suite | run | targets met | missed (ratio, target) |', '| --- | --- | ---: | --- |', ...rows].join('\n')
+}
+
+place('summary', summary(results))

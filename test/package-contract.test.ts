@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -80,6 +80,27 @@ describe.each(packages)('package contract of packages/$dir', ({ dir, manifest })
     for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
       if (name.startsWith('@sd/')) continue
       expect(range, `${name}@${range}`).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/)
+    }
+  })
+
+  it('lays its source out in the standard files; index.ts only re-exports', () => {
+    const src = join(root, 'packages', dir, 'src')
+    for (const file of ['index.ts', 'options.ts', 'errors.ts'])
+      expect(existsSync(join(src, file)), `packages/${dir}/src/${file}`).toBe(true)
+    const index = readFileSync(join(src, 'index.ts'), 'utf8')
+    expect(index).toContain('@packageDocumentation')
+    // with comments removed, every statement is an `export ... from '...'`
+    const code = index.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+    const statements = code
+      .split(/(?<=['"])\s*\n/)
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
+    for (const statement of statements)
+      expect(statement).toMatch(/^export (type )?(\*|\{[\s\S]*\}) from '\.\/[\w./-]+\.js'$/)
+    // a package with a loadX factory keeps it in load.ts, and its loader in loader.ts
+    if (/\bload[A-Z]\w*/.test(code)) {
+      expect(code).toMatch(/ from '\.\/load\.js'/)
+      expect(existsSync(join(src, 'loader.ts')), `packages/${dir}/src/loader.ts`).toBe(true)
     }
   })
 

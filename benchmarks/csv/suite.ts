@@ -1,138 +1,129 @@
 /**
- * @sd/csv against raw csv-parse (the parser it is built on), papaparse and uDSV.
+ * @sd/csv against the strongest CSV readers in their fastest forms, every value consumed, in one
+ * run: uDSV 0.7 (typed rows, streaming), papaparse (`dynamicTyping`), csv-parse (arrays, strings)
+ * and DuckDB's columnar chunks (`fetchChunk().getColumns()`). sd runs with `workers: 0` and
+ * `'auto'`, cache off, on DuckDB-written files: 3M rows x 5 columns (BIGINT, DOUBLE, INTEGER,
+ * VARCHAR, BOOLEAN) and 300,000 rows x 50 columns.
  *
- * 1. Throughput on the benchmark CSV (1M rows x 5 columns: int, float, string, bool, float): every
- *    reader streams the whole file once. Ours builds typed columns (Int32Array, Float64Array,
- *    Uint8Array, strings); raw csv-parse yields string arrays. Target: at least 0.9x the faster
- *    raw csv-parse arrays-mode reader.
- * 2. Peak RSS of `loadCsv` over 1M and 10M rows, each in a fresh process. Target: at most 1.2x.
+ * Checks: workers 0 >= 1.0x uDSV; workers 'auto' >= 1.6x uDSV and >= 2x DuckDB chunks; peak RSS of
+ * 10M / 1M rows <= 1.2x (fresh processes, workers 0 and 'auto').
  */
-import { statSync } from 'node:fs'
-import { loadCsv } from '@sd/csv'
-import { csvFile, defaultDataDir } from '../lib/data.ts'
-import { runChild } from '../lib/rss.ts'
-import { type Measurement, machineInfo, ratioCheck, type Suite } from '../lib/suite.ts'
-import { timeTasks } from '../lib/timing.ts'
-import { csvParseDataEvents, csvParseForAwait, papaparse, udsv } from './peers.ts'
 
-async function sdColumns(file: string): Promise<number> {
-  let n = 0
-  for await (const batch of loadCsv(file, { cacheEnabled: false })) n += batch.numRows
-  return n
-}
+import { statSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { closeSharedPools } from '@sd/core'
+import { defaultDataDir } from '../lib/data.ts'
+import { runChild } from '../lib/rss.ts'
+import { type Measurement, machineInfo, type RatioCheck, ratioCheck, type Suite } from '../lib/suite.ts'
+import { pairedRatio, type Timing } from '../lib/timing.ts'
+import { fiveColumnText, wideText } from '../text/data.ts'
+import { race } from '../text/race.ts'
+import { csvParseCsv, duckCsv, papaCsv, sdCsv, udsvCsv } from './peers.ts'
+
+const W0 = 'sd loadCsv, workers 0'
+const AUTO = 'sd loadCsv, workers auto'
+const UDSV = 'uDSV typed, streaming'
+const DUCK = 'DuckDB chunks (getColumns)'
 
 export const csvSuite: Suite = async (options) => {
   const log = options.log ?? (() => undefined)
+  const quick = options.quick === true
   const dir = options.dataDir ?? defaultDataDir()
-  const rows = options.quick ? 100_000 : 1_000_000
-  const file = csvFile(dir, rows)
-  const mb = statSync(file).size / 2 ** 20
-  const label = `${rows / 1e6}M rows x 5`
-
-  const readers: Record<string, (file: string) => Promise<number>> = {
-    'sd loadCsv (typed columns)': sdColumns,
-    'csv-parse for await (arrays, strings)': csvParseForAwait,
-    'csv-parse data events (arrays, strings)': csvParseDataEvents,
-    'csv-parse for await, cast: true': (f) => csvParseForAwait(f, { cast: true }),
-    'papaparse chunks (strings)': papaparse,
-    'uDSV typedArrs': udsv,
-  }
-  for (const [name, read] of Object.entries(readers)) {
-    const n = await read(file)
-    // csv-parse, papaparse and uDSV count the header row as a record; we do not
-    if (n !== rows && n !== rows + 1) throw new Error(`${name} read ${n} records, expected ${rows}`)
-  }
-  // Rounds run every reader once, in a rotating order, so load from other processes on a shared
-  // machine hits all readers alike; a reader's time is its median over the rounds.
-  log(`throughput on ${file}`)
-  const names = Object.keys(readers)
-  const rounds = options.quick ? 3 : 9
-  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
-  for (let round = -1; round < rounds; round++) {
-    const order = names.map((_, i) => names[(i + Math.max(round, 0)) % names.length] as string)
-    const tasks: Record<string, () => Promise<number>> = {}
-    // async functions: tinybench calls any other function once at add() to see if it returns a promise,
-    // and that unawaited read would overlap the timed runs
-    for (const name of order)
-      tasks[name] = async () => (readers[name] as (f: string) => Promise<number>)(file)
-    const timings = await timeTasks(tasks, { iterations: 1, warmupIterations: 0 })
-    // round -1 warms up every reader
-    if (round >= 0) for (const name of names) times[name]?.push(timings[name]?.p50Ms ?? Number.NaN)
-  }
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b)
-    const mid = sorted.length >> 1
-    return sorted.length % 2
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-  }
-  const measurements: Measurement[] = names.map((name) => {
-    const ms = median(times[name] ?? [])
-    return {
-      name,
-      dataset: label,
-      seconds: ms / 1000,
-      recordsPerSecond: rows / (ms / 1000),
-      mbPerSecond: mb / (ms / 1000),
+  const rows = quick ? 300_000 : 3_000_000
+  const wideRows = quick ? 30_000 : 300_000
+  const rounds = quick ? 2 : 5
+  const measurements: Measurement[] = []
+  const ratios: RatioCheck[] = []
+  log('preparing the files (DuckDB)')
+  const cases = [
+    { label: `${rows / 1e6}M rows x 5`, path: await fiveColumnText(dir, rows, 'csv'), rows },
+    {
+      label: `${wideRows.toLocaleString('en-US')} rows x 50`,
+      path: await wideText(dir, wideRows, 'csv'),
+      rows: wideRows,
+    },
+  ]
+  const duck = await (await DuckDBInstance.create(':memory:')).connect()
+  for (const c of cases) {
+    log(`throughput: ${c.label} (${c.path})`)
+    const mb = statSync(c.path).size / 2 ** 20
+    const timings = await race(
+      {
+        [W0]: () => sdCsv(c.path, 0),
+        [AUTO]: () => sdCsv(c.path, 'auto'),
+        [UDSV]: () => udsvCsv(c.path),
+        'papaparse dynamicTyping': () => papaCsv(c.path),
+        'csv-parse arrays (strings)': () => csvParseCsv(c.path),
+        [DUCK]: () => duckCsv(duck, c.path),
+      },
+      c.rows,
+      rounds,
+    )
+    for (const [name, t] of Object.entries(timings)) {
+      measurements.push({
+        name,
+        dataset: c.label,
+        seconds: t.p50Ms / 1000,
+        recordsPerSecond: c.rows / (t.p50Ms / 1000),
+        mbPerSecond: mb / (t.p50Ms / 1000),
+        extra: { samples: t.samples },
+      })
     }
-  })
-  const ours = times['sd loadCsv (typed columns)'] ?? []
-  const forAwait = times['csv-parse for await (arrays, strings)'] ?? []
-  const dataEvents = times['csv-parse data events (arrays, strings)'] ?? []
-  // per round: the faster raw csv-parse reader's time over ours, then the median of the rounds
-  const throughputRatio = median(
-    ours.map((t, r) => Math.min(forAwait[r] ?? Number.NaN, dataEvents[r] ?? Number.NaN) / t),
-  )
+    const t = (name: string) => timings[name] as Timing
+    const speed = (ours: string, peer: string) => pairedRatio(t(peer), t(ours))
+    ratios.push(
+      ratioCheck(`workers 0 vs uDSV (${c.label})`, speed(W0, UDSV), { min: 1 }),
+      ratioCheck(`workers auto vs uDSV (${c.label})`, speed(AUTO, UDSV), { min: 1.6 }),
+      ratioCheck(`workers auto vs DuckDB chunks (${c.label})`, speed(AUTO, DUCK), { min: 2 }),
+    )
+  }
+  duck.closeSync()
+  await closeSharedPools()
 
   log('peak RSS in fresh processes')
-  const small = options.quick ? 100_000 : 1_000_000
-  const large = options.quick ? 1_000_000 : 10_000_000
+  const small = quick ? 100_000 : 1_000_000
+  const large = quick ? 1_000_000 : 10_000_000
   const child = new URL('./rss-child.ts', import.meta.url)
-  const rss: Record<string, number> = {}
-  // --quick measures streaming memory only, to stay short
-  for (const cache of options.quick ? [false] : [false, true]) {
+  for (const workers of ['0', 'auto']) {
+    const rss: number[] = []
     for (const n of [small, large]) {
-      const path = csvFile(dir, n)
-      const report = await runChild(child, [path, String(cache)])
+      const path = await fiveColumnText(dir, n, 'csv')
+      const report = await runChild(child, [path, workers])
       if (report.records !== n) throw new Error(`RSS child read ${report.records} records, expected ${n}`)
-      const key = `${n}:${cache}`
-      rss[key] = report.peakRssMb
+      rss.push(report.peakRssMb)
       measurements.push({
-        name: `sd loadCsv, fresh process, cacheEnabled: ${cache}`,
+        name: `sd loadCsv, workers ${workers}, fresh process`,
         dataset: `${n / 1e6}M rows x 5`,
         seconds: report.seconds,
         recordsPerSecond: n / report.seconds,
         peakRssMb: report.peakRssMb,
       })
     }
+    ratios.push(
+      ratioCheck(
+        `peak RSS ${large / 1e6}M / ${small / 1e6}M rows, workers ${workers}`,
+        (rss[1] as number) / (rss[0] as number),
+        {
+          max: 1.2,
+        },
+      ),
+    )
   }
-  const rssRatio = (cache: boolean) =>
-    (rss[`${large}:${cache}`] ?? Number.NaN) / (rss[`${small}:${cache}`] ?? Number.NaN)
 
   return {
     suite: 'csv',
     ranAt: new Date().toISOString(),
     machine: machineInfo(),
-    command: `pnpm --filter @sd/benchmarks bench csv${options.quick ? ' --quick' : ''}`,
+    command: `pnpm --filter @sd/benchmarks bench csv${quick ? ' --quick' : ''}`,
     measurements,
-    ratios: [
-      ratioCheck(`throughput: sd / faster raw csv-parse arrays mode (${label})`, throughputRatio, {
-        min: 0.9,
-      }),
-      ratioCheck(`peak RSS: ${large / 1e6}M / ${small / 1e6}M rows (cacheEnabled: false)`, rssRatio(false), {
-        max: 1.2,
-      }),
-      ...(options.quick
-        ? []
-        : [
-            ratioCheck(`peak RSS: ${large / 1e6}M / ${small / 1e6}M rows (default cache)`, rssRatio(true), {
-              max: 1.2,
-            }),
-          ]),
-    ],
+    ratios,
     notes: [
-      `Throughput: median of ${rounds} interleaved rounds, \`cacheEnabled: false\` so every pass parses the file; the ratio is the per-round median of (faster raw csv-parse time / our time). Ours builds typed columns; raw csv-parse, papaparse and uDSV only produce rows.`,
-      'Peak RSS: each row is a fresh Node process (tsx loaded) reading the whole file. With the default cache, a file whose decoded batches fit in the cache (the 1M-row file) is kept for repeat passes; a larger one is streamed without caching.',
+      `workers 'auto' is ${availableParallelism()} threads here; sd runs with cacheEnabled: false. Load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')}.`,
+      `Every reader hands every value to a consumer: numbers summed, string lengths summed, trues counted (sd from its columns: typed arrays, string offsets, bits; the peers from their JS values). Ratios are of the peer's time over ours, median over ${rounds} interleaved rounds after a warm-up round.`,
+      'Peak RSS: each row is a fresh Node process (tsx loaded) reading the whole file.',
     ],
   }
 }

@@ -1,75 +1,79 @@
 /**
- * The readers @sd/json is compared with. Each streams the whole file once and gathers the parsed
- * records into arrays of `BATCH` rows, the row-object form of the batches ours yields.
+ * The NDJSON readers compared, each reading every record of a file once in its fastest form and
+ * handing every value to a consumer (numbers summed, string lengths summed, trues counted).
  */
 import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { StringDecoder } from 'node:string_decoder'
-import jsonlParser from 'stream-json/jsonl/parser.js'
+import type { DuckDBConnection } from '@duckdb/node-api'
+import { loadJson } from '@sd/json'
 import streamArray from 'stream-json/streamers/stream-array.js'
+import { consumeBatch, consumeValues } from '../parquet/consume.ts'
+import { consumeObject } from '../text/consume.ts'
 
-/** Rows per gathered batch, the loaders' default batch size. */
-export const BATCH = 10_000
-
-/** Collects rows into batches of {@link BATCH}; returns the row count. */
-class Rows {
-  count = 0
-  #rows: unknown[] = []
-  push(row: unknown): void {
-    this.#rows.push(row)
-    if (this.#rows.length === BATCH) this.#flush()
-  }
-  done(): number {
-    this.#flush()
-    return this.count
-  }
-  #flush(): void {
-    this.count += this.#rows.length
-    this.#rows = []
-  }
+/** Records read and the consumer's checksum. */
+export interface ReadResult {
+  rows: number
+  sink: number
 }
 
-/**
- * The bare loop: read chunks, decode, split on newlines, `JSON.parse` each line. `highWaterMark`
- * is the read size (Node's default is 64 KiB).
- */
-export async function bareSplitParse(file: string, highWaterMark = 64 * 1024): Promise<number> {
+/** sd: `loadJson` batches, every column consumed from its Arrow layout. */
+export async function sdJson(file: string, workers: number | 'auto'): Promise<ReadResult> {
+  let rows = 0
+  let sink = 0
+  for await (const batch of loadJson(file, { cacheEnabled: false, workers })) {
+    rows += batch.numRows
+    sink += consumeBatch(batch)
+  }
+  return { rows, sink }
+}
+
+/** The simplest loop: read chunks, decode, split on newlines, `JSON.parse` each line. */
+export async function splitParse(file: string, highWaterMark = 64 * 1024): Promise<ReadResult> {
   const decoder = new StringDecoder('utf8')
-  const rows = new Rows()
+  let rows = 0
+  let sink = 0
   let rest = ''
   for await (const chunk of createReadStream(file, { highWaterMark })) {
     const lines = (rest + decoder.write(chunk as Buffer)).split('\n')
     rest = lines.pop() ?? ''
-    for (const line of lines) if (line.length > 0) rows.push(JSON.parse(line))
+    for (const line of lines) {
+      if (line.length === 0) continue
+      rows++
+      sink += consumeObject(JSON.parse(line))
+    }
   }
   rest += decoder.end()
-  if (rest.trim().length > 0) rows.push(JSON.parse(rest))
-  return rows.done()
+  if (rest.trim().length > 0) {
+    rows++
+    sink += consumeObject(JSON.parse(rest))
+  }
+  return { rows, sink }
 }
 
-/** Node's `readline` over a read stream, `JSON.parse` per line. */
-export async function readlineParse(file: string): Promise<number> {
-  const rows = new Rows()
-  const lines = createInterface({
-    input: createReadStream(file, { highWaterMark: 1 << 20 }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  })
-  for await (const line of lines) if (line.length > 0) rows.push(JSON.parse(line))
-  return rows.done()
-}
-
-/** stream-json's JSONL parser as a Node stream. */
-export async function streamJsonJsonl(file: string): Promise<number> {
-  const rows = new Rows()
-  const items = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(jsonlParser.asStream())
-  for await (const item of items as AsyncIterable<{ value: unknown }>) rows.push(item.value)
-  return rows.done()
+/** DuckDB: `read_json` (newline-delimited) streamed, `fetchChunk().getColumns()` chunk by chunk. */
+export async function duckJson(con: DuckDBConnection, file: string): Promise<ReadResult> {
+  let rows = 0
+  let sink = 0
+  const result = await con.stream(
+    `SELECT * FROM read_json('${file.replaceAll("'", "''")}', format = 'newline_delimited')`,
+  )
+  for (;;) {
+    const chunk = await result.fetchChunk()
+    if (!chunk || chunk.rowCount === 0) break
+    rows += chunk.rowCount
+    for (const column of chunk.getColumns()) sink += consumeValues(column)
+  }
+  return { rows, sink }
 }
 
 /** stream-json's documented pipeline for a top-level array (parser + streamArray as Node streams). */
-export async function streamJsonArray(file: string): Promise<number> {
-  const rows = new Rows()
+export async function streamJsonArray(file: string): Promise<ReadResult> {
+  let rows = 0
+  let sink = 0
   const items = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(streamArray.withParserAsStream())
-  for await (const item of items as AsyncIterable<{ value: unknown }>) rows.push(item.value)
-  return rows.done()
+  for await (const item of items as AsyncIterable<{ value: Record<string, unknown> }>) {
+    rows++
+    sink += consumeObject(item.value)
+  }
+  return { rows, sink }
 }

@@ -1,14 +1,22 @@
 /**
- * Child process of the json suite: reads a whole file with `loadJson` and prints
- * `{ peakRssMb, seconds, records }`. Arguments: the file and `cacheEnabled` (`true` or `false`).
+ * Child process of the JSON suite: reads one file through `loadJson` and prints its peak RSS.
+ *   node --import tsx rss-child.ts <file> <workers: 0 | auto>
  */
 import { loadJson } from '@sd/json'
 import { peakRssMb } from '../lib/rss.ts'
+import { consumeBatch } from '../parquet/consume.ts'
 
-const [file, cache] = process.argv.slice(2)
-if (!file) throw new Error('usage: rss-child.ts <file> <cacheEnabled>')
-const started = performance.now()
+const [file, workers] = process.argv.slice(2)
+if (!file) throw new Error('usage: rss-child.ts <file> <workers>')
+const start = performance.now()
 let records = 0
-for await (const batch of loadJson(file, { cacheEnabled: cache === 'true' })) records += batch.numRows
-const seconds = (performance.now() - started) / 1000
-console.log(JSON.stringify({ peakRssMb: peakRssMb(), seconds, records }))
+let sink = 0
+for await (const batch of loadJson(file, {
+  cacheEnabled: false,
+  workers: workers === 'auto' ? 'auto' : Number(workers ?? 0),
+})) {
+  records += batch.numRows
+  sink += consumeBatch(batch)
+}
+const seconds = (performance.now() - start) / 1000
+console.log(JSON.stringify({ peakRssMb: peakRssMb(), seconds, records, sink }))

@@ -1,211 +1,143 @@
 /**
- * @sd/json against stream-json's JSONL parser, a bare split + `JSON.parse` loop, and (for array
- * documents) stream-json's own Node-stream pipeline.
+ * @sd/json against the NDJSON readers users would write or reach for, every value consumed, in
+ * one run: a split + `JSON.parse` loop and DuckDB's columnar chunks (`read_json`,
+ * `fetchChunk().getColumns()`). sd runs with `workers: 0` and `'auto'`, cache off, on DuckDB-written
+ * files: 3M rows x 5 columns and 200,000 rows x 50 columns. Array documents (stream-json inside)
+ * are compared with stream-json's own pipeline, for context.
  *
- * 1. NDJSON throughput on the benchmark file (1M rows x 5 columns: int, float, string, bool,
- *    float): every reader streams the whole file once. Ours builds typed columns (Int32Array,
- *    Float64Array, Uint8Array, strings); the peers gather the parsed row objects into arrays of
- *    10,000. Targets: at least 2x stream-json's JSONL parser, at least 0.9x the faster bare loop.
- * 2. Array document throughput: the same records as `[{...},\n{...}]`; ours (stream-json's parser,
- *    pick and streamArray called directly) against stream-json's Node-stream pipeline. Reported.
- * 3. Peak RSS of `loadJson` over 1M and 10M rows, each in a fresh process. Target: at most 1.2x.
+ * Checks: workers 'auto' >= 1.6x split + JSON.parse; peak RSS of 10M / 1M rows <= 1.2x (fresh
+ * processes, workers 0 and 'auto').
  */
 import { statSync } from 'node:fs'
-import { loadJson } from '@sd/json'
-import { defaultDataDir, ndjsonFile } from '../lib/data.ts'
+import { availableParallelism, loadavg } from 'node:os'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { closeSharedPools } from '@sd/core'
+import { defaultDataDir } from '../lib/data.ts'
 import { runChild } from '../lib/rss.ts'
-import { type Measurement, machineInfo, ratioCheck, type Suite } from '../lib/suite.ts'
-import { timeTasks } from '../lib/timing.ts'
+import { type Measurement, machineInfo, type RatioCheck, ratioCheck, type Suite } from '../lib/suite.ts'
+import { pairedRatio, type Timing } from '../lib/timing.ts'
+import { fiveColumnText, wideText } from '../text/data.ts'
+import { race } from '../text/race.ts'
 import { arrayJsonFile } from './data.ts'
-import { bareSplitParse, readlineParse, streamJsonArray, streamJsonJsonl } from './peers.ts'
+import { duckJson, sdJson, splitParse, streamJsonArray } from './peers.ts'
 
-async function sdLoadJson(file: string): Promise<number> {
-  let n = 0
-  for await (const batch of loadJson(file, { cacheEnabled: false })) n += batch.numRows
-  return n
-}
-
-const OURS = 'sd loadJson (typed columns)'
-const BARE_64K = 'bare split + JSON.parse, 64 KiB reads'
-const BARE_1M = 'bare split + JSON.parse, 1 MiB reads'
-const STREAM_JSON = 'stream-json JSONL parser (stream)'
-const OURS_ARRAY = 'sd loadJson, array document (typed columns)'
-const STREAM_JSON_ARRAY = 'stream-json parser + streamArray (streams)'
-
-/** Milliseconds of each reader in each round, and the median per reader. */
-interface Race {
-  rounds: Record<string, number[]>
-  median: Record<string, number>
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
-/**
- * Times each reader over `file`: a warm-up, then `rounds` rounds in which every reader runs once
- * (through tinybench), in an order that rotates, so a burst of load from other processes on a
- * shared machine hits readers of the same round alike. Checks every reader read `rows` records.
- */
-async function race(
-  readers: Record<string, (file: string) => Promise<number>>,
-  file: string,
-  rows: number,
-  rounds: number,
-  warmupIterations: number,
-): Promise<Race> {
-  const names = Object.keys(readers)
-  const task = (name: string) => async () => {
-    const n = await (readers[name] as (file: string) => Promise<number>)(file)
-    if (n !== rows) throw new Error(`${name} read ${n} records, expected ${rows}`)
-  }
-  const times: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]))
-  for (let round = 0; round < rounds; round++) {
-    const tasks: Record<string, () => Promise<void>> = {}
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + round) % names.length] as string
-      tasks[name] = task(name)
-    }
-    const timings = await timeTasks(tasks, {
-      iterations: 1,
-      warmupIterations: round === 0 ? warmupIterations : 0,
-      rounds: 1,
-    })
-    for (const name of names) times[name]?.push(timings[name]?.p50Ms ?? Number.NaN)
-  }
-  return { rounds: times, median: Object.fromEntries(names.map((name) => [name, median(times[name] ?? [])])) }
-}
-
-/** The median over rounds of `peer time / our time`, each ratio from one round. */
-function pairedRatio(race: Race, ours: string, peers: readonly string[]): number {
-  const mine = race.rounds[ours] ?? []
-  return median(mine.map((t, r) => Math.min(...peers.map((p) => race.rounds[p]?.[r] ?? Number.NaN)) / t))
-}
+const W0 = 'sd loadJson, workers 0'
+const AUTO = 'sd loadJson, workers auto'
+const SPLIT = 'split + JSON.parse'
+const DUCK = 'DuckDB chunks (getColumns)'
 
 export const jsonSuite: Suite = async (options) => {
   const log = options.log ?? (() => undefined)
+  const quick = options.quick === true
   const dir = options.dataDir ?? defaultDataDir()
-  // --quick: smaller files, but large enough that a pass is not dominated by its first batch
-  const rows = options.quick ? 200_000 : 1_000_000
-  const arrayRows = options.quick ? 20_000 : 1_000_000
-  const rounds = options.quick ? 3 : 11
-  // a short file is read in a fraction of a second: more warm-up, so the JIT is done before timing
-  const warmup = options.quick ? 2 : 1
-  const label = `${rows / 1e6}M rows x 5`
+  const rows = quick ? 300_000 : 3_000_000
+  const wideRows = quick ? 20_000 : 200_000
+  const arrayRows = quick ? 20_000 : 300_000
+  const rounds = quick ? 2 : 5
   const measurements: Measurement[] = []
-  const record = (times: Record<string, number>, file: string, dataset: string, rows: number) => {
-    const mb = statSync(file).size / 2 ** 20
-    for (const [name, ms] of Object.entries(times)) {
+  const ratios: RatioCheck[] = []
+  const record = (timings: Record<string, Timing>, path: string, label: string, n: number) => {
+    const mb = statSync(path).size / 2 ** 20
+    for (const [name, t] of Object.entries(timings)) {
       measurements.push({
         name,
-        dataset,
-        seconds: ms / 1000,
-        recordsPerSecond: rows / (ms / 1000),
-        mbPerSecond: mb / (ms / 1000),
+        dataset: label,
+        seconds: t.p50Ms / 1000,
+        recordsPerSecond: n / (t.p50Ms / 1000),
+        mbPerSecond: mb / (t.p50Ms / 1000),
+        extra: { samples: t.samples },
       })
     }
   }
-
-  const ndjson = ndjsonFile(dir, rows)
-  log(`NDJSON throughput on ${ndjson}`)
-  const ndReaders: Record<string, (file: string) => Promise<number>> = {
-    [OURS]: sdLoadJson,
-    [BARE_64K]: (f) => bareSplitParse(f, 64 * 1024),
-    [STREAM_JSON]: streamJsonJsonl,
+  log('preparing the files (DuckDB)')
+  const cases = [
+    { label: `${rows / 1e6}M rows x 5, NDJSON`, path: await fiveColumnText(dir, rows, 'ndjson'), rows },
+    {
+      label: `${wideRows.toLocaleString('en-US')} rows x 50, NDJSON`,
+      path: await wideText(dir, wideRows, 'ndjson'),
+      rows: wideRows,
+    },
+  ]
+  const duck = await (await DuckDBInstance.create(':memory:')).connect()
+  for (const c of cases) {
+    log(`throughput: ${c.label} (${c.path})`)
+    const timings = await race(
+      {
+        [W0]: () => sdJson(c.path, 0),
+        [AUTO]: () => sdJson(c.path, 'auto'),
+        [SPLIT]: () => splitParse(c.path),
+        [DUCK]: () => duckJson(duck, c.path),
+      },
+      c.rows,
+      rounds,
+    )
+    record(timings, c.path, c.label, c.rows)
+    const t = (name: string) => timings[name] as Timing
+    const speed = (ours: string, peer: string) => pairedRatio(t(peer), t(ours))
+    ratios.push(
+      ratioCheck(`workers auto vs split + JSON.parse (${c.label})`, speed(AUTO, SPLIT), { min: 1.6 }),
+      ratioCheck(`workers 0 vs split + JSON.parse (${c.label})`, speed(W0, SPLIT), { min: 1 }),
+      ratioCheck(`workers auto vs DuckDB chunks (${c.label})`, speed(AUTO, DUCK), { min: 1 }),
+    )
   }
-  if (!options.quick) {
-    // context, left out of --quick to keep it short
-    ndReaders[BARE_1M] = (f) => bareSplitParse(f, 1 << 20)
-    ndReaders['readline + JSON.parse'] = readlineParse
-  }
-  const nd = await race(ndReaders, ndjson, rows, rounds, warmup)
-  record(nd.median, ndjson, `${label}, NDJSON`, rows)
+  duck.closeSync()
+  await closeSharedPools()
 
   const array = arrayJsonFile(dir, arrayRows)
-  log(`array document throughput on ${array}`)
+  log(`array document: ${array}`)
   const arr = await race(
-    { [OURS_ARRAY]: sdLoadJson, [STREAM_JSON_ARRAY]: streamJsonArray },
-    array,
+    {
+      'sd loadJson, array document': () => sdJson(array, 0),
+      'stream-json parser + streamArray': () => streamJsonArray(array),
+    },
     arrayRows,
     rounds,
-    warmup,
   )
-  record(arr.median, array, `${arrayRows / 1e6}M rows x 5, array document`, arrayRows)
+  record(arr, array, `${arrayRows.toLocaleString('en-US')} rows x 5, array document`, arrayRows)
 
   log('peak RSS in fresh processes')
-  // a process reading a small file has not reached its steady-state heap yet (0.5M rows: 102 MiB,
-  // 1M: 123 MiB, 10M: 119 MiB): even --quick compares files of 1M and 2M rows
-  const small = 1_000_000
-  const large = options.quick ? 2_000_000 : 10_000_000
+  const small = quick ? 100_000 : 1_000_000
+  const large = quick ? 1_000_000 : 10_000_000
   const child = new URL('./rss-child.ts', import.meta.url)
-  const rss: Record<string, number> = {}
-  const cases: { kind: 'ndjson' | 'array'; cache: boolean }[] = options.quick
-    ? [{ kind: 'ndjson', cache: false }]
-    : [
-        { kind: 'ndjson', cache: false },
-        { kind: 'ndjson', cache: true },
-        { kind: 'array', cache: false },
-      ]
-  for (const { kind, cache } of cases) {
+  for (const workers of ['0', 'auto']) {
+    const rss: number[] = []
     for (const n of [small, large]) {
-      const path = kind === 'ndjson' ? ndjsonFile(dir, n) : arrayJsonFile(dir, n)
-      const report = await runChild(child, [path, String(cache)])
+      const path = await fiveColumnText(dir, n, 'ndjson')
+      const report = await runChild(child, [path, workers])
       if (report.records !== n) throw new Error(`RSS child read ${report.records} records, expected ${n}`)
-      rss[`${kind}:${n}:${cache}`] = report.peakRssMb
+      rss.push(report.peakRssMb)
       measurements.push({
-        name: `sd loadJson ${kind === 'ndjson' ? 'NDJSON' : 'array document'}, fresh process, cacheEnabled: ${cache}`,
-        dataset: `${n / 1e6}M rows x 5`,
+        name: `sd loadJson, workers ${workers}, fresh process`,
+        dataset: `${n / 1e6}M rows x 5, NDJSON`,
         seconds: report.seconds,
         recordsPerSecond: n / report.seconds,
         peakRssMb: report.peakRssMb,
       })
     }
+    ratios.push(
+      ratioCheck(
+        `peak RSS ${large / 1e6}M / ${small / 1e6}M rows, workers ${workers}`,
+        (rss[1] as number) / (rss[0] as number),
+        {
+          max: 1.2,
+        },
+      ),
+    )
   }
-  const rssRatio = (kind: string, cache: boolean) =>
-    (rss[`${kind}:${large}:${cache}`] ?? Number.NaN) / (rss[`${kind}:${small}:${cache}`] ?? Number.NaN)
-  const bare = options.quick ? [BARE_64K] : [BARE_64K, BARE_1M]
-  const rssLabel = (what: string, cache: string) =>
-    `peak RSS ${what}: ${large / 1e6}M / ${small / 1e6}M rows (${cache})`
 
   return {
     suite: 'json',
     ranAt: new Date().toISOString(),
     machine: machineInfo(),
-    command: `pnpm --filter @sd/benchmarks bench json${options.quick ? ' --quick' : ''}`,
+    command: `pnpm --filter @sd/benchmarks bench json${quick ? ' --quick' : ''}`,
     measurements,
-    ratios: [
-      ratioCheck(
-        `NDJSON throughput: sd / stream-json JSONL parser (${label})`,
-        pairedRatio(nd, OURS, [STREAM_JSON]),
-        {
-          min: 2,
-        },
-      ),
-      ratioCheck(
-        `NDJSON throughput: sd / faster bare split + JSON.parse (${label})`,
-        pairedRatio(nd, OURS, bare),
-        {
-          min: 0.9,
-        },
-      ),
-      ratioCheck(rssLabel('NDJSON', 'cacheEnabled: false'), rssRatio('ndjson', false), { max: 1.2 }),
-      ...(options.quick
-        ? []
-        : [
-            ratioCheck(rssLabel('NDJSON', 'default cache'), rssRatio('ndjson', true), { max: 1.2 }),
-            ratioCheck(rssLabel('array document', 'cacheEnabled: false'), rssRatio('array', false), {
-              max: 1.2,
-            }),
-          ]),
-    ],
+    ratios,
     notes: [
-      `Throughput: ${rounds} rounds after ${warmup} warm-up run(s) of each reader; in each round every reader runs once, in a rotating order. Times are medians over rounds; a ratio is the median over rounds of (peer time / our time) within a round. \`cacheEnabled: false\` so every pass parses the file. Ours yields typed columnar batches of 10,000 rows; the peers gather parsed row objects into arrays of 10,000.`,
-      `Array document: sd / stream-json streams = ${pairedRatio(arr, OURS_ARRAY, [STREAM_JSON_ARRAY]).toFixed(2)} (no target; both tokenize with stream-json).`,
-      'Peak RSS: each row is a fresh Node process (tsx loaded) reading the whole file. With the default cache, a file that fits in the 100 MiB cache (the 1M-row file) is kept for repeat passes; a larger one is streamed without caching.',
+      `workers 'auto' is ${availableParallelism()} threads here; sd runs with cacheEnabled: false. Load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')}.`,
+      `Every reader hands every value to a consumer: numbers summed, string lengths summed, trues counted (sd from its columns; the others from their JS values). Ratios are of the peer's time over ours, median over ${rounds} interleaved rounds after a warm-up round.`,
+      'Peak RSS: each row is a fresh Node process (tsx loaded) reading the whole file.',
     ],
   }
 }

@@ -57,6 +57,7 @@ export const parquetSuite: Suite = async (options) => {
     `workers 'auto' is ${availableParallelism()} threads here; sd runs with cacheEnabled: false (no decoded-batch replay).`,
     'Every reader hands every value to the same kind of consumer: numbers summed (int64 by its 32-bit halves), string lengths summed (offsets, or dictionary offsets through the indices), trues counted; DuckDB chunks and hyparquet give JS values, consumed as such.',
     'Ratios are of median times from interleaved rounds in one process; time to first batch is the median over the timed runs.',
+    `1-minute load average when the run started: ${(loadavg()[0] ?? 0).toFixed(2)} (other processes share the cores when it is above 0).`,
   ]
   if (quick)
     notes.push('quick mode: 1M-row files (50k text rows, 100k wide rows); fixed costs weigh more there.')

@@ -4,12 +4,15 @@ import { create as createDigest } from 'multiformats/hashes/digest'
 import { CarError } from './errors.js'
 import { readVarint } from './varint.js'
 
-/** Multicodec codes of the block formats sd reads. */
+/** Multicodec code of raw blocks. */
 export const RAW = 0x55
+/** Multicodec code of dag-pb blocks (UnixFS nodes). */
 export const DAG_PB = 0x70
+/** Multicodec code of dag-cbor blocks (sd manifests and columns). */
 export const DAG_CBOR = 0x71
-/** Multihash codes sd verifies. */
+/** Multihash code of sha2-256. */
 export const SHA2_256 = 0x12
+/** Multihash code of identity (the block is the digest). */
 export const IDENTITY = 0x00
 
 /** The largest identity multihash accepted (identity CIDs inline their block). */

@@ -19,6 +19,7 @@ export function resolveRange(
   return { start, end: endExclusive }
 }
 
+/** A block as a CAR section: its length varint, CID and bytes. */
 export function section(block: Block): Uint8Array[] {
   const cidBytes = block.cid.bytes
   const prefix = encodeVarint(cidBytes.length + block.bytes.length)
@@ -73,10 +74,12 @@ export function headers(
   return res.statusCode === 200
 }
 
+/** Answers a refused request with its status and message. */
 export function refuse(res: ServerResponse, refusal: GatewayRefusal): void {
   send(res, refusal.status, refusal.message)
 }
 
+/** Answers with `status` and a plain-text `message`. */
 export function send(res: ServerResponse, status: number, message: string): void {
   res.statusCode = status
   res.setHeader('Content-Type', 'text/plain; charset=utf-8')

@@ -1,7 +1,7 @@
 import { SdError, ValidationError } from './errors.js'
 import { createInstruments, type DatasetStats, reportStats } from './instruments.js'
 import { type LoaderOptions, resolveLoaderOptions } from './options.js'
-import { runPass } from './pass.js'
+import { type ReadBatches, runPass } from './pass.js'
 import { assertBatchSize, rebatchStream } from './rebatch.js'
 import { RecordBatch, type Row } from './record-batch.js'
 import type { Field } from './schema.js'
@@ -131,42 +131,28 @@ export class StreamingDataset<R extends Row = Row, TStats extends DatasetStats =
       opened = true
       return readItems(source, resolved.batchSize)
     }
+    const pass = (read: ReadBatches<R>, signal: AbortSignal | undefined): AsyncIterable<RecordBatch<R>> => ({
+      [Symbol.asyncIterator]: () =>
+        runPass<R>(
+          {
+            read,
+            options: resolved,
+            stats,
+            cache,
+            cacheKey: () => undefined,
+            seekable: false,
+            name: 'StreamingDataset.from',
+          },
+          signal,
+        ),
+    })
     return new StreamingDataset<R, DatasetStats>({
-      open: (signal) => ({
-        [Symbol.asyncIterator]: () =>
-          runPass<R>(
-            {
-              read,
-              options: resolved,
-              stats,
-              cache,
-              cacheKey: () => undefined,
-              seekable: false,
-              name: 'StreamingDataset.from',
-            },
-            signal,
-          ),
-      }),
+      open: (signal) => pass(read, signal),
       schema: async () => undefined,
       stats: () => reportStats(instruments),
       batchSize: resolved.batchSize,
       units: Array.isArray(source)
-        ? () =>
-            arrayUnitSource<R>(source as (R | RecordBatch<R>)[], resolved.batchSize, (read, signal) => ({
-              [Symbol.asyncIterator]: () =>
-                runPass<R>(
-                  {
-                    read,
-                    options: resolved,
-                    stats,
-                    cache,
-                    cacheKey: () => undefined,
-                    seekable: false,
-                    name: 'StreamingDataset.from',
-                  },
-                  signal,
-                ),
-            }))
+        ? () => arrayUnitSource<R>(source as (R | RecordBatch<R>)[], resolved.batchSize, pass)
         : undefined,
     })
   }

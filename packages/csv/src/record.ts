@@ -105,7 +105,3 @@ export class RecordView {
     this.inScratch = flags
   }
 }
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}

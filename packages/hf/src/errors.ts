@@ -37,6 +37,7 @@ export const HF_SHARED_CODES = [
   'RECORD_TOO_LARGE',
   'HTTP_TOO_MANY_REDIRECTS',
   'ABORTED',
+  'STATE_MISMATCH',
 ] as const satisfies readonly CoreErrorCode[]
 
 /**

@@ -1,5 +1,6 @@
 import {
   abortErrorFrom,
+  type DataUnit,
   type Field,
   type ReadContext,
   type RecordBatch,
@@ -7,6 +8,7 @@ import {
   resolveLoaderOptions,
   SdError,
   StreamingDataLoader,
+  type UnitPassSource,
   ValidationError,
 } from '@sd/core'
 import { withTokenHint } from './hub-errors.js'
@@ -24,6 +26,7 @@ import { parquetFooters, parquetSchema, readParquetFiles } from './parquet-files
 import { type ResolvedSplit, resolveSplit } from './resolve.js'
 import type { SplitRead } from './split-read.js'
 import { readTextFiles, textSchema } from './text-files.js'
+import { SplitUnits } from './units.js'
 
 /** What {@link loadHuggingFace} reads: a hub dataset name (`'org/name'`), or rows in memory. */
 export type HuggingFaceSource = string | { rows: RowSource } | RowSource
@@ -64,6 +67,8 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader<Row, Hugging
   readonly #prefetch: { batches: number; bytes: number | undefined }
   readonly #hubStats: HubReadStats = { filesRead: 0, bytesRead: 0 }
   #resolved: Promise<ResolvedSplit> | undefined
+  /** The split's units (for shard, shuffle and resume), listed on first use. */
+  #units: { split: ResolvedSplit; units: SplitUnits } | undefined
 
   constructor(source: HuggingFaceSource, options: HuggingFaceOptions = {}) {
     // a hub split is read ahead by the format package reading its files (row groups, byte
@@ -197,6 +202,44 @@ export class HuggingFaceStreamingLoader extends StreamingDataLoader<Row, Hugging
   /** Throughput and cache stats, plus `hub`: the files and bytes read from the hub, over all passes. */
   override getStats(): HuggingFaceStats {
     return { ...super.getStats(), hub: { ...this.#hubStats } }
+  }
+
+  /**
+   * The units `shard()`, `shuffle()` and `resume()` split a hub dataset into: the row groups of
+   * its Parquet files, the line-aligned byte ranges of its CSV and JSON Lines files (a gzip or
+   * plain text file is one unit), named by path in the repository. Rows held in memory have none
+   * (they are sharded by batch).
+   */
+  override unitSource(): UnitPassSource<Row> | undefined {
+    return this.#rows === undefined ? super.unitSource() : undefined
+  }
+
+  /** The split's units, in file order (every file's footer or size is read once). */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    return this.#tokenHint((await this.#splitUnits(signal)).listUnits(signal))
+  }
+
+  /** The rows of one unit from row `offset` on. */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch> {
+    const units = await this.#splitUnits(ctx.signal)
+    try {
+      yield* units.readUnit(unit, offset, ctx)
+    } catch (err) {
+      throw withTokenHint(err, this.dataset as string)
+    }
+  }
+
+  /** The exact rows of a unit whose count its listing did not know. */
+  override async countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
+    return (await this.#splitUnits(signal)).countRows(unit, signal)
+  }
+
+  async #splitUnits(signal: AbortSignal | undefined): Promise<SplitUnits> {
+    const split = await abortable(this.resolve(), signal ?? new AbortController().signal)
+    if (this.#units?.split !== split) {
+      this.#units = { split, units: new SplitUnits(this.#splitRead(split), split, this.options.batchSize) }
+    }
+    return this.#units.units
   }
 
   protected override get sourceName(): string {

@@ -83,7 +83,8 @@ export async function parquetFooters(
   }
 }
 
-async function openParquet(
+/** A @sd/parquet loader of one split file, its footer read (an unknown column as `UNKNOWN_COLUMN`). */
+export async function openParquet(
   pq: FormatPeers['@sd/parquet'],
   reader: RangeReader,
   split: SplitRead,

@@ -1,4 +1,5 @@
 import {
+  type CompiledFilter,
   compileFilter,
   type Field,
   type RangeReader,
@@ -16,12 +17,16 @@ import { readTextLines } from './text-lines.js'
 export type TextFormat = 'jsonl' | 'csv' | 'tsv' | 'txt'
 
 /** The reader of one text file: a loader of @sd/csv or @sd/json, or the plain text reader. */
-interface TextLoader {
+export interface TextLoader {
   iterBatches(options: { signal?: AbortSignal }): AsyncIterable<RecordBatch>
   getSchema(): Promise<Field[] | undefined>
 }
 
-type LoaderFactory = (source: RangeReader, batchSize: number, columns: string[] | undefined) => TextLoader
+export type LoaderFactory = (
+  source: RangeReader,
+  batchSize: number,
+  columns: string[] | undefined,
+) => TextLoader
 
 /**
  * Streams a split's JSON Lines, CSV, TSV or plain text files, one file at a time, through `@sd/json`
@@ -37,9 +42,7 @@ export async function* readTextFiles(
   ctx: ReadContext,
 ): AsyncGenerator<RecordBatch> {
   const make = await textLoaderFactory(split, format)
-  const { columns, filters } = split.read
-  const filter = filters ? compileFilter(filters) : undefined
-  const wanted = columns && filter ? [...new Set([...columns, ...filter.fields.map(topLevel)])] : columns
+  const { wanted } = textRead(split)
   const batches = chainFiles(
     split.files,
     async (file) => {
@@ -58,10 +61,34 @@ export async function* readTextFiles(
     },
     ctx,
   )
+  yield* filtered(batches, split)
+}
+
+/**
+ * The split's filter, compiled, and the columns its text files are read with: `columns` plus the
+ * columns the filter reads (dropped again by {@link filtered}).
+ */
+export function textRead(split: SplitRead): {
+  filter: CompiledFilter | undefined
+  wanted: string[] | undefined
+} {
+  const { columns, filters } = split.read
+  const filter = filters ? compileFilter(filters) : undefined
+  const wanted = columns && filter ? [...new Set([...columns, ...filter.fields.map(topLevel)])] : columns
+  return { filter, wanted }
+}
+
+/** `batches` with the split's filter applied (rows it rejects dropped) and `columns` selected. */
+export async function* filtered(
+  batches: AsyncIterable<RecordBatch>,
+  split: SplitRead,
+): AsyncGenerator<RecordBatch> {
+  const { filter } = textRead(split)
   if (!filter) {
     yield* batches
     return
   }
+  const { columns } = split.read
   for await (const batch of batches) {
     const mask = filter.mask((name) => jsValues(batch, name), batch.numRows)
     const kept = batch.filter(mask)
@@ -90,7 +117,7 @@ export async function textSchema(
  * How to make the reader of one file of `format`: @sd/json for JSON Lines (and JSON array
  * documents), @sd/csv for CSV and TSV, the plain text reader for text.
  */
-async function textLoaderFactory(split: SplitRead, format: TextFormat): Promise<LoaderFactory> {
+export async function textLoaderFactory(split: SplitRead, format: TextFormat): Promise<LoaderFactory> {
   const { chunkBytes, maxRecordBytes } = split.read
   const common = (batchSize: number, columns: string[] | undefined) => ({
     ...fileLoaderOptions(split, batchSize, columns),

@@ -174,6 +174,11 @@ export class BinaryOut {
       pieces.every((p) => p.kind === 'dict' && p.dict === first.dict) &&
       keepDictionary(first.dict)
     ) {
+      // a dictionary kept as one is checked once, however many batches share it
+      if (type === 'string' && !checkedDictionaries.has(first.dict)) {
+        checkUtf8(first.dict.bytes)
+        checkedDictionaries.add(first.dict)
+      }
       const dict =
         first.dict.type === type ? first.dict : new Utf8Column(type, first.dict.offsets, first.dict.bytes)
       return new DictionaryColumn(this.indices as Int32Array, dict, validity, this.nulls)

@@ -1,5 +1,5 @@
 import type { ColumnData, DataType, Field } from '@sd/core'
-import { nullColumn } from '@sd/core'
+import { FixedColumn, nullColumn } from '@sd/core'
 import type { DecodedArray, FileMetaData } from 'hyparquet'
 import type { ColumnInfo } from './column-info.js'
 import { vectorFromLists } from './convert.js'
@@ -30,12 +30,30 @@ export function applySdSchema(columns: ColumnInfo[], metadata: FileMetaData): vo
       if (typeof dimension !== 'number' || !(Number.isInteger(dimension) && dimension > 0)) continue
       info.field = { ...info.field, type: 'vector' as DataType, dimension }
       info.finishNested = (values: DecodedArray) => vectorFromLists(values as ArrayLike<unknown>, dimension)
-    } else if (stored.type === 'timestamp' && info.field.type === 'timestamp') {
-      // the unit and zone as the writer's batches had them (the values carry the unit either way)
+    } else if (stored.type === 'timestamp' && info.field.type === 'timestamp' && info.spec) {
+      // the unit and zone as the writer's batches had them: seconds were written as milliseconds
       const field: Field = { name: info.field.name, type: 'timestamp', nullable: info.field.nullable }
-      if (stored.unit !== undefined) field.unit = stored.unit
-      if (stored.timezone !== undefined) field.timezone = stored.timezone
+      const seconds = stored.unit === 's' && info.field.unit === 'ms'
+      // the file's unit is the truth (it is the values'); the stored one only names seconds
+      const unit = seconds ? 's' : info.field.unit
+      if (stored.unit !== undefined && unit !== undefined) field.unit = unit
+      if (typeof stored.timezone === 'string') field.timezone = stored.timezone
       info.field = field
+      const spec = info.spec
+      info.spec = {
+        ...spec,
+        finish: (out): ColumnData => {
+          const column = spec.finish(out)
+          if (column.kind !== 'fixed') return column
+          const values = column.values as BigInt64Array
+          if (seconds) for (let i = 0; i < values.length; i++) values[i] = (values[i] as bigint) / 1000n
+          return new FixedColumn('timestamp', values, column.validity, {
+            nullCount: column.nullCount,
+            ...(unit ? { unit } : {}),
+            ...(field.timezone ? { timezone: field.timezone } : {}),
+          })
+        },
+      }
     } else if (stored.type === 'null' && info.flat && info.spec) {
       const field: Field = { ...info.field, type: 'null', nullable: true }
       info.field = field

@@ -4,7 +4,6 @@ import { basename, dirname, join } from 'node:path'
 import {
   assertBatchSize,
   BatchAccumulator,
-  type ColumnValues as Column,
   type Field,
   fileSystemError,
   isSdError,
@@ -14,10 +13,16 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@sd/core'
-import type { DecodedArray, SchemaElement } from 'hyparquet'
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
+import type { FileMetaData, RowGroup } from 'hyparquet'
+import { ByteWriter } from 'hyparquet-writer'
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js'
 import { compressorFor, WRITE_CODECS, type WriteCodec } from './compressors.js'
 import { SD_SCHEMA_KEY } from './sd-schema.js'
+import { writeChunk } from './write-chunk.js'
+import { type ChunkIndexes, writePageIndexes } from './write-index.js'
+import { leafElement, parquetSchema } from './write-schema.js'
+import { writeSource } from './write-source.js'
 
 export { WRITE_CODECS, type WriteCodec } from './compressors.js'
 
@@ -29,7 +34,10 @@ export interface ParquetWriteOptions {
   rowGroupSize?: number
   /** Target uncompressed page size in bytes. Default 1 MiB. */
   pageSize?: number
-  /** Write min/max/null-count statistics (they let readers skip row groups). Default true. */
+  /**
+   * Write min/max/null-count statistics of every column chunk and a page index (ColumnIndex and
+   * OffsetIndex): they let readers skip row groups and pages. Default true.
+   */
   statistics?: boolean
   /** Stops writing; the partial file is removed. */
   signal?: AbortSignal
@@ -45,14 +53,17 @@ export interface ParquetWriteResult {
 
 /**
  * Writes a dataset (or any iterable of batches) to a Parquet file, streaming: one row group is
- * in memory at a time. The file appears complete or not at all: it is written under a temporary
- * name in the same folder and renamed at the end; a failure removes it.
+ * in memory at a time, encoded straight from its columns' buffers (typed values, validity
+ * bitmaps as definition levels, string offsets and bytes) into PLAIN data pages, compressed, and
+ * flushed. The file appears complete or not at all: it is written under a temporary name in the
+ * same folder and renamed at the end; a failure removes it.
  *
  * Types map to Parquet as: int8/16/32 and uint8/16/32 → INT32 (with their integer annotation),
  * int64/uint64 → INT64, float32 → FLOAT, float64 → DOUBLE, bool → BOOLEAN, string → UTF8,
- * binary → BYTE_ARRAY, timestamp → TIMESTAMP_MILLIS, date → DATE, json → JSON, vector →
- * LIST<FLOAT>; nullable fields are OPTIONAL. The sd schema is kept in the footer so
- * {@link loadParquet} gives back the same types.
+ * binary → BYTE_ARRAY, timestamp → TIMESTAMP in its unit (seconds as milliseconds), date → DATE,
+ * json → JSON, vector → LIST<FLOAT>; nullable fields are OPTIONAL. Statistics and a page index
+ * are written for every chunk. The sd schema is kept in the footer so {@link loadParquet} gives
+ * back the same types.
  *
  * @example
  * ```ts
@@ -74,7 +85,14 @@ export async function writeParquet(
   assertBatchSize(rowGroupSize, 'rowGroupSize')
   const { signal } = options
   throwIfAborted(signal)
-  const compressor = await compressorFor(codec)
+  const compressor = codec === 'SNAPPY' ? snappyCompress : await compressorFor(codec)
+  const pageSize = options.pageSize ?? 1 << 20
+  if (!(Number.isInteger(pageSize) && pageSize >= 64)) {
+    throw new ValidationError(`pageSize must be an integer of at least 64 bytes, got ${String(pageSize)}`, {
+      code: 'INVALID_OPTION',
+    })
+  }
+  const statistics = options.statistics ?? true
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   let handle: FileHandle
   try {
@@ -82,33 +100,65 @@ export async function writeParquet(
   } catch (err) {
     throw fileSystemError(err, path, 'create')
   }
-  let writer: ParquetWriter | undefined
   let schema: Field[] | undefined
   let numRows = 0
-  let numRowGroups = 0
+  const rowGroups: RowGroup[] = []
+  const indexes: ChunkIndexes[] = []
   const out = new FileWriter(handle)
-  const start = (fields: Field[]) => {
-    schema = fields
-    writer = new ParquetWriter({
-      writer: out,
-      schema: parquetSchema(fields, path),
-      codec,
-      ...(compressor ? { compressors: { [codec]: compressor } } : {}),
-      statistics: options.statistics ?? true,
-      kvMetadata: [{ key: SD_SCHEMA_KEY, value: JSON.stringify(fields) }],
-      createdBy: 'sd-parquet (hyparquet-writer)',
-    })
-  }
+  const scratch = new ByteWriter(1 << 16)
+  out.appendUint32(MAGIC)
   const writeGroup = async (group: RecordBatch) => {
     throwIfAborted(signal)
     const fields = schema as Field[]
-    await (writer as ParquetWriter).write({
-      columnData: fields.map((field) => ({ name: field.name, data: columnData(group, field, path) })),
-      rowGroupSize: group.numRows,
-      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    const elements = parquetSchema(fields, path)
+    const groupStart = out.offset
+    const chunks: ChunkIndexes[] = []
+    let element = 1
+    for (const field of fields) {
+      const leaf = leafElement(elements, element, field)
+      element += field.type === 'vector' ? 3 : 1
+      const data = columnOf(group, field, path)
+      const source = writeSource(data, field)
+      if (!field.nullable && data.nullCount > 0 && field.type !== 'null') {
+        throw new ValidationError(
+          `Column "${field.name}" is not nullable in the first batch, but a later one has ${data.nullCount} nulls`,
+          { code: 'PARQUET_SCHEMA_MISMATCH', location: { file: path, column: field.name } },
+        )
+      }
+      if (typeof source === 'string') {
+        throw new ValidationError(
+          `Column "${field.name}" is ${field.type} in the first batch, got ${source} in a later one`,
+          { code: 'PARQUET_SCHEMA_MISMATCH', location: { file: path, column: field.name } },
+        )
+      }
+      chunks.push(
+        writeChunk(
+          out,
+          scratch,
+          {
+            source,
+            validity: field.type === 'null' ? undefined : data.validity,
+            length: group.numRows,
+            element: leaf,
+            nullable: field.nullable || field.type === 'null',
+            path: field.type === 'vector' ? [field.name, 'list', 'element'] : [field.name],
+          },
+          { codec, compress: compressor, pageSize, statistics },
+        ),
+      )
+    }
+    let uncompressed = 0n
+    for (const c of chunks) uncompressed += c.chunk.meta_data?.total_uncompressed_size ?? 0n
+    rowGroups.push({
+      columns: chunks.map((c) => c.chunk),
+      total_byte_size: uncompressed,
+      num_rows: BigInt(group.numRows),
+      file_offset: BigInt(groupStart),
+      total_compressed_size: BigInt(out.offset - groupStart),
     })
+    if (statistics) indexes.push(...chunks)
     numRows += group.numRows
-    numRowGroups++
+    await out.flush()
   }
   try {
     const acc = new BatchAccumulator(rowGroupSize)
@@ -120,7 +170,10 @@ export async function writeParquet(
           code: 'NOT_A_BATCH',
         })
       }
-      if (!schema) start(batch.schema)
+      if (!schema) {
+        schema = batch.schema
+        parquetSchema(schema, path)
+      }
       for (const group of acc.push(batch)) await writeGroup(group)
     }
     const rest = acc.flush()
@@ -133,10 +186,22 @@ export async function writeParquet(
           location: { file: path },
         })
       }
-      start(fields)
+      schema = fields
     }
-    await (writer as ParquetWriter).finish()
-    await out.done()
+    throwIfAborted(signal)
+    // the page indexes of every chunk, then the footer
+    writePageIndexes(out, indexes)
+    const metadata: Omit<FileMetaData, 'metadata_length'> = {
+      version: 2,
+      schema: parquetSchema(schema, path),
+      num_rows: BigInt(numRows),
+      row_groups: rowGroups,
+      key_value_metadata: [{ key: SD_SCHEMA_KEY, value: JSON.stringify(schema) }],
+      created_by: CREATED_BY,
+    }
+    writeMetadata(out, metadata as FileMetaData)
+    out.appendUint32(MAGIC)
+    await out.flush()
     await handle.close()
     await rename(tmp, path)
   } catch (err) {
@@ -151,10 +216,26 @@ export async function writeParquet(
     })
   }
   const { size } = await stat(path)
-  return { path, numRows, numRowGroups, fileSizeBytes: size }
+  return { path, numRows, numRowGroups: rowGroups.length, fileSizeBytes: size }
 }
 
-/** hyparquet-writer's byte buffer, flushed to the file after every row group. */
+/** `PAR1`, little-endian. */
+const MAGIC = 0x31524150
+/** The `created_by` of the files written here. */
+const CREATED_BY = 'sd-parquet'
+
+/** The column of `batch` for `field`; every batch must have the first one's columns. */
+function columnOf(batch: RecordBatch, field: Field, path: string) {
+  if (!batch.hasColumn(field.name)) {
+    throw new ValidationError(
+      `Every batch must have the columns of the first one; column "${field.name}" is missing`,
+      { code: 'PARQUET_SCHEMA_MISMATCH', location: { file: path, column: field.name } },
+    )
+  }
+  return batch.data(field.name)
+}
+
+/** A byte buffer flushed to the file after every row group. */
 class FileWriter extends ByteWriter {
   readonly #handle: FileHandle
   #pending: Promise<void> = Promise.resolve()
@@ -177,130 +258,4 @@ class FileWriter extends ByteWriter {
     })
     return this.#pending
   }
-
-  override finish(): void {
-    void this.flush().catch(() => undefined)
-  }
-
-  /** Resolves when every flushed byte is in the file. */
-  done(): Promise<void> {
-    return this.#pending
-  }
-}
-
-function parquetSchema(fields: readonly Field[], path: string): SchemaElement[] {
-  const schema: SchemaElement[] = [{ name: 'root', num_children: fields.length }]
-  for (const field of fields) {
-    const repetition_type = field.nullable ? 'OPTIONAL' : 'REQUIRED'
-    const name = field.name
-    switch (field.type) {
-      case 'int8':
-      case 'int16':
-      case 'uint8':
-      case 'uint16':
-      case 'uint32': {
-        const converted = {
-          int8: 'INT_8',
-          int16: 'INT_16',
-          uint8: 'UINT_8',
-          uint16: 'UINT_16',
-          uint32: 'UINT_32',
-        } as const
-        schema.push({ name, type: 'INT32', converted_type: converted[field.type], repetition_type })
-        break
-      }
-      case 'int32':
-        schema.push({ name, type: 'INT32', repetition_type })
-        break
-      case 'int64':
-        schema.push({ name, type: 'INT64', repetition_type })
-        break
-      case 'uint64':
-        schema.push({ name, type: 'INT64', converted_type: 'UINT_64', repetition_type })
-        break
-      case 'float32':
-        schema.push({ name, type: 'FLOAT', repetition_type })
-        break
-      case 'float64':
-        schema.push({ name, type: 'DOUBLE', repetition_type })
-        break
-      case 'bool':
-        schema.push({ name, type: 'BOOLEAN', repetition_type })
-        break
-      case 'string':
-        schema.push({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type })
-        break
-      case 'binary':
-        schema.push({ name, type: 'BYTE_ARRAY', repetition_type })
-        break
-      case 'timestamp':
-        schema.push({ name, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS', repetition_type })
-        break
-      case 'date':
-        schema.push({ name, type: 'INT32', converted_type: 'DATE', repetition_type })
-        break
-      case 'json':
-        schema.push({ name, type: 'BYTE_ARRAY', converted_type: 'JSON', repetition_type })
-        break
-      case 'null':
-        schema.push({ name, type: 'INT32', repetition_type: 'OPTIONAL' })
-        break
-      case 'vector':
-        schema.push(
-          { name, repetition_type, converted_type: 'LIST', num_children: 1 },
-          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-          { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-        )
-        break
-      default:
-        throw new ValidationError(`Cannot write column type ${String(field.type)}`, {
-          code: 'PARQUET_UNSUPPORTED_TYPE',
-          location: { file: path, column: name },
-        })
-    }
-  }
-  return schema
-}
-
-/** A batch column as hyparquet-writer takes it for `field`. */
-function columnData(batch: RecordBatch, field: Field, path: string): DecodedArray {
-  if (!batch.hasColumn(field.name)) {
-    throw new ValidationError(
-      `Every batch must have the columns of the first one; column "${field.name}" is missing`,
-      { code: 'PARQUET_SCHEMA_MISMATCH', location: { file: path, column: field.name } },
-    )
-  }
-  const data = batch.data(field.name)
-  // nulls, vectors, dates and timestamps go to the writer as JS values (null, arrays, Dates)
-  const asValues =
-    data.nullCount > 0 || data.kind === 'vector' || field.type === 'date' || field.type === 'timestamp'
-  const column: Column = asValues
-    ? Array.from({ length: data.length }, (_, i) => data.get(i))
-    : data.toValues()
-  switch (field.type) {
-    case 'bool':
-      return ArrayBuffer.isView(column) ? Array.from(column as Uint8Array, (v) => v !== 0) : column
-    case 'int8':
-    case 'int16':
-    case 'uint8':
-    case 'uint16':
-      return ArrayBuffer.isView(column) ? Int32Array.from(column as ArrayLike<number>) : column
-    case 'uint32':
-      // hyparquet-writer folds values above 2^31 into INT32 only from plain arrays
-      return ArrayBuffer.isView(column) ? Array.from(column as Uint32Array) : column
-    case 'int64':
-      return column instanceof BigInt64Array ? column : Array.from(column as ArrayLike<unknown>, toBigInt)
-    case 'uint64':
-      return column instanceof BigUint64Array ? column : Array.from(column as ArrayLike<unknown>, toBigInt)
-    case 'vector':
-      return Array.from(column as ArrayLike<unknown>, (v) =>
-        v === null || v === undefined ? v : Array.from(v as ArrayLike<number>),
-      )
-    default:
-      return column as DecodedArray
-  }
-}
-
-function toBigInt(v: unknown): unknown {
-  return typeof v === 'number' ? BigInt(v) : v
 }

@@ -3,19 +3,7 @@ import { ColumnBase, maskCount } from './base.js'
 import type { DataType, TypedColumn } from './types.js'
 
 /** The types stored as one fixed-width value per slot. */
-export type FixedType =
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'float32'
-  | 'float64'
-  | 'date'
-  | 'timestamp'
+export type FixedType = Exclude<DataType, 'bool' | 'string' | 'binary' | 'json' | 'vector' | 'null'>
 
 /** Unit of a `timestamp` column's integers. */
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns'

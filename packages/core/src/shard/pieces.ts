@@ -115,19 +115,59 @@ export interface PieceReader<R extends Row> {
   ctx: ReadContext
 }
 
-/** The rows of `pieces` from `cursor` on, as segments that know where they start. */
+/**
+ * The rows of `pieces` from `cursor` on, as segments that know where they start. While a piece is
+ * read, the next one is opened and its first batch requested (for a source that can be read in
+ * any order), so its bytes are on their way, from a remote store too, while this one is decoded
+ * and consumed; at most one piece is read ahead.
+ */
 export async function* readPieces<R extends Row>(
   reader: PieceReader<R>,
   pieces: readonly Piece[],
   cursor: Cursor,
 ): AsyncGenerator<Segment<R>> {
-  for (let i = cursor[0]; i < pieces.length; i++) {
-    let offset = i === cursor[0] ? cursor[1] : 0
-    for await (const batch of readPiece(reader, pieces[i] as Piece, offset)) {
-      yield { batch, piece: i, offset }
-      offset += batch.numRows
+  const ahead = reader.source.sequential !== true
+  let next: Opened<R> | undefined
+  try {
+    for (let i = cursor[0]; i < pieces.length; i++) {
+      let offset = i === cursor[0] ? cursor[1] : 0
+      const current = next ?? openPiece(reader, pieces[i] as Piece, offset)
+      next = undefined
+      try {
+        for (let step = await current.first; !step.done; step = await current.it.next()) {
+          if (ahead && next === undefined && i + 1 < pieces.length) {
+            next = openPiece(reader, pieces[i + 1] as Piece, 0)
+          }
+          yield { batch: step.value, piece: i, offset }
+          offset += step.value.numRows
+        }
+      } finally {
+        await current.it.return?.(undefined)
+      }
     }
+  } finally {
+    if (next !== undefined) await closeOpened(next)
   }
+}
+
+/** A piece being read: its batches, the first already requested. */
+interface Opened<R extends Row> {
+  it: AsyncGenerator<RecordBatch<R>>
+  first: Promise<IteratorResult<RecordBatch<R>>>
+}
+
+function openPiece<R extends Row>(reader: PieceReader<R>, piece: Piece, offset: number): Opened<R> {
+  const it = readPiece(reader, piece, offset)
+  const first = it.next()
+  // awaited when its turn comes, or by closeOpened: not an unhandled rejection meanwhile
+  first.catch(() => undefined)
+  return { it, first }
+}
+
+/** Waits for a piece read ahead and closes it (its error, if any, belongs to a read never made). */
+async function closeOpened<R extends Row>(opened: Opened<R>): Promise<void> {
+  await opened.first.catch(() => undefined)
+  await opened.it.return(undefined).catch(() => undefined)
 }
 
 /** The output rows of one piece from `offset` on. */

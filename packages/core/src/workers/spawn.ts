@@ -41,7 +41,9 @@ export async function spawnWorker(module: URL, options: SpawnOptions = {}): Prom
   }
   if (!module.pathname.endsWith('.ts')) return new Worker(module, init)
   const bundled = await devBundle(module).catch(() => undefined)
-  if (bundled) return new Worker(bundled, init)
+  // a bundle needs no TypeScript loader: the parent's (tsx in every thread) would cost each worker
+  // its start-up time again
+  if (bundled) return new Worker(bundled, { ...init, execArgv: withoutLoaders(process.execArgv) })
   return new Worker(tsxBoot(module), { ...init, eval: true, execArgv: ['--conditions=@sd/source'] })
 }
 
@@ -124,6 +126,22 @@ async function buildBundle(module: URL): Promise<URL> {
   const file = join(dir, `${hash}.mjs`)
   await writeFile(file, text)
   return pathToFileURL(file)
+}
+
+/** Node flags that load code into every thread (`--import`, `--require`, `--loader`), and their values. */
+const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader'])
+
+/** `execArgv` without the flags that preload modules (TypeScript loaders). */
+export function withoutLoaders(execArgv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string
+    const flag = arg.split('=', 1)[0] as string
+    if (!LOADER_FLAGS.has(flag)) out.push(arg)
+    // the value as the next argument
+    else if (!arg.includes('=')) i++
+  }
+  return out
 }
 
 function tsxBoot(module: URL): string {
