@@ -43,7 +43,17 @@ export async function spawnWorker(module: URL, options: SpawnOptions = {}): Prom
   const bundled = await devBundle(module).catch(() => undefined)
   // a bundle needs no TypeScript loader: the parent's (tsx in every thread) would cost each worker
   // its start-up time again
-  if (bundled) return new Worker(bundled, { ...init, execArgv: withoutLoaders(process.execArgv) })
+  if (bundled) {
+    const execArgv = withoutLoaders(process.execArgv)
+    try {
+      return new Worker(bundled, { ...init, execArgv })
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+      // a flag a thread refuses (V8's --expose-gc, --max-old-space-size): keep the resolution conditions
+      const conditions = execArgv.filter((arg) => arg.startsWith('--conditions='))
+      return new Worker(bundled, { ...init, execArgv: conditions })
+    }
+  }
   return new Worker(tsxBoot(module), { ...init, eval: true, execArgv: ['--conditions=@sd/source'] })
 }
 
