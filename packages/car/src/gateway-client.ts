@@ -19,6 +19,11 @@ export interface GatewayOptions extends HttpOptions {
   maxBlockBytes?: number
   /** Cancels every request. */
   signal?: AbortSignal | undefined
+  /**
+   * The trustless gateway `ipfs://` URLs are read through (`http(s)://host[:port]`). Default: the
+   * `SD_IPFS_GATEWAY` environment variable.
+   */
+  gateway?: string | undefined
 }
 
 const RAW_TYPE = 'application/vnd.ipld.raw'
@@ -65,6 +70,11 @@ export class GatewaySource implements DagSource {
       })
     }
     return source
+  }
+
+  /** A client of the same gateway, with the same options, for the DAG under `cid` (not probed). */
+  withRoot(cid: CID): GatewaySource {
+    return new GatewaySource({ base: this.base, cid }, this.#options)
   }
 
   async has(cid: CID, signal?: AbortSignal): Promise<boolean> {
