@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { withoutLoaders } from './spawn.js'
+import { spawnWorker, withoutLoaders } from './spawn.js'
 
 describe('withoutLoaders', () => {
   it('drops module preloads in both spellings and keeps every other flag', () => {
@@ -25,21 +23,20 @@ describe('withoutLoaders', () => {
   })
 })
 
-describe('a bundled worker under a TypeScript loader', () => {
-  it('starts when the process has flags a worker refuses (--expose-gc)', { timeout: 60_000 }, async () => {
-    const pool = new URL('./pool.ts', import.meta.url).href
-    const worker = new URL('../test-support/pool-worker.ts', import.meta.url).href
-    const script = `
-      const { WorkerPool } = await import(${JSON.stringify(pool)})
-      const p = new WorkerPool({ module: new URL(${JSON.stringify(worker)}), size: 1, name: 'flags' })
-      const r = await p.run({ kind: 'square', n: 3 })
-      await p.close()
-      console.log(JSON.stringify([...r.values]))`
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', '--conditions=@sd/source', '--input-type=module', '-e', script],
-      { cwd: new URL('.', import.meta.url).pathname, timeout: 50_000 },
-    )
-    expect(JSON.parse(stdout.trim())).toEqual([0, 1, 4])
+describe('spawnWorker', () => {
+  it('starts a bundled worker when the process runs with flags a thread refuses (--expose-gc)', async () => {
+    const saved = [...process.execArgv]
+    process.execArgv.push('--expose-gc', '--max-old-space-size=4096')
+    try {
+      const worker = await spawnWorker(new URL('../test-support/pool-worker.ts', import.meta.url))
+      const online = await new Promise<boolean>((resolve) => {
+        worker.once('online', () => resolve(true))
+        worker.once('error', () => resolve(false))
+      })
+      expect(online).toBe(true)
+      await worker.terminate()
+    } finally {
+      process.execArgv.splice(0, process.execArgv.length, ...saved)
+    }
   })
 })

@@ -41,17 +41,17 @@ export async function spawnWorker(module: URL, options: SpawnOptions = {}): Prom
   }
   if (!module.pathname.endsWith('.ts')) return new Worker(module, init)
   const bundled = await devBundle(module).catch(() => undefined)
+  // a bundle needs no TypeScript loader: the parent's (tsx in every thread) would cost each worker
+  // its start-up time again
   if (bundled) {
-    // a bundle needs no TypeScript loader: the parent's (tsx in every thread) would cost each
-    // worker its start-up time again. A worker refuses V8 and per-process flags given to it
-    // (`--expose-gc`...), which it shares with the process anyway: then it starts with none.
     const execArgv = withoutLoaders(process.execArgv)
-    if (execArgv.length === process.execArgv.length) return new Worker(bundled, init)
     try {
       return new Worker(bundled, { ...init, execArgv })
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err
-      return new Worker(bundled, { ...init, execArgv: [] })
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+      // a flag a thread refuses (V8's --expose-gc, --max-old-space-size): keep the resolution conditions
+      const conditions = execArgv.filter((arg) => arg.startsWith('--conditions='))
+      return new Worker(bundled, { ...init, execArgv: conditions })
     }
   }
   return new Worker(tsxBoot(module), { ...init, eval: true, execArgv: ['--conditions=@sd/source'] })
