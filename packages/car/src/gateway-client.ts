@@ -230,10 +230,13 @@ export class GatewaySource implements DagSource {
         })
       }
       done.add(key)
-      for (const link of blockLinks(block.cid, block.bytes, sourceLocation(url, section.offset))) {
-        if (link.multihash.code !== IDENTITY) expected.set(cidBlockKey(link), link)
+      // the block is read as the DAG links it (its codec), not as the gateway's section names it
+      const linked = expected.get(key) as CID
+      for (const link of blockLinks(linked, block.bytes, sourceLocation(url, section.offset))) {
+        const linkKey = cidBlockKey(link)
+        if (link.multihash.code !== IDENTITY && !expected.has(linkKey)) expected.set(linkKey, link)
       }
-      yield block
+      yield { cid: linked, bytes: block.bytes }
     }
     for (const [key, cid] of expected) if (!done.has(key)) report.missing.push(cid)
   }

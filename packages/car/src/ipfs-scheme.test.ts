@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { CarBlockIterator } from '@ipld/car'
 import { isSdError, openRange } from '@sd/core'
 import { loadCsv } from '@sd/csv'
 import { loadParquet } from '@sd/parquet'
@@ -141,6 +142,23 @@ describe('ipfs:// through the gateway of SD_IPFS_GATEWAY (import @sd/car/registe
     const csvRows = await loadCsv(`ipfs://${folder}/data/rows.csv`).toArray()
     expect(csvRows).toHaveLength(1000)
     expect(csvRows[999]).toMatchObject({ id: 999, d: 1998 })
+  })
+
+  it('serveGateway follows the same paths (HAMT shards searched) and sends the blocks on the way', async () => {
+    const res = await fetch(`${gateway.url}/ipfs/${sharded}/shard/rows.parquet?format=car&dag-scope=block`)
+    expect(res.status).toBe(200)
+    const iterator = await CarBlockIterator.fromBytes(new Uint8Array(await res.arrayBuffer()))
+    const cids: string[] = []
+    for await (const block of iterator) cids.push(block.cid.toString())
+    expect(cids[0]).toBe(sharded.toString())
+    const car = await openCar(`ipfs://${sharded}/shard/rows.parquet`)
+    try {
+      expect(cids.at(-1)).toBe(car.roots[0]?.toString())
+    } finally {
+      await car.close()
+    }
+    const absent = await fetch(`${gateway.url}/ipfs/${sharded}/shard/nope.parquet?format=car`)
+    expect(absent.status).toBe(404)
   })
 
   it('a folder URL lists its files: a dataset of every Parquet file below it', async () => {

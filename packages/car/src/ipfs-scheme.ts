@@ -7,7 +7,7 @@ import {
   throwIfAborted,
 } from '@sd/core'
 import type { CID } from 'multiformats/cid'
-import { DAG_CBOR } from './cid.js'
+import { DAG_CBOR, DAG_PB } from './cid.js'
 import { isFileBlock, resolvePath } from './dag-walk.js'
 import { CarError } from './errors.js'
 import { type GatewayOptions, GatewaySource } from './gateway-client.js'
@@ -153,6 +153,11 @@ export function ipfsScheme(options: GatewayOptions = {}): RangeScheme {
       const out: string[] = []
       const walk = async (cid: CID, at: string[], depth: number): Promise<void> => {
         throwIfAborted(settings.signal)
+        // only a dag-pb node can be a directory: a raw leaf or a dag-cbor block is listed unread
+        if (depth > 0 && cid.code !== DAG_PB) {
+          out.push(ipfsUrl(rootText, at))
+          return
+        }
         const bytes = await source.get(cid, settings.signal)
         const dir = directoryNode(cid, bytes)
         if (!dir) {
