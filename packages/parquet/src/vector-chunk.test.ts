@@ -21,7 +21,7 @@ afterAll(async () => {
  * A LIST<FLOAT> column written by hyparquet-writer (its own levels, dictionary or PLAIN floats,
  * OPTIONAL elements), with the footer entry that names it a vector of `dimension`.
  */
-async function write(path: string, rows: (number[] | null)[], dimension: number): Promise<void> {
+async function write(path: string, rows: ((number | null)[] | null)[], dimension: number): Promise<void> {
   const writer = new ParquetWriter({
     writer: fileWriter(path),
     schema: [
