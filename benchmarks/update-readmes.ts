@@ -62,7 +62,11 @@ function summary(all: readonly SuiteResult[]): string {
       .join('; ')
     return `| ${r.suite} | ${r.ranAt.slice(0, 10)} | ${met} of ${r.ratios.length} | ${missed || 'none'} |`
   })
-  return ['| suite | run | targets met | missed (ratio, target) |', '| --- | --- | ---: | --- |', ...rows].join('\n')
+  return [
+    '| suite | run | targets met | missed (ratio, target) |',
+    '| --- | --- | ---: | --- |',
+    ...rows,
+  ].join('\n')
 }
 
 place('summary', summary(results))

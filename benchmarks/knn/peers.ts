@@ -47,6 +47,8 @@ export interface HnswlibHnsw {
   addPoint(point: number[], label: number): void
   setEf(ef: number): void
   searchKnn(query: number[], k: number, filter?: (label: number) => boolean): HnswSearchResult
+  readIndexSync(filename: string): void
+  writeIndexSync(filename: string): void
 }
 
 export const usearch = require('usearch') as Usearch

@@ -6,9 +6,11 @@
  *    `exactSearch` (2 threads) and hnswlib-node `BruteforceSearch` (one `searchKnn` per query).
  *    Ground truth is our exact search, cross-checked with usearch's.
  * 2. `addVectors` of every row against hnswlib-node's `addPoint` into a brute-force index.
- * 3. IVF (`nlist` = 1024 at 1M rows) against HNSW (hnswlib-node and usearch): queries/s at
- *    recall@10 >= 0.95 over a sweep of nprobe / ef. The IVF index is saved and searched from its CAR
- *    in a fresh process, for peak RSS.
+ * 3. IVF (`nlist` = 1024 at 1M rows) against HNSW (hnswlib-node and usearch): the smallest nprobe
+ *    reaching recall@10 >= 0.95, against hnswlib-node at the ef reaching the same recall (and at the
+ *    ef reaching 0.95). The IVF index is saved and searched from its CAR in fresh plain Node
+ *    processes over the compiled packages (1 and 2 threads, peak RSS), interleaved with hnswlib-node
+ *    (see ivf-vs-hnsw.ts). hnswlib-node's index is built once and kept beside the data.
  * 4. Filtered search at 1% selectivity: recall of our exact and IVF search, and of hnswlib-node HNSW
  *    with its filter callback.
  * 5. `KnnIndex.fromVectors` over the memory-mapped `.npy` (2 worker threads) in a fresh process: peak RSS at 1M rows,
@@ -17,50 +19,31 @@
  *   pnpm --filter @sd/benchmarks bench knn            (1M x 128)
  *   SD_KNN_LARGE=1 pnpm --filter @sd/benchmarks bench knn   (adds the 8M x 128 fromVectors run)
  *   pnpm --filter @sd/benchmarks bench knn --quick    (100k x 128)
+ *   SD_KNN_ONLY=ivf pnpm --filter @sd/benchmarks bench knn   (only part 3, written as suite knn-ivf)
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { IvfIndex, KnnIndex } from '@sd/knn'
+import { KnnIndex } from '@sd/knn'
 import { createMemoryMappedVectors } from '@sd/mmap-vectors'
 import { defaultDataDir } from '../lib/data.ts'
 import { runChild } from '../lib/rss.ts'
 import { type Measurement, machineInfo, type RatioCheck, ratioCheck, type Suite } from '../lib/suite.ts'
 import { timeTasks } from '../lib/timing.ts'
 import { assertDistinct, type Clustered, clusteredNpy, clusteredQueries, readAll } from './data.ts'
-import { BruteforceSearch, HierarchicalNSW, usearch, usearchIndices } from './peers.ts'
+import { ivfAgainstHnsw } from './ivf-vs-hnsw.ts'
+import { BruteforceSearch, usearch, usearchIndices } from './peers.ts'
+import { recallOf, timeOnce, timeOnceAsync } from './timing.ts'
 
 const D = 128
 const K = 10
 const BATCH = 64
 const THREADS = 2
 
-function recallOf(got: number[][], truth: number[][]): number {
-  let found = 0
-  let total = 0
-  got.forEach((q, i) => {
-    const want = new Set(truth[i])
-    total += want.size
-    found += q.filter((x) => want.has(x)).length
-  })
-  return total === 0 ? 1 : found / total
-}
-
-function timeOnce<T>(fn: () => T): { value: T; seconds: number } {
-  const t0 = performance.now()
-  const value = fn()
-  return { value, seconds: (performance.now() - t0) / 1000 }
-}
-
-async function timeOnceAsync<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const t0 = performance.now()
-  const value = await fn()
-  return { value, seconds: (performance.now() - t0) / 1000 }
-}
-
 export const knnSuite: Suite = async (options) => {
   const log = options.log ?? (() => undefined)
   const quick = options.quick ?? false
   const large = process.env.SD_KNN_LARGE === '1'
+  const ivfOnly = process.env.SD_KNN_ONLY === 'ivf'
   const rows = quick ? 100_000 : 1_000_000
   const nlist = quick ? 256 : 1024
   const dir = join(options.dataDir ?? defaultDataDir(), 'knn')
@@ -70,6 +53,16 @@ export const knnSuite: Suite = async (options) => {
   const measurements: Measurement[] = []
   const ratios: RatioCheck[] = []
   const notes: string[] = []
+
+  const result = () => ({
+    suite: ivfOnly ? 'knn-ivf' : 'knn',
+    ranAt: new Date().toISOString(),
+    machine: machineInfo(),
+    command: `pnpm --filter @sd/benchmarks bench knn${quick ? ' --quick' : ''}${large ? ' (SD_KNN_LARGE=1)' : ''}${ivfOnly ? ' (SD_KNN_ONLY=ivf)' : ''}`,
+    measurements,
+    ratios,
+    notes,
+  })
 
   log(`data: ${label}`)
   const npy = clusteredNpy(dir, params)
@@ -89,6 +82,55 @@ export const knnSuite: Suite = async (options) => {
   log('addVectors vs hnswlib-node BruteforceSearch.addPoint')
   const sd = new KnnIndex({ dimension: D, metric: 'euclidean', workers: THREADS })
   const added = timeOnce(() => sd.addVectors(data))
+
+  // ground truth: our exact search, cross-checked with usearch's
+  log('ground truth (sd exact, cross-checked with usearch exactSearch)')
+  const truthHits = await sd.searchBatch(queries, K)
+  const truth = truthHits.map((q) => q.map((h) => h.index))
+  const usearchTruth = usearchIndices(
+    usearch.exactSearch(data, queries.slice(), D, K, 'l2sq', THREADS).keys,
+    256,
+    K,
+  )
+  const agreement = recallOf(usearchTruth, truth)
+  notes.push(
+    `Ground truth: sd exact top-${K} of 256 queries agrees with usearch exactSearch on ${(agreement * 100).toFixed(2)}% of neighbours (differences are float32 ties).`,
+  )
+  if (agreement < 0.99) throw new Error(`sd exact and usearch exact disagree: ${agreement}`)
+  const truthPath = join(dir, `truth-${rows}.json`)
+  writeFileSync(truthPath, JSON.stringify(truth))
+  const ivfContext = {
+    dir,
+    params,
+    data,
+    queries,
+    queryArrays,
+    queriesNpy,
+    truth,
+    truthPath,
+    nlist,
+    label,
+    k: K,
+    threads: THREADS,
+    log,
+  }
+  if (ivfOnly) {
+    await sd.close()
+    measurements.push({
+      name: 'sd addVectors (flat Float32Array)',
+      dataset: label,
+      seconds: added.seconds,
+      recordsPerSecond: rows / added.seconds,
+    })
+    const part = await ivfAgainstHnsw(ivfContext)
+    measurements.push(...part.measurements)
+    ratios.push(...part.ratios)
+    notes.push(...part.notes, 'Only the IVF part ran (SD_KNN_ONLY=ivf).')
+    part.hnsw.initIndex(1)
+    return result()
+  }
+
+  log('hnswlib-node BruteforceSearch.addPoint')
   const bf = new BruteforceSearch('l2', D)
   bf.initIndex(rows)
   const rowArrays = asArrays(data) // the peer's input form, built outside its timing
@@ -117,23 +159,6 @@ export const knnSuite: Suite = async (options) => {
       { min: 10 },
     ),
   )
-
-  // ground truth: our exact search, cross-checked with usearch's
-  log('ground truth (sd exact, cross-checked with usearch exactSearch)')
-  const truthHits = await sd.searchBatch(queries, K)
-  const truth = truthHits.map((q) => q.map((h) => h.index))
-  const usearchTruth = usearchIndices(
-    usearch.exactSearch(data, queries.slice(), D, K, 'l2sq', THREADS).keys,
-    256,
-    K,
-  )
-  const agreement = recallOf(usearchTruth, truth)
-  notes.push(
-    `Ground truth: sd exact top-${K} of 256 queries agrees with usearch exactSearch on ${(agreement * 100).toFixed(2)}% of neighbours (differences are float32 ties).`,
-  )
-  if (agreement < 0.99) throw new Error(`sd exact and usearch exact disagree: ${agreement}`)
-  const truthPath = join(dir, `truth-${rows}.json`)
-  writeFileSync(truthPath, JSON.stringify(truth))
 
   // 1. exact search, interleaved
   log('exact search: batches of 64')
@@ -216,104 +241,20 @@ export const knnSuite: Suite = async (options) => {
   bf.initIndex(1) // drop the peer's copy of the rows
 
   // 3. IVF against HNSW
-  log(`IVF: train nlist=${nlist}, add, save`)
-  const ivf = new IvfIndex({ dimension: D, metric: 'euclidean', nlist, workers: THREADS })
-  const sampleRows = Math.min(rows, nlist * 64)
-  const trained = await timeOnceAsync(() =>
-    ivf.train(data.subarray(0, sampleRows * D), { iterations: 10, seed: 1 }),
-  )
-  const ivfAdded = await timeOnceAsync(() => ivf.addVectors(data))
-  const carPath = join(dir, `ivf-${rows}.car`)
-  await ivf.save(carPath)
-  notes.push(
-    `IVF build: k-means on ${sampleRows} rows x 10 iterations ${trained.seconds.toFixed(1)} s, assigning ${rows} rows ${ivfAdded.seconds.toFixed(1)} s (2 threads).`,
-  )
-  const sweep: { nprobe: number; recall: number; qps: number }[] = []
-  for (const nprobe of [4, 8, 16, 24, 32, 48, 64]) {
-    const run = await timeOnceAsync(() => ivf.searchBatch(queries, K, { nprobe }))
-    const recall = recallOf(
-      run.value.map((q) => q.map((h) => h.index)),
-      truth,
-    )
-    sweep.push({ nprobe, recall, qps: 256 / run.seconds })
-    log(
-      `  IVF nprobe=${nprobe}: recall ${recall.toFixed(3)}, ${(256 / run.seconds).toFixed(0)} q/s (in memory)`,
-    )
-    if (recall >= 0.97) break
-  }
-  await ivf.close()
-  const ivfPick = sweep.find((s) => s.recall >= 0.95) ?? (sweep.at(-1) as (typeof sweep)[number])
-  const ivfChild = await runChild(new URL('./ivf-child.ts', import.meta.url), [
-    carPath,
-    queriesNpy,
-    truthPath,
-    String(K),
-    String(ivfPick.nprobe),
-  ])
-  const ivfQps = Number(ivfChild.queriesPerSecond)
-  measurements.push({
-    name: `IVF: sd IvfIndex loaded from its CAR, nprobe=${ivfPick.nprobe}, 1 thread, fresh process`,
-    dataset: `${label}, 256 queries`,
-    seconds: ivfChild.seconds,
-    recordsPerSecond: ivfQps,
-    peakRssMb: ivfChild.peakRssMb,
-    extra: { recall: Number(ivfChild.recall), nprobe: ivfPick.nprobe, nlist },
-  })
-
-  log('HNSW: hnswlib-node (M=16, efConstruction=100), 1 thread')
-  const hnsw = new HierarchicalNSW('l2', D)
-  hnsw.initIndex(rows, 16, 100, 100)
-  const hnswBuild = timeOnce(() => {
-    for (let r = 0; r < rows; r++) hnsw.addPoint(Array.from(data.subarray(r * D, (r + 1) * D)), r)
-  })
-  notes.push(`hnswlib-node HNSW build: ${hnswBuild.seconds.toFixed(0)} s (addPoint, 1 thread).`)
-  const hnswSweep: { ef: number; recall: number; qps: number }[] = []
-  for (const ef of [16, 32, 48, 64, 96, 128, 192, 256]) {
-    hnsw.setEf(ef)
-    const run = timeOnce(() => queryArrays.map((q) => hnsw.searchKnn(q, K).neighbors))
-    const recall = recallOf(run.value, truth)
-    hnswSweep.push({ ef, recall, qps: 256 / run.seconds })
-    log(`  hnswlib ef=${ef}: recall ${recall.toFixed(3)}, ${(256 / run.seconds).toFixed(0)} q/s`)
-    if (recall >= 0.97) break
-  }
-  const hnswPick = hnswSweep.find((s) => s.recall >= 0.95) ?? (hnswSweep.at(-1) as (typeof hnswSweep)[number])
-  hnsw.setEf(hnswPick.ef)
-  const hnswTimed = await timeTasks(
-    { hnswlib: () => queryArrays.map((q) => hnsw.searchKnn(q, K).neighbors) },
-    { iterations: 3, warmupIterations: 1, rounds: 1 },
-  )
-  const hnswQps = 256 / ((hnswTimed.hnswlib?.p50Ms ?? Number.NaN) / 1000)
-  measurements.push({
-    name: `HNSW: hnswlib-node ef=${hnswPick.ef}, 1 thread`,
-    dataset: `${label}, 256 queries`,
-    seconds: 256 / hnswQps,
-    recordsPerSecond: hnswQps,
-    extra: { recall: hnswPick.recall, ef: hnswPick.ef },
-  })
-  ratios.push(
-    ratioCheck(
-      `IVF q/s (recall ${Number(ivfChild.recall).toFixed(3)}) / hnswlib-node HNSW q/s (recall ${hnswPick.recall.toFixed(3)})`,
-      ivfQps / hnswQps,
-      { min: 0.5 },
-    ),
-  )
-  const vectorMb = (rows * D * 4) / 2 ** 20
-  ratios.push(
-    ratioCheck(
-      `IVF peak RSS / (vectors ${vectorMb.toFixed(0)} MiB / 4)`,
-      ivfChild.peakRssMb / (vectorMb / 4),
-      { max: 1 },
-    ),
-  )
+  const ivfPart = await ivfAgainstHnsw(ivfContext)
+  measurements.push(...ivfPart.measurements)
+  ratios.push(...ivfPart.ratios)
+  notes.push(...ivfPart.notes)
+  const hnsw = ivfPart.hnsw
 
   // 4b. filtered: HNSW with its filter callback, and our IVF
-  hnsw.setEf(hnswPick.ef)
+  hnsw.setEf(ivfPart.ef)
   const hnswFiltered = timeOnce(() =>
     batchArrays.map((q) => hnsw.searchKnn(q, K, (label) => label % 100 === 7).neighbors),
   )
   const hnswFilteredRecall = recallOf(hnswFiltered.value, filteredTruth)
   measurements.push({
-    name: `filtered 1%: hnswlib-node HNSW ef=${hnswPick.ef} with its filter callback`,
+    name: `filtered 1%: hnswlib-node HNSW ef=${ivfPart.ef} with its filter callback`,
     dataset: `${label}, ${BATCH} queries`,
     seconds: hnswFiltered.seconds,
     recordsPerSecond: BATCH / hnswFiltered.seconds,
@@ -383,13 +324,5 @@ export const knnSuite: Suite = async (options) => {
     'Queries/s is in the records/s column. hnswlib-node searches one query per call on the calling thread (its JS API has no batch or thread option); usearch and sd use 2 threads where noted.',
     'A fresh tsx child process starts at about 85 MiB RSS before it reads anything.',
   )
-  return {
-    suite: 'knn',
-    ranAt: new Date().toISOString(),
-    machine: machineInfo(),
-    command: `pnpm --filter @sd/benchmarks bench knn${quick ? ' --quick' : ''}${large ? ' (SD_KNN_LARGE=1)' : ''}`,
-    measurements,
-    ratios,
-    notes,
-  }
+  return result()
 }

@@ -82,7 +82,9 @@ describe('writeCar and loadCar: the batch layout', () => {
     expect(back.numRows).toBe(want.numRows)
     expect(back.schema).toEqual(want.schema)
     expect(back.rows()).toEqual(want.rows())
-    const report = await (await openCar(car)).verify()
+    const reader = await openCar(car)
+    const report = await reader.verify()
+    await reader.close()
     expect(report.ok).toBe(true)
   })
 
@@ -98,7 +100,9 @@ describe('writeCar and loadCar: the batch layout', () => {
     // x = r * 0.5 - 100 for r not a multiple of 7 (nulls) nor of 10 (NaN)
     expect(first?.stats[1]).toEqual({ nulls: 15, min: -99.5, max: -50.5 })
     expect(first?.stats[2]).toEqual({ nulls: 10 })
-    const reread = await (await openCar(car)).manifest()
+    const reader = await openCar(car)
+    const reread = await reader.manifest()
+    await reader.close()
     expect(reread).toEqual(manifest)
   })
 

@@ -55,14 +55,40 @@ export async function* readSections(
   let buf: Uint8Array = new Uint8Array(0)
   let bufStart = start
   let offset = start
+  /**
+   * When blocks are read, the next chunk is read while the current one is worked on (hashed),
+   * so the disk and the hashing overlap.
+   */
+  let ahead: { from: number; bytes: Promise<Uint8Array> } | undefined
+  const readFrom = async (from: number, to: number): Promise<Uint8Array> => {
+    const next = ahead
+    ahead = undefined
+    if (next?.from === from) {
+      const bytes = await next.bytes
+      if (from + bytes.length >= to) return bytes
+      const rest = await reader.read(from + bytes.length, to, signal)
+      const joined = new Uint8Array(bytes.length + rest.length)
+      joined.set(bytes, 0)
+      joined.set(rest, bytes.length)
+      return joined
+    }
+    return reader.read(from, to, signal)
+  }
+  const readNext = (from: number) => {
+    if (!readBlocks || from >= end) return
+    const bytes = reader.read(from, Math.min(end, from + chunk), signal)
+    bytes.catch(() => undefined)
+    ahead = { from, bytes }
+  }
   /** Makes `[offset, offset + need)` readable in `buf` (reading `readSize` bytes when it must read); false when the data ends first. */
   const ensure = async (need: number, readSize: number): Promise<boolean> => {
     const bufEnd = bufStart + buf.length
     if (offset + need <= bufEnd) return true
     const keep = offset < bufEnd ? buf.subarray(offset - bufStart) : undefined
-    const readFrom = Math.max(offset, bufEnd)
-    const readTo = Math.min(end, offset + Math.max(need, readSize))
-    const more = readTo > readFrom ? await reader.read(readFrom, readTo, signal) : new Uint8Array(0)
+    const from = Math.max(offset, bufEnd)
+    const to = Math.min(end, offset + Math.max(need, readSize))
+    const more = to > from ? await readFrom(from, to) : new Uint8Array(0)
+    readNext(from + more.length)
     if (keep && keep.length > 0) {
       const joined = new Uint8Array(keep.length + more.length)
       joined.set(keep, 0)

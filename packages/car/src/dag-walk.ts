@@ -7,6 +7,7 @@ import type { Block, BlockSource } from './block-source.js'
 import { cidBlockKey, DAG_CBOR, DAG_PB, IDENTITY, RAW } from './cid.js'
 import { CarError } from './errors.js'
 import { blockLinks } from './links.js'
+import { directoryEntry, directoryNode } from './unixfs-dir.js'
 import { decodeFileNode, type FileNode } from './unixfs-file.js'
 
 /** Which blocks of a DAG to walk. */
@@ -128,8 +129,8 @@ async function* linkedBlocks(
 }
 
 /**
- * Follows `path` from `root`: through dag-cbor maps and lists (keys, indexes), and dag-pb
- * directories (link names), each segment ending at a link. Returns the blocks met on the way (the
+ * Follows `path` from `root`: through dag-cbor maps and lists (keys, indexes), and UnixFS
+ * directories (entry names; a HAMT directory's shards are searched), each segment ending at a link. Returns the blocks met on the way (the
  * root first) and the CID the path ends at; `undefined` when a segment leads nowhere.
  */
 export async function resolvePath(
@@ -145,9 +146,10 @@ export async function resolvePath(
     const bytes = await source.get(cid, signal)
     blocks.push({ cid, bytes })
     if (cid.code === DAG_PB) {
-      const link = dagPb.decode(bytes).Links.find((l) => l.Name === path[i])
-      if (!link) return undefined
-      cid = link.Hash
+      const dir = directoryNode(cid, bytes)
+      const next = dir && (await directoryEntry(source, cid, dir, path[i] as string, signal, blocks))
+      if (!next) return undefined
+      cid = next
       i++
       continue
     }

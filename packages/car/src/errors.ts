@@ -19,6 +19,7 @@ export type CarErrorCode =
   | 'CAR_BLOCK_TOO_LARGE'
   | 'CAR_BAD_BLOCK'
   | 'CAR_NOT_A_FILE'
+  | 'CAR_PATH_NOT_FOUND'
   | 'CAR_BAD_MANIFEST'
   | 'CAR_NO_MANIFEST'
   | 'CAR_UNEXPECTED_BLOCK'

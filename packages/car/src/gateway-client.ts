@@ -19,6 +19,11 @@ export interface GatewayOptions extends HttpOptions {
   maxBlockBytes?: number
   /** Cancels every request. */
   signal?: AbortSignal | undefined
+  /**
+   * The trustless gateway `ipfs://` URLs are read through (`http(s)://host[:port]`). Default: the
+   * `SD_IPFS_GATEWAY` environment variable.
+   */
+  gateway?: string | undefined
 }
 
 const RAW_TYPE = 'application/vnd.ipld.raw'
@@ -65,6 +70,11 @@ export class GatewaySource implements DagSource {
       })
     }
     return source
+  }
+
+  /** A client of the same gateway, with the same options, for the DAG under `cid` (not probed). */
+  withRoot(cid: CID): GatewaySource {
+    return new GatewaySource({ base: this.base, cid }, this.#options)
   }
 
   async has(cid: CID, signal?: AbortSignal): Promise<boolean> {
@@ -220,10 +230,13 @@ export class GatewaySource implements DagSource {
         })
       }
       done.add(key)
-      for (const link of blockLinks(block.cid, block.bytes, sourceLocation(url, section.offset))) {
-        if (link.multihash.code !== IDENTITY) expected.set(cidBlockKey(link), link)
+      // the block is read as the DAG links it (its codec), not as the gateway's section names it
+      const linked = expected.get(key) as CID
+      for (const link of blockLinks(linked, block.bytes, sourceLocation(url, section.offset))) {
+        const linkKey = cidBlockKey(link)
+        if (link.multihash.code !== IDENTITY && !expected.has(linkKey)) expected.set(linkKey, link)
       }
-      yield block
+      yield { cid: linked, bytes: block.bytes }
     }
     for (const [key, cid] of expected) if (!done.has(key)) report.missing.push(cid)
   }

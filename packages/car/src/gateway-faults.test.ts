@@ -82,6 +82,14 @@ describe('a gateway that misbehaves gets a typed error, never wrong bytes', () =
     }
   })
 
+  it('a block sent under another codec is read as the DAG links it: what it links is still asked for', async () => {
+    const report = (await readThrough('relabel-root', 'verify')) as { ok: boolean; missing: unknown[] }
+    expect(report.ok).toBe(false)
+    expect(report.missing.length).toBeGreaterThan(0)
+    const err = await readThrough('relabel-root', 'range')
+    expect(err).toMatchObject({ code: 'CAR_MISSING_BLOCK' })
+  })
+
   it('verify reports what a gateway left out', async () => {
     const report = (await readThrough('missing-block', 'verify')) as { ok: boolean; missing: unknown[] }
     expect(report.ok).toBe(false)

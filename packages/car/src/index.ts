@@ -24,6 +24,8 @@ export { CarError, type CarErrorCode, type CarErrorOptions } from './errors.js'
 export type { ExportResult } from './export-file.js'
 export type { GatewayOptions } from './gateway-client.js'
 export { type GatewayServer, type GatewayServerOptions, serveGateway } from './gateway-server.js'
+export { ipfsScheme } from './ipfs-scheme.js'
+export { GATEWAY_ENV, type IpfsUrl, parseIpfsUrl } from './ipfs-url.js'
 export { loadCar } from './load.js'
 export { type CarDatasetStats, CarStreamingLoader } from './loader.js'
 export type {

@@ -3,6 +3,8 @@ import { type CarFileOptions, CarFileSource } from './car-file-source.js'
 import { type CarReader, SourceCarReader } from './car-reader.js'
 import { type GatewayOptions, GatewaySource } from './gateway-client.js'
 import { parseGatewayUrl } from './gateway-url.js'
+import { openIpfsDag } from './ipfs-scheme.js'
+import { isIpfsUrl } from './ipfs-url.js'
 
 /** Options of {@link openCar}: those of a CAR file (local or remote) and of a gateway. */
 export interface OpenCarOptions extends CarFileOptions, GatewayOptions {}
@@ -10,7 +12,8 @@ export interface OpenCarOptions extends CarFileOptions, GatewayOptions {}
 /**
  * Opens a CAR: a path, an http(s) URL of a CAR file (read with range requests), or a trustless
  * gateway URL `http(s)://host/ipfs/<cid>` (blocks fetched as the reads need them, each checked
- * against its CID). A local CAR is indexed from its sidecar (`<car>.idx`) when there is a valid
+ * against its CID), or `ipfs://<cid>[/<path>]` read through the gateway of the `gateway` option or
+ * `SD_IPFS_GATEWAY` (the path followed through UnixFS directories and dag-cbor maps). A local CAR is indexed from its sidecar (`<car>.idx`) when there is a valid
  * one, else by a scan of its section headers.
  *
  * @example
@@ -21,6 +24,7 @@ export interface OpenCarOptions extends CarFileOptions, GatewayOptions {}
  * ```
  */
 export async function openCar(source: string, options: OpenCarOptions = {}): Promise<CarReader> {
+  if (isIpfsUrl(source)) return new SourceCarReader(source, (await openIpfsDag(source, options)).source)
   const gateway = isHttpUrl(source) ? parseGatewayUrl(source) : undefined
   if (gateway) return new SourceCarReader(source, await GatewaySource.open(gateway, options))
   return new SourceCarReader(source, await CarFileSource.open(source, options))

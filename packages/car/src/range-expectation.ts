@@ -36,13 +36,14 @@ export class RangeExpectation {
     this.#pending.delete(key)
     let node: FileNode
     try {
-      node = decodeFileNode(cid, bytes)
+      // read as the parent links it (its codec), not as the answer's section names it
+      node = decodeFileNode(wanted.cid, bytes)
     } catch (err) {
       return err as CarError
     }
     this.#received.set(key, node)
     for (const place of wanted.places) {
-      const error = this.#place(cid, node, place.at, place.size)
+      const error = this.#place(wanted.cid, node, place.at, place.size)
       if (error) return error
     }
     return undefined

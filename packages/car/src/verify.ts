@@ -2,7 +2,7 @@ import { throwIfAborted } from '@sd/core'
 import type { CID } from 'multiformats/cid'
 import { checkSection } from './block-check.js'
 import type { CarFileSource } from './car-file-source.js'
-import { blockKey, cidBlockKey, decodeCid, IDENTITY, RAW } from './cid.js'
+import { blockKey, cidBlockKey, DAG_CBOR, DAG_PB, decodeCid, IDENTITY, RAW } from './cid.js'
 import { CarError, sourceLocation } from './errors.js'
 import { blockLinks } from './links.js'
 
@@ -37,6 +37,8 @@ export async function verifyCarFile(source: CarFileSource, signal?: AbortSignal)
   const started = performance.now()
   const present = new Set<string>()
   const links = new Map<string, CID[]>()
+  /** The codec each block is stored under (blocks are keyed by multihash). */
+  const codecs = new Map<string, number>()
   const problems: CarError[] = []
   let blocks = 0
   let bytes = 0
@@ -56,6 +58,7 @@ export async function verifyCarFile(source: CarFileSource, signal?: AbortSignal)
       continue
     }
     present.add(key)
+    codecs.set(key, section.parts.codec)
     if (section.parts.codec === RAW) continue
     try {
       const found = blockLinks(decodeCid(section.cid), block, sourceLocation(source.name, section.offset))
@@ -77,6 +80,24 @@ export async function verifyCarFile(source: CarFileSource, signal?: AbortSignal)
     if (cid.multihash.code === IDENTITY) continue
     if (!present.has(key)) {
       missing.push(cid)
+      continue
+    }
+    const stored = codecs.get(key) as number
+    if (stored !== cid.code) {
+      // the links were read under the codec the CAR names; a DAG that names another reads otherwise
+      const supported = cid.code === RAW || cid.code === DAG_PB || cid.code === DAG_CBOR
+      problems.push(
+        new CarError(
+          supported
+            ? `The DAG links the block as codec 0x${cid.code.toString(16)}; the CAR holds it as 0x${stored.toString(16)}`
+            : `Cannot follow the links of codec 0x${cid.code.toString(16)}: sd reads raw, dag-pb and dag-cbor`,
+          {
+            code: supported ? 'CAR_BAD_BLOCK' : 'CAR_UNSUPPORTED_CODEC',
+            cid: cid.toString(),
+            location: sourceLocation(source.name),
+          },
+        ),
+      )
       continue
     }
     const children = links.get(key)

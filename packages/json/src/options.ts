@@ -55,8 +55,9 @@ export interface JsonOptions extends LoaderOptions {
   /** Fix the type of some columns instead of inferring it from the first batch. */
   columnTypes?: Record<string, JsonColumnType>
   /**
-   * Integers beyond int32 (an `int64` column): `BigInt64Array` (`'bigint'`, default) or float64
-   * numbers (`'number'`). NDJSON numbers are read exactly from the text in either case.
+   * The shared int64 option, accepted for every loader. JSON integers beyond int32 are read as
+   * JavaScript numbers into `float64` columns whichever is set (exact up to 2^53): JSON has no
+   * 64-bit integer type, and records are typed from `JSON.parse` values.
    */
   int64?: Int64Option
   /** `'auto'` (the default) gunzips a source that starts with the gzip magic bytes. */

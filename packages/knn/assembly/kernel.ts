@@ -120,10 +120,36 @@ function tile(queries: usize, nq: i32, rows: usize, n: i32, dim: i32, out: usize
       store<f32>(o3 + c, hsum(a3) + tail(q3, x0, vd, dim, l2))
     }
   }
+  // the last queries (fewer than four): four rows at a time, one accumulator per row, so the
+  // additions of one (query, row) pair happen in the same order as above
   for (; q < nq; q++) {
     const q0 = queries + <usize>q * stride
     const o0 = out + <usize>q * outStride
-    for (let r = 0; r < n; r++) {
+    let r = 0
+    for (; r + 4 <= n; r += 4) {
+      const x0 = rows + <usize>r * stride
+      const x1 = x0 + stride
+      const x2 = x1 + stride
+      const x3 = x2 + stride
+      let a0 = f32x4.splat(0)
+      let a1 = f32x4.splat(0)
+      let a2 = f32x4.splat(0)
+      let a3 = f32x4.splat(0)
+      for (let i = 0; i < vd; i += 4) {
+        const o = (<usize>i) << 2
+        const w = v128.load(q0 + o)
+        a0 = mac(a0, w, v128.load(x0 + o), l2)
+        a1 = mac(a1, w, v128.load(x1 + o), l2)
+        a2 = mac(a2, w, v128.load(x2 + o), l2)
+        a3 = mac(a3, w, v128.load(x3 + o), l2)
+      }
+      const c = o0 + ((<usize>r) << 2)
+      store<f32>(c, hsum(a0) + tail(q0, x0, vd, dim, l2))
+      store<f32>(c + 4, hsum(a1) + tail(q0, x1, vd, dim, l2))
+      store<f32>(c + 8, hsum(a2) + tail(q0, x2, vd, dim, l2))
+      store<f32>(c + 12, hsum(a3) + tail(q0, x3, vd, dim, l2))
+    }
+    for (; r < n; r++) {
       const x0 = rows + <usize>r * stride
       let a0 = f32x4.splat(0)
       for (let i = 0; i < vd; i += 4) {

@@ -100,9 +100,9 @@ export class OpenedIndex {
     return this.place(cid).offset
   }
 
-  /** Every raw int32 block in `cids`, verified, concatenated. */
-  ints(cids: CID[], count: number): Int32Array {
-    const out = new Int32Array(count)
+  /** Every raw int32 block in `cids`, verified, concatenated (in a SharedArrayBuffer if `shared`). */
+  ints(cids: CID[], count: number, shared = false): Int32Array {
+    const out = new Int32Array(shared ? new SharedArrayBuffer(count * 4) : new ArrayBuffer(count * 4))
     const bytes = new Uint8Array(out.buffer)
     let at = 0
     for (const cid of cids) {

@@ -11,6 +11,7 @@ import { type Metric, prepareQueries } from './metric.js'
 import { checkDimension, checkMetric, resolveWorkers, type SearchOptions } from './options.js'
 import { WorkerPool } from './pool.js'
 import { rankHeaps, type SearchResult } from './results.js'
+import type { Heaps } from './scan.js'
 import { checkRows } from './store.js'
 import { checkFinite, toQuery, toRows, type VectorsInput } from './vectors.js'
 
@@ -96,6 +97,11 @@ export class IvfIndex {
   /** Bytes of vectors held in memory (0 for a loaded index until vectors are added). */
   get memoryVectorBytes(): number {
     return this.lists.reduce((s, l) => s + l.count * this.dimension * 4, 0)
+  }
+
+  /** Search workers running now (started by the first large batch, stopped by `close`). */
+  get workerCount(): number {
+    return this.pool?.running ?? 0
   }
 
   private workerPool(): WorkerPool | undefined {
@@ -230,13 +236,13 @@ export class IvfIndex {
     }
     // a filter allowing fewer rows than the probed lists hold: exact over the allowed rows
     const exact = mask !== undefined && allowed <= (rowCount * plan.nprobe) / this.nlist
-    let heaps: ReturnType<typeof searchLists>
+    let heaps: Heaps
     if (exact) {
       const ids = new Int32Array(allowed)
       let j = 0
       for (let i = 0; i < rowCount && j < allowed; i++) if ((mask as Uint8Array)[i]) ids[j++] = i
       heaps = searchAllowed(rows, plan, ids)
-    } else heaps = searchLists(rows, plan)
+    } else heaps = await searchLists(rows, plan, this.workerPool())
     return rankHeaps(this.metric, heaps).map((hits) =>
       hits.map(({ index, score }) => ({ index, score, metadata: this.meta.get(index) })),
     )
@@ -322,7 +328,7 @@ export class IvfIndex {
       })
       const centroids = opened.floats(ivf.centroids, ivf.nlist * m.dimension)
       const offsets = opened.ints(ivf.offsets, ivf.nlist + 1)
-      const ids = opened.ints(ivf.ids, m.rows)
+      const ids = opened.ints(ivf.ids, m.rows, true)
       const metadata = readMetadata(opened)
       const removed = opened.ints(m.removed, m.removedCount)
       const file = new FileLists(opened, offsets, ids)

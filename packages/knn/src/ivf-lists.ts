@@ -1,25 +1,30 @@
-import { readSync } from 'node:fs'
 import type { OpenedIndex } from './car-read.js'
 import { corrupt } from './errors.js'
+import { readStoredRows, type StoredRows } from './ivf-scan.js'
 
-/** Rows of one inverted list held in memory (added since training or since loading). */
+/**
+ * Rows of one inverted list held in memory (added since training or since loading), in
+ * SharedArrayBuffers so search workers read them without a copy.
+ */
 export class MemoryList {
   vectors: Float32Array
   ids: Int32Array
   count = 0
 
   constructor(private readonly dimension: number) {
-    this.vectors = new Float32Array(16 * dimension)
-    this.ids = new Int32Array(16)
+    // nothing allocated until the first row: a loaded index has a list object per list
+    this.vectors = new Float32Array(0)
+    this.ids = new Int32Array(0)
   }
 
   /** Appends one row; returns its position in the list. */
   push(row: Float32Array, id: number): number {
     if (this.count === this.ids.length) {
-      const vectors = new Float32Array(this.vectors.length * 2)
+      const capacity = Math.max(16, this.ids.length * 2)
+      const vectors = new Float32Array(new SharedArrayBuffer(capacity * this.dimension * 4))
       vectors.set(this.vectors)
       this.vectors = vectors
-      const ids = new Int32Array(this.ids.length * 2)
+      const ids = new Int32Array(new SharedArrayBuffer(capacity * 4))
       ids.set(this.ids)
       this.ids = ids
     }
@@ -36,48 +41,49 @@ export class MemoryList {
  */
 export class FileLists {
   readonly rows: number
-  private readonly rowBytes: number
-  private readonly blockOffsets: Float64Array
+  /** Where the rows are, as plain data for workers. */
+  readonly stored: StoredRows
 
   constructor(
     private readonly opened: OpenedIndex,
     readonly offsets: Int32Array,
-    readonly ids: Int32Array,
+    ids: Int32Array,
   ) {
     const m = opened.manifest
     this.rows = m.rows
-    this.rowBytes = m.dimension * 4
-    this.blockOffsets = Float64Array.from(m.vectors, (cid) => opened.offsetOf(cid))
     if (offsets[0] !== 0 || offsets[offsets.length - 1] !== m.rows)
       throw corrupt('KNN_BAD_SAVE', 'IVF list offsets do not cover the rows', opened.path)
     for (let l = 1; l < offsets.length; l++)
       if ((offsets[l] as number) < (offsets[l - 1] as number))
         throw corrupt('KNN_BAD_SAVE', 'IVF list offsets go backwards', opened.path)
+    this.stored = {
+      fd: opened.descriptor,
+      path: opened.path,
+      blockOffsets: Float64Array.from(m.vectors, (cid) => opened.offsetOf(cid)),
+      rowsPerBlock: m.rowsPerBlock,
+      rowBytes: m.dimension * 4,
+      ids: ids.buffer instanceof SharedArrayBuffer ? ids : sharedCopy(ids),
+    }
+  }
+
+  /** The row index of each storage row. */
+  get ids(): Int32Array {
+    return this.stored.ids
   }
 
   /** Copies storage rows `[start, end)` into `out` (positional reads, block by block). */
   read(start: number, end: number, out: Float32Array): void {
-    const per = this.opened.manifest.rowsPerBlock
-    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
-    const fd = this.opened.descriptor
-    let at = start
-    let written = 0
-    while (at < end) {
-      const block = Math.floor(at / per)
-      const stop = Math.min(end, (block + 1) * per)
-      const length = (stop - at) * this.rowBytes
-      const position = (this.blockOffsets[block] as number) + (at - block * per) * this.rowBytes
-      for (let done = 0; done < length; ) {
-        const got = readSync(fd, bytes, written + done, length - done, position + done)
-        if (got === 0) throw corrupt('CAR_TRUNCATED', 'The CAR ended inside a vector block', this.opened.path)
-        done += got
-      }
-      written += length
-      at = stop
-    }
+    readStoredRows(this.stored, start, end, out)
   }
 
   close(): void {
     this.opened.close()
   }
+}
+
+/** `values` copied into a SharedArrayBuffer (workers then read it without a copy). */
+function sharedCopy(values: Int32Array): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(values.byteLength))
+  out.set(values)
+  return out
 }

@@ -1,7 +1,9 @@
 import { abortErrorFrom } from '@sd/core'
 import type { FileLists, MemoryList } from './ivf-lists.js'
+import { type GroupHeaps, type GroupScan, type ListGroup, scanGroups } from './ivf-scan.js'
 import { threadKernel } from './kernel.js'
 import type { Metric } from './metric.js'
+import type { WorkerPool } from './pool.js'
 import { type Heaps, scanRange, TileScanner } from './scan.js'
 
 /** What an IVF search reads. */
@@ -26,7 +28,7 @@ export interface IvfPlan {
   signal: AbortSignal | undefined
 }
 
-/** Candidates per query, merged over lists. */
+/** Candidates per query, merged over the lists it probed. */
 class Candidates {
   readonly scores: number[][]
   readonly ids: number[][]
@@ -34,16 +36,21 @@ class Candidates {
     this.scores = Array.from({ length: nq }, () => [])
     this.ids = Array.from({ length: nq }, () => [])
   }
-  add(heaps: Heaps, queryOf: (q: number) => number): void {
-    for (let q = 0; q < heaps.nq; q++) {
-      const target = queryOf(q)
-      for (let j = q * heaps.k; j < (q + 1) * heaps.k; j++) {
-        const id = heaps.ids[j] as number
-        if (id < 0) continue
-        ;(this.scores[target] as number[]).push(heaps.scores[j] as number)
-        ;(this.ids[target] as number[]).push(id)
+  /** Adds the top-k lists of a group scan (`k` per query of each group, in order). */
+  add(heaps: GroupHeaps, groups: readonly ListGroup[], k: number): void {
+    let j = 0
+    for (const g of groups)
+      for (let i = 0; i < g.queries.length; i++) {
+        const target = g.queries[i] as number
+        const scores = this.scores[target] as number[]
+        const ids = this.ids[target] as number[]
+        for (const end = j + k; j < end; j++) {
+          const id = heaps.ids[j] as number
+          if (id < 0) continue
+          scores.push(heaps.scores[j] as number)
+          ids.push(id)
+        }
       }
-    }
   }
   /** As one heap set (unordered top k per query). */
   toHeaps(k: number): Heaps {
@@ -78,67 +85,121 @@ export function probe(rows: IvfRows, queries: Float32Array, nprobe: number): Hea
   )
 }
 
+/** Work (rows x queries x dimension) below which an IVF search stays on the calling thread. */
+const PARALLEL_WORK = 1 << 21
+/** Groups scanned between two checks of the abort signal on the calling thread. */
+const GROUPS_PER_CHECK = 32
+
+/** The probed lists in list (storage) order, each with the queries probing it. */
+function groupByList(rows: IvfRows, probes: Heaps, nq: number, nprobe: number): ListGroup[] {
+  const nlist = rows.centroids.length / rows.dimension
+  const counts = new Int32Array(nlist)
+  for (let j = 0; j < nq * nprobe; j++) {
+    const list = probes.ids[j] as number
+    if (list >= 0) counts[list] = (counts[list] as number) + 1
+  }
+  const byList: (Int32Array | undefined)[] = new Array(nlist)
+  const filled = new Int32Array(nlist)
+  for (let q = 0; q < nq; q++)
+    for (let j = q * nprobe; j < (q + 1) * nprobe; j++) {
+      const list = probes.ids[j] as number
+      if (list < 0) continue
+      let queries = byList[list]
+      if (!queries) {
+        queries = new Int32Array(counts[list] as number)
+        byList[list] = queries
+      }
+      queries[filled[list] as number] = q
+      filled[list] = (filled[list] as number) + 1
+    }
+  const d = rows.dimension
+  const groups: ListGroup[] = []
+  for (let list = 0; list < nlist; list++) {
+    const queries = byList[list]
+    if (!queries) continue
+    const memory = rows.lists[list]
+    const count = memory?.count ?? 0
+    groups.push({
+      list,
+      queries,
+      fileStart: rows.file ? (rows.file.offsets[list] as number) : 0,
+      fileEnd: rows.file ? (rows.file.offsets[list + 1] as number) : 0,
+      memoryVectors: memory && count > 0 ? memory.vectors.subarray(0, count * d) : undefined,
+      memoryIds: memory && count > 0 ? memory.ids.subarray(0, count) : undefined,
+    })
+  }
+  return groups
+}
+
+/** Rows x queries of a group: its share of the work. */
+function groupWork(g: ListGroup): number {
+  return (g.fileEnd - g.fileStart + (g.memoryIds?.length ?? 0)) * g.queries.length
+}
+
+/** `groups` cut into at most `parts` runs of consecutive groups of about equal work. */
+function splitGroups(groups: ListGroup[], parts: number): ListGroup[][] {
+  let total = 0
+  for (const g of groups) total += groupWork(g)
+  const out: ListGroup[][] = []
+  let current: ListGroup[] = []
+  let done = 0
+  for (const g of groups) {
+    current.push(g)
+    done += groupWork(g)
+    if (done >= (total * (out.length + 1)) / parts && out.length < parts - 1) {
+      out.push(current)
+      current = []
+    }
+  }
+  if (current.length > 0) out.push(current)
+  return out
+}
+
 /**
- * Approximate top-k: each query scans the rows of its `nprobe` nearest lists; queries probing the same
- * list scan it together, tile by tile, with the kernel. A mask keeps only allowed rows.
+ * Approximate top-k: the coarse quantizer scores every query against the centroids at once, the
+ * queries are grouped by the lists they probe, and each probed list is read once (tile by tile,
+ * straight into the kernel's memory) and scored against all the queries probing it. Large batches
+ * are split over the workers by runs of lists (each worker reads its lists from the file itself).
+ * A mask keeps only allowed rows.
  */
-export function searchLists(rows: IvfRows, plan: IvfPlan): Heaps {
+export async function searchLists(rows: IvfRows, plan: IvfPlan, pool?: WorkerPool): Promise<Heaps> {
   const d = rows.dimension
   const nq = plan.queries.length / d
   const probes = probe(rows, plan.queries, plan.nprobe)
-  const byList = new Map<number, number[]>()
-  for (let q = 0; q < nq; q++)
-    for (let j = q * plan.nprobe; j < (q + 1) * plan.nprobe; j++) {
-      const list = probes.ids[j] as number
-      if (list < 0) continue
-      const queries = byList.get(list)
-      if (queries) queries.push(q)
-      else byList.set(list, [q])
-    }
+  const groups = groupByList(rows, probes, nq, plan.nprobe)
+  const scan: GroupScan = {
+    metric: rows.metric,
+    k: plan.k,
+    dimension: d,
+    queries: plan.queries,
+    mask: plan.mask,
+    file: rows.file?.stored,
+  }
   const candidates = new Candidates(nq)
-  const kernel = threadKernel()
-  for (const [list, queryIds] of byList) {
-    if (plan.signal?.aborted) throw abortErrorFrom(plan.signal)
-    const sub = new Float32Array(queryIds.length * d)
-    queryIds.forEach((q, i) => {
-      sub.set(plan.queries.subarray(q * d, (q + 1) * d), i * d)
+  let work = 0
+  for (const g of groups) work += groupWork(g)
+  if (pool && pool.size > 1 && work * d >= PARALLEL_WORK) {
+    const mask = plan.mask
+    if (mask && !(mask.buffer instanceof SharedArrayBuffer)) {
+      const shared = new Uint8Array(new SharedArrayBuffer(mask.length))
+      shared.set(mask)
+      scan.mask = shared
+    }
+    const parts = splitGroups(groups, pool.size * 2)
+    const replies = await pool.runGroups(
+      parts.map((part) => ({ kind: 'groups', scan, groups: part })),
+      plan.signal,
+    )
+    replies.forEach((reply, i) => {
+      candidates.add(reply, parts[i] as ListGroup[], plan.k)
     })
-    const scanner = new TileScanner(kernel, d, rows.metric, plan.k, sub)
-    const T = scanner.tileRows
-    const scanTile = (n: number, ids: ArrayLike<number>, idsFrom: number) => {
-      const tileIds = scanner.ids()
-      let allowed = n
-      if (plan.mask) {
-        const mask = scanner.mask()
-        allowed = 0
-        for (let j = 0; j < n; j++) {
-          const id = ids[idsFrom + j] as number
-          tileIds[j] = id
-          const ok = plan.mask[id] as number
-          mask[j] = ok
-          allowed += ok
-        }
-      } else for (let j = 0; j < n; j++) tileIds[j] = ids[idsFrom + j] as number
-      if (allowed > 0) scanner.scan(n, 0, { useIds: true, useMask: plan.mask !== undefined && allowed < n })
-    }
-    const file = rows.file
-    if (file) {
-      const start = file.offsets[list] as number
-      const end = file.offsets[list + 1] as number
-      for (let at = start; at < end; at += T) {
-        const n = Math.min(T, end - at)
-        file.read(at, at + n, scanner.tile())
-        scanTile(n, file.ids, at)
-      }
-    }
-    const memory = rows.lists[list]
-    if (memory && memory.count > 0)
-      for (let at = 0; at < memory.count; at += T) {
-        const n = Math.min(T, memory.count - at)
-        scanner.tile().set(memory.vectors.subarray(at * d, (at + n) * d))
-        scanTile(n, memory.ids, at)
-      }
-    candidates.add(scanner.heaps(), (q) => queryIds[q] as number)
+    return candidates.toHeaps(plan.k)
+  }
+  const kernel = threadKernel()
+  for (let at = 0; at < groups.length; at += GROUPS_PER_CHECK) {
+    if (plan.signal?.aborted) throw abortErrorFrom(plan.signal)
+    const part = groups.slice(at, at + GROUPS_PER_CHECK)
+    candidates.add(scanGroups(kernel, scan, part), part, plan.k)
   }
   return candidates.toHeaps(plan.k)
 }

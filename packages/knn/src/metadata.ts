@@ -42,18 +42,15 @@ export class MetadataStore {
     }
   }
 
-  /** Appends metadata read from a saved index (`undefined` = the default). */
-  appendStored(first: number, items: readonly (Metadata | undefined)[]): void {
-    if (this.items.length < first + items.length) this.items.length = first + items.length
-    for (let i = 0; i < items.length; i++) {
-      const m = items[i]
-      if (m === undefined) {
-        this.fields.add('id')
-        continue // a hole: read as the default
-      }
+  /** Appends metadata read from a saved index (rows not listed read as the default). */
+  appendStored(first: number, stored: StoredMetadata): void {
+    if (this.items.length < first + stored.count) this.items.length = first + stored.count
+    if (stored.rows.length < stored.count) this.fields.add('id')
+    stored.rows.forEach((row, i) => {
+      const m = stored.items[i] as Metadata
       for (const key of Object.keys(m)) this.fields.add(key)
-      this.items[first + i] = m
-    }
+      this.items[first + row] = m
+    })
   }
 
   /** The metadata of row `index`. */
@@ -93,9 +90,16 @@ export class MetadataStore {
   }
 }
 
-/** The metadata blocks of a saved index, verified and decoded (`undefined` for the default). */
-export function readMetadata(opened: OpenedIndex): (Metadata | undefined)[] {
-  const out: (Metadata | undefined)[] = []
+/** Metadata of a saved index: `count` rows, of which `rows` hold `items` (the others the default). */
+export interface StoredMetadata {
+  count: number
+  rows: number[]
+  items: Metadata[]
+}
+
+/** The metadata blocks of a saved index, verified and decoded (defaults are not materialized). */
+export function readMetadata(opened: OpenedIndex): StoredMetadata {
+  const out: StoredMetadata = { count: 0, rows: [], items: [] }
   for (const chunk of opened.manifest.metadata) {
     const items = dagCbor.decode(opened.block(chunk.link)) as unknown
     if (!Array.isArray(items) || items.length !== chunk.count)
@@ -103,7 +107,11 @@ export function readMetadata(opened: OpenedIndex): (Metadata | undefined)[] {
     for (const item of items) {
       if (item !== null && (typeof item !== 'object' || Array.isArray(item)))
         throw corrupt('KNN_BAD_SAVE', `A metadata entry is not an object`, opened.path)
-      out.push(item === null ? undefined : (item as Metadata))
+      if (item !== null) {
+        out.rows.push(out.count)
+        out.items.push(item as Metadata)
+      }
+      out.count++
     }
   }
   return out

@@ -1,6 +1,7 @@
 import { WorkerPool as CoreWorkerPool, workerModule } from '@sd/core'
+import type { GroupHeaps } from './ivf-scan.js'
 import type { Heaps } from './scan.js'
-import type { ScanReply, ScanRequest } from './worker-protocol.js'
+import type { GroupScanRequest, ScanReply, ScanRequest, WorkerRequest } from './worker-protocol.js'
 
 /**
  * The search workers of an index: core's worker pool running `search-worker`, started on the first
@@ -9,7 +10,7 @@ import type { ScanReply, ScanRequest } from './worker-protocol.js'
  * replaced by a new one on the next search.
  */
 export class WorkerPool {
-  private pool: CoreWorkerPool<ScanRequest, ScanReply> | undefined
+  private pool: CoreWorkerPool<WorkerRequest, ScanReply> | undefined
 
   constructor(readonly size: number) {}
 
@@ -18,9 +19,9 @@ export class WorkerPool {
     return this.pool?.running ?? 0
   }
 
-  private current(): CoreWorkerPool<ScanRequest, ScanReply> {
+  private current(): CoreWorkerPool<WorkerRequest, ScanReply> {
     if (!this.pool || this.pool.closed)
-      this.pool = new CoreWorkerPool<ScanRequest, ScanReply>({
+      this.pool = new CoreWorkerPool<WorkerRequest, ScanReply>({
         module: workerModule(import.meta.url, 'search-worker'),
         size: this.size,
         name: 'knn search',
@@ -37,6 +38,18 @@ export class WorkerPool {
         const reply = await pool.run(task, signal ? { what, signal } : { what })
         const nq = task.queries.length / task.dimension
         return { nq, k: task.k, scores: reply.scores, ids: reply.ids, maxSquaredNorm: reply.maxSquaredNorm }
+      }),
+    )
+  }
+
+  /** Runs IVF group scans, spread over the workers, and resolves with their top-k lists in order. */
+  async runGroups(tasks: GroupScanRequest[], signal?: AbortSignal): Promise<GroupHeaps[]> {
+    const pool = this.current()
+    return Promise.all(
+      tasks.map(async (task) => {
+        const what = `scanning ${task.groups.length} inverted lists`
+        const reply = await pool.run(task, signal ? { what, signal } : { what })
+        return { scores: reply.scores, ids: reply.ids }
       }),
     )
   }

@@ -1,11 +1,16 @@
 // The body of a search worker: scans the rows it is given with this thread's kernel.
 import { serveWorker } from '@sd/core'
+import { scanGroups } from './ivf-scan.js'
 import { threadKernel } from './kernel.js'
 import { type Heaps, scanList, scanRange } from './scan.js'
-import type { ScanReply, ScanRequest } from './worker-protocol.js'
+import type { ScanReply, WorkerRequest } from './worker-protocol.js'
 
-serveWorker<ScanRequest, ScanReply>({
+serveWorker<WorkerRequest, ScanReply>({
   run(task) {
+    if ('kind' in task) {
+      const { scores, ids } = scanGroups(threadKernel(), task.scan, task.groups)
+      return { scores, ids, maxSquaredNorm: 0 }
+    }
     const rows = {
       vectors: task.vectors,
       dimension: task.dimension,

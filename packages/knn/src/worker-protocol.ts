@@ -1,3 +1,4 @@
+import type { GroupScan, ListGroup } from './ivf-scan.js'
 import type { Metric } from './metric.js'
 
 /** A scan a worker runs: rows `[start, end)` of the shared vectors, or of the shared row list. */
@@ -28,3 +29,13 @@ export interface ScanReply {
   ids: Int32Array
   maxSquaredNorm: number
 }
+
+/** An IVF scan a worker runs: each group's list against the queries probing it. */
+export interface GroupScanRequest {
+  kind: 'groups'
+  scan: GroupScan
+  groups: ListGroup[]
+}
+
+/** Any task of a search worker. */
+export type WorkerRequest = ScanRequest | GroupScanRequest

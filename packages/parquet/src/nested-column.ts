@@ -65,11 +65,12 @@ export async function readNestedColumn(
   location: ErrorLocation,
 ): Promise<DecodedArray> {
   const chunks: ChunkData[] = []
+  const safe = withoutProtoNames(metadata)
   try {
     await parquetRead({
       file: asyncBuffer(source),
-      metadata,
-      columns: [name],
+      metadata: safe,
+      columns: [name === PROTO ? STAND_IN : name],
       rowStart: groupStart,
       rowEnd: groupStart + rows,
       compressors: decompressors,
@@ -82,13 +83,67 @@ export async function readNestedColumn(
   // chunks may start before the group range and arrive in any order: order and cut them
   chunks.sort((a, b) => a.rowStart - b.rowStart)
   const first = chunks[0]?.rowStart ?? groupStart
-  const data = concatDecoded(chunks.map((c) => c.columnData))
+  const decoded = concatDecoded(chunks.map((c) => c.columnData))
+  const data = safe === metadata ? decoded : (restoreProtoKeys(decoded) as DecodedArray)
   const out = sliceDecoded(data, groupStart - first, groupStart - first + rows)
   if (out.length !== rows || first > groupStart) {
     throw pageError(
       new Error(`column decoded to ${out.length} rows where the row group has ${rows}`),
       location,
     )
+  }
+  return out
+}
+
+/**
+ * hyparquet assembles structs by assigning `obj[name] = value`, so a field named `__proto__` would
+ * set the object's prototype (or vanish). Such names are read under a stand-in and given back as
+ * own properties by {@link restoreProtoKeys}.
+ */
+const PROTO = '__proto__'
+const STAND_IN = '\u0000__proto__'
+const safeMetadata = new WeakMap<FileMetaData, FileMetaData>()
+
+/** `metadata` itself when no schema element is named `__proto__`, else a copy using the stand-in. */
+function withoutProtoNames(metadata: FileMetaData): FileMetaData {
+  if (!metadata.schema.some((e) => e.name === PROTO)) return metadata
+  let safe = safeMetadata.get(metadata)
+  if (safe === undefined) {
+    const rename = (path: string[]) => path.map((part) => (part === PROTO ? STAND_IN : part))
+    safe = {
+      ...metadata,
+      schema: metadata.schema.map((e) => (e.name === PROTO ? { ...e, name: STAND_IN } : e)),
+      row_groups: metadata.row_groups.map((group) => ({
+        ...group,
+        columns: group.columns.map((chunk) =>
+          chunk.meta_data === undefined
+            ? chunk
+            : {
+                ...chunk,
+                meta_data: { ...chunk.meta_data, path_in_schema: rename(chunk.meta_data.path_in_schema) },
+              },
+        ),
+      })),
+    }
+    safeMetadata.set(metadata, safe)
+  }
+  return safe
+}
+
+/** `value` with every stand-in key turned back into an own `__proto__` property, at any depth. */
+function restoreProtoKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(restoreProtoKeys)
+  if (value === null || typeof value !== 'object') return value
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, inner] of Object.entries(value)) {
+    Object.defineProperty(out, key === STAND_IN ? PROTO : key, {
+      value: restoreProtoKeys(inner),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return out
 }

@@ -16,6 +16,7 @@ export type Fault =
   | 'never-answer'
   | 'html'
   | 'undeclared-extras'
+  | 'relabel-root'
 
 /**
  * A trustless gateway on 127.0.0.1 that forwards to a good one (`upstream`) and spoils CAR
@@ -105,6 +106,12 @@ async function spoil(car: Uint8Array, fault: Fault): Promise<Uint8Array> {
     if (last) last.bytes[0] = (last.bytes[0] as number) ^ 1
   } else if (fault === 'missing-block') {
     blocks.pop()
+  } else if (fault === 'relabel-root') {
+    // the dag-pb root sent as a raw block (same bytes, same hash), so it seems to link nothing,
+    // and the blocks below it left out
+    const root = blocks[0]
+    if (root)
+      blocks.splice(0, blocks.length, { cid: CID.createV1(0x55, root.cid.multihash), bytes: root.bytes })
   }
   return carBytes(blocks, roots)
 }

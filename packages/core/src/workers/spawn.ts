@@ -41,7 +41,19 @@ export async function spawnWorker(module: URL, options: SpawnOptions = {}): Prom
   }
   if (!module.pathname.endsWith('.ts')) return new Worker(module, init)
   const bundled = await devBundle(module).catch(() => undefined)
-  if (bundled) return new Worker(bundled, init)
+  // a bundle needs no TypeScript loader: the parent's (tsx in every thread) would cost each worker
+  // its start-up time again
+  if (bundled) {
+    const execArgv = withoutLoaders(process.execArgv)
+    try {
+      return new Worker(bundled, { ...init, execArgv })
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+      // a flag a thread refuses (V8's --expose-gc, --max-old-space-size): keep the resolution conditions
+      const conditions = execArgv.filter((arg) => arg.startsWith('--conditions='))
+      return new Worker(bundled, { ...init, execArgv: conditions })
+    }
+  }
   return new Worker(tsxBoot(module), { ...init, eval: true, execArgv: ['--conditions=@sd/source'] })
 }
 
@@ -124,6 +136,22 @@ async function buildBundle(module: URL): Promise<URL> {
   const file = join(dir, `${hash}.mjs`)
   await writeFile(file, text)
   return pathToFileURL(file)
+}
+
+/** Node flags that load code into every thread (`--import`, `--require`, `--loader`), and their values. */
+const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader'])
+
+/** `execArgv` without the flags that preload modules (TypeScript loaders). */
+export function withoutLoaders(execArgv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string
+    const flag = arg.split('=', 1)[0] as string
+    if (!LOADER_FLAGS.has(flag)) out.push(arg)
+    // the value as the next argument
+    else if (!arg.includes('=')) i++
+  }
+  return out
 }
 
 function tsxBoot(module: URL): string {
