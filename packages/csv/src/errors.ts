@@ -76,7 +76,7 @@ export function invalidQuoteError(detail: string, place: RecordPlace): FormatErr
 /** A quoted field still open at the end of the file. Code `CSV_UNCLOSED_QUOTE`. */
 export function unclosedQuoteError(place: RecordPlace): FormatError {
   return new FormatError(
-    `Expected a closing quote, got the end of the file: a quoted field in the record starting at line ${place.line} never closes`,
+    `Expected a closing quote, got the end of the file: a quoted field in the record starting there never closes`,
     { code: 'CSV_UNCLOSED_QUOTE', location: location(place) },
   )
 }
@@ -84,7 +84,7 @@ export function unclosedQuoteError(place: RecordPlace): FormatError {
 /** A record longer than `maxRecordBytes`. Code `RECORD_TOO_LARGE` (always fatal). */
 export function recordTooLargeError(max: number, place: RecordPlace): FormatError {
   return new FormatError(
-    `Expected records of at most maxRecordBytes (${max}) bytes, got a longer one starting at line ${place.line} (often an unclosed quote)`,
+    `Expected records of at most maxRecordBytes (${max}) bytes, got a longer one starting there (often an unclosed quote)`,
     { code: 'RECORD_TOO_LARGE', location: location(place) },
   )
 }

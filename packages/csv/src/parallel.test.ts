@@ -96,6 +96,39 @@ describe('parsing in worker threads', () => {
     expect(first.error).toMatchObject({ code: 'CSV_RAGGED_ROW' })
   })
 
+  it('reports invalid UTF-8, an unclosed quote at the end and a too long record as one thread does', {
+    timeout: 240_000,
+  }, async () => {
+    const bytes = Buffer.from(text)
+    const utf8 = Buffer.from(bytes)
+    let at = Math.floor(utf8.length * 0.6)
+    while (utf8[at] !== 0x70 /* p of "plain" */) at++
+    utf8[at] = 0xff
+    const cases: [string, Uint8Array, CsvOptions, string][] = [
+      ['invalid UTF-8', utf8, {}, 'INVALID_UTF8'],
+      [
+        'unclosed quote',
+        Buffer.concat([bytes, Buffer.from('1,2,x,true,"never closed\nmore\n')]),
+        {},
+        'CSV_UNCLOSED_QUOTE',
+      ],
+      // the quoted field of 360,000 lines is longer than 1 MiB
+      ['too long', bytes, { maxRecordBytes: 1 << 20 }, 'RECORD_TOO_LARGE'],
+    ]
+    for (const [name, content, options, code] of cases) {
+      const path = tmp.write(`${name.replaceAll(' ', '-')}.csv`, content)
+      const serial = await read(path, { ...options, workers: 0 })
+      expect(serial.error, name).toMatchObject({ code })
+      expect(await read(path, { ...options, workers: 2 }), name).toEqual(serial)
+      if (code !== 'RECORD_TOO_LARGE') {
+        const skip = { ...options, onBadRecord: 'skip' } as CsvOptions
+        expect(await read(path, { ...skip, workers: 2 }), `${name}, skip`).toEqual(
+          await read(path, { ...skip, workers: 0 }),
+        )
+      }
+    }
+  })
+
   it('stops every worker on an early break, an abort and an error', { timeout: 120_000 }, async () => {
     // pools kept warm by the passes above would close during this test
     await closeSharedPools()

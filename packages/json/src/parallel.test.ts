@@ -91,6 +91,28 @@ describe('NDJSON in worker threads', () => {
     })
   })
 
+  it('reports invalid UTF-8 and a too long line as one thread does', { timeout: 240_000 }, async () => {
+    const utf8 = Buffer.from(`${lines.join('\n')}\n`)
+    let at = Math.floor(utf8.length * 0.6)
+    while (utf8[at] !== 0x6c /* l of a label */) at++
+    utf8[at] = 0xff
+    const cases: [string, string | Uint8Array, JsonOptions, string][] = [
+      ['invalid UTF-8', utf8, {}, 'INVALID_UTF8'],
+      // the lines of 600,000 characters are longer than 500 KB
+      ['too long', `${lines.join('\n')}\n`, { maxRecordBytes: 500_000 }, 'RECORD_TOO_LARGE'],
+    ]
+    for (const [name, content, options, code] of cases) {
+      const file = files.write(`${name.replaceAll(' ', '-')}.ndjson`, content)
+      const serial = await read(file, { ...options, workers: 0 })
+      expect(serial.error, name).toMatchObject({ code })
+      expect(await read(file, { ...options, workers: 2 }), name).toEqual(serial)
+      const skip = { ...options, onBadRecord: 'skip' } as JsonOptions
+      const skipped = await read(file, { ...skip, workers: 0 })
+      expect(skipped.stats[0], name).toBeGreaterThan(0)
+      expect(await read(file, { ...skip, workers: 2 }), `${name}, skip`).toEqual(skipped)
+    }
+  })
+
   it('stops every worker on an early break and an abort', { timeout: 120_000 }, async () => {
     await closeSharedPools()
     await settle()
