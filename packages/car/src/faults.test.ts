@@ -6,7 +6,7 @@ import { CID } from 'multiformats/cid'
 import { sha512 } from 'multiformats/hashes/sha2'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CarFileSource } from './car-file-source.js'
-import { blockCid, cborCid, DAG_CBOR, RAW } from './cid.js'
+import { blockCid, cborCid, DAG_CBOR, DAG_PB, RAW } from './cid.js'
 import { CarError } from './errors.js'
 import { encodeManifest } from './manifest.js'
 import { openCar } from './open-car.js'
@@ -219,6 +219,30 @@ describe('a broken CAR', () => {
       )
     } finally {
       await reader.close()
+    }
+  })
+
+  it('a root naming a block under another codec than the CAR holds it: verify does not call it sound', async () => {
+    const leaf = pseudoRandomBytes(100, 8)
+    const leafCid = blockCid(RAW, leaf)
+    const node = dagPb.encode(dagPb.prepare({ Links: [{ Hash: leafCid, Name: 'x', Tsize: 100 }] }))
+    const nodeCid = blockCid(DAG_PB, node)
+    const asRaw = CID.createV1(RAW, nodeCid.multihash)
+    const asJson = CID.createV1(0x0129, nodeCid.multihash)
+    for (const [root, code] of [
+      [asRaw, 'CAR_BAD_BLOCK'],
+      [asJson, 'CAR_UNSUPPORTED_CODEC'],
+    ] as const) {
+      // the leaf left out: read as raw, the root would link nothing and the CAR would look complete
+      const path = await carOf([{ cid: nodeCid, bytes: node }], [root], `relabel-${code}.car`)
+      const reader = await openCar(path)
+      try {
+        const report = await reader.verify()
+        expect(report.ok).toBe(false)
+        expect(report.problems.map((p) => [p.code, p.cid])).toEqual([[code, root.toString()]])
+      } finally {
+        await reader.close()
+      }
     }
   })
 
