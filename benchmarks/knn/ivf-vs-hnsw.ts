@@ -182,13 +182,15 @@ export async function ivfAgainstHnsw(ctx: IvfContext): Promise<{
     ),
   )
   const vectorMb = (rows * D * 4) / 2 ** 20
-  ratios.push(
-    ratioCheck(
-      `IVF peak RSS, 1 thread / (vectors ${vectorMb.toFixed(0)} MiB / 4)`,
-      ivfOne.peakRssMb / (vectorMb / 4),
-      { max: 1 },
-    ),
-  )
+  // Node and the modules alone hold more than a quarter of the quick run's 49 MiB of vectors
+  if (rows >= 1_000_000)
+    ratios.push(
+      ratioCheck(
+        `IVF peak RSS, 1 thread / (vectors ${vectorMb.toFixed(0)} MiB / 4)`,
+        ivfOne.peakRssMb / (vectorMb / 4),
+        { max: 1 },
+      ),
+    )
   notes.push(
     `The IVF search runs in a fresh plain Node process over the compiled packages, as an application would; that process holds ${ivfOne.startRssMb.toFixed(0)} MiB RSS before it opens the index. Its q/s is the median of 5 batches of 256 queries in each of ${rounds} processes, interleaved with hnswlib-node's runs.`,
   )
