@@ -1,20 +1,9 @@
-import {
-  type Field,
-  FormatError,
-  isSdError,
-  type RangeReader,
-  type ReadContext,
-  type RecordBatch,
-  ValidationError,
-} from '@sd/core'
+import { type Field, FormatError, type RangeReader, type ReadContext, type RecordBatch } from '@sd/core'
 import type { ParquetLoaderOptions } from '@sd/parquet'
 import { chainFiles, countingReader } from './file-chain.js'
 import { type FormatPeers, formatPeer } from './peers.js'
 import type { SplitFile } from './resolve.js'
 import { fileLoaderOptions, type SplitRead } from './split-read.js'
-
-/** Codes @sd/parquet gives a column that `columns` or `filters` name and the file lacks. */
-const UNKNOWN_COLUMN_CODES = new Set(['PARQUET_UNKNOWN_COLUMN', 'PARQUET_UNKNOWN_FILTER_COLUMN'])
 
 /**
  * Streams a split's Parquet files through `@sd/parquet`, one file at a time (each read over the
@@ -76,14 +65,14 @@ export async function parquetFooters(
     for (const file of split.files) readers.push(await split.hubFiles.open(file, split.cache, signal))
     if (readers.length === 0) return { numRows: [], schema: [] }
     const loader = new pq.ParquetStreamingLoader(readers, loaderOptions(split, 1))
-    const meta = await unknownColumn(loader.getMetadata())
+    const meta = await loader.getMetadata()
     return { numRows: meta.files.map((f) => f.numRows), schema: meta.schema }
   } finally {
     for (const reader of readers) await reader.close()
   }
 }
 
-/** A @sd/parquet loader of one split file, its footer read (an unknown column as `UNKNOWN_COLUMN`). */
+/** A @sd/parquet loader of one split file, its footer read (a column `columns` or `filters` name that the file lacks is @sd/parquet's `UNKNOWN_COLUMN`). */
 export async function openParquet(
   pq: FormatPeers['@sd/parquet'],
   reader: RangeReader,
@@ -92,7 +81,7 @@ export async function openParquet(
   signal: AbortSignal | undefined,
 ) {
   const loader = new pq.ParquetStreamingLoader(reader, loaderOptions(split, batchSize))
-  return unknownColumn(loader.open(signal))
+  return loader.open(signal)
 }
 
 /** The file loader's options, with the split's filter (pushed down to row-group statistics). */
@@ -102,20 +91,6 @@ function loaderOptions(split: SplitRead, batchSize: number): ParquetLoaderOption
     ...fileLoaderOptions(split, batchSize, columns),
     // @sd/parquet reads core's filter language
     ...(filters ? { filters: filters as NonNullable<ParquetLoaderOptions['filters']> } : {}),
-  }
-}
-
-/** `promise`, with an unknown column in `columns` or `filters` as the shared `UNKNOWN_COLUMN`. */
-async function unknownColumn<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise
-  } catch (err) {
-    if (!isSdError(err) || !UNKNOWN_COLUMN_CODES.has(err.code)) throw err
-    throw new ValidationError(err.message, {
-      code: 'UNKNOWN_COLUMN',
-      cause: err,
-      ...(err.location ? { location: err.location } : {}),
-    })
   }
 }
 

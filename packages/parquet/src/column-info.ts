@@ -1,6 +1,7 @@
 import type { ColumnData, Field } from '@sd/core'
 import type { DecodedArray, SchemaElement } from 'hyparquet'
 import type { FlatColumnSpec } from './chunk-reader.js'
+import type { VectorLayout } from './vector-chunk.js'
 
 /** How one top-level Parquet column is read and what it becomes. */
 export interface ColumnInfo {
@@ -16,6 +17,11 @@ export interface ColumnInfo {
   unsupported: string | undefined
   /** How a flat column's pages decode. */
   spec: FlatColumnSpec | undefined
+  /**
+   * A `vector` column stored as a LIST of FLOAT: read straight from its levels and floats into one
+   * `Float32Array` (see `readVectorChunk`) instead of assembled by hyparquet.
+   */
+  vector?: VectorLayout | undefined
   /** Turns a nested column's assembled values (lists, maps, structs) into its batch column. */
   finishNested: (values: DecodedArray) => ColumnData
 }

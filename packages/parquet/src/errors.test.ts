@@ -120,7 +120,7 @@ describe('bad input', () => {
   it('an unknown column name: ValidationError at open listing the columns', async () => {
     const err = await failure(file('good.parquet'), { columns: ['id', 'nope'] })
     expect(err).toBeInstanceOf(ValidationError)
-    expect(err.code).toBe('PARQUET_UNKNOWN_COLUMN')
+    expect(err.code).toBe('UNKNOWN_COLUMN')
     expect(err.message).toContain('nope')
     expect(err.message).toContain('id, value, label, flag')
     expect(err.location).toMatchObject({ file: file('good.parquet'), column: 'nope' })

@@ -1,6 +1,6 @@
 /**
  * The error codes @sd/parquet raises besides core's shared ones (`INVALID_OPTION`,
- * `INVALID_SOURCE`, `NOT_FOUND`, `WORKER_CRASHED`, the `HTTP_*` and `IO_*` codes...). Every error is
+ * `INVALID_SOURCE`, `UNKNOWN_COLUMN`, `NOT_FOUND`, `WORKER_CRASHED`, the `HTTP_*` and `IO_*` codes...). Every error is
  * an `SdError` subclass whose `location` names the file or URL, and the row group and column where
  * it applies.
  */
@@ -17,8 +17,6 @@ export const PARQUET_ERROR_CODES = [
   'PARQUET_FILE_CHANGED',
   'PARQUET_NO_FILES',
   'PARQUET_NOT_OPEN',
-  'PARQUET_UNKNOWN_COLUMN',
-  'PARQUET_UNKNOWN_FILTER_COLUMN',
   'PARQUET_UNSUPPORTED',
   'PARQUET_UNSUPPORTED_CODEC',
   'PARQUET_UNSUPPORTED_TYPE',

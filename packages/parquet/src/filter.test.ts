@@ -161,7 +161,7 @@ describe('filters', () => {
     const loader = new ParquetStreamingLoader(path, { filters: { nope: { $gt: 1 } } })
     const err = await loader.open().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ValidationError)
-    expect((err as ValidationError).code).toBe('PARQUET_UNKNOWN_FILTER_COLUMN')
+    expect((err as ValidationError).code).toBe('UNKNOWN_COLUMN')
     expect((err as Error).message).toContain(path)
     expect((err as Error).message).toContain('nope')
   })

@@ -6,6 +6,7 @@ import { ChunkReader } from './chunk-reader.js'
 import type { ColumnInfo } from './column-info.js'
 import { readNestedColumn, WholeGroupColumn } from './nested-column.js'
 import { type PageSelection, selectedRanges } from './page-index.js'
+import { readVectorChunk, WholeVectorColumn } from './vector-chunk.js'
 
 /** How a row group's bytes are read. */
 export interface ReadTuning {
@@ -132,6 +133,12 @@ export class GroupReader {
     for (const info of task.columns) {
       if (info.flat) continue
       const location: ErrorLocation = { file: task.file, rowGroup: task.rowGroup, column: info.name }
+      const meta = group.columns[info.leaves[0] as number]?.meta_data
+      if (info.vector && info.vector.dimension > 0 && meta) {
+        const data = readVectorChunk(source, meta, task.rows, info.vector, location)
+        this.#readers.set(info.name, new WholeVectorColumn(data))
+        continue
+      }
       const data = readNestedColumn(source, task.metadata, info.name, task.groupStart, task.rows, location)
       this.#readers.set(info.name, new WholeGroupColumn(data, info.finishNested, location))
     }

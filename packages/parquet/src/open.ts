@@ -60,7 +60,7 @@ export async function openSource(
   for (const name of columns ?? []) {
     if (!available.includes(name)) {
       throw new ValidationError(`Unknown column "${name}": expected one of [${available.join(', ')}]`, {
-        code: 'PARQUET_UNKNOWN_COLUMN',
+        code: 'UNKNOWN_COLUMN',
         location: { ...partLocation(first.entry), column: name },
       })
     }
@@ -70,7 +70,7 @@ export async function openSource(
     if (!available.includes(name)) {
       throw new ValidationError(
         `The filter uses column "${name}", which does not exist: expected one of [${available.join(', ')}]`,
-        { code: 'PARQUET_UNKNOWN_FILTER_COLUMN', location: { ...partLocation(first.entry), column: name } },
+        { code: 'UNKNOWN_COLUMN', location: { ...partLocation(first.entry), column: name } },
       )
     }
   }

@@ -33,8 +33,9 @@ type Reply = { message: PieceMessage }
 
 /**
  * Decodes a pass's row groups in worker threads and yields their pieces in order. The first row
- * group is decoded in this thread while the workers start, so the first batch comes as soon as
- * without workers. Workers read local files and URLs themselves; the bytes of a caller's range
+ * group is decoded in this thread, and the workers start (on the others) only once its first
+ * piece is handed out, so the first batch comes as soon as without workers (and a pass that stops
+ * there starts none). Workers read local files and URLs themselves; the bytes of a caller's range
  * reader (or of a URL fetched with a custom `fetch`) are read here and sent. At most twice as
  * many row groups as workers are under way, each at most one row group of pieces ahead of the
  * consumer. The threads are shared by the passes of the process and stay warm between them (see
@@ -47,12 +48,6 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
   const signal = spec.ctx.signal
   let window = 1
   for (const job of jobs) window = Math.max(window, job.sizes.length)
-  const lease = leasePool<DecodeTask, Reply>({
-    module: workerModule(import.meta.url, 'decode-worker'),
-    size: spec.workers,
-    name: 'parquet decode',
-  })
-  const pool = lease.pool
   const readers = new Map<number, Promise<RangeReader>>()
   const reader = (job: Job) => {
     let r = readers.get(job.partIndex)
@@ -95,13 +90,33 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
       }
     }
   }
-  const results = pool.map(tasks(), { maxInFlight: spec.workers * 2, signal })
+  let lease: ReturnType<typeof leasePool<DecodeTask, Reply>> | undefined
+  let results: AsyncGenerator<Reply, void, undefined> | undefined
+  let started: Promise<IteratorResult<Reply, void>> | undefined
+  // the workers start on the other row groups once this thread has handed out the first batch
+  // (threads starting on a busy machine would delay it); until then this thread decodes alone
+  const start = () => {
+    if (lease || jobs.length < 2) return
+    lease = leasePool<DecodeTask, Reply>({
+      module: workerModule(import.meta.url, 'decode-worker'),
+      size: spec.workers,
+      name: 'parquet decode',
+    })
+    results = lease.pool.map(tasks(), { maxInFlight: spec.workers * 2, signal })
+    started = results.next()
+    started.catch(() => undefined)
+  }
   let outcome: 'done' | 'stopped' = 'stopped'
   try {
-    // start the workers on the rest while this thread decodes the first row group
-    const started = results.next()
-    started.catch(() => undefined)
-    yield* scanHere(spec, jobs.slice(0, 1))
+    for await (const piece of scanHere(spec, jobs.slice(0, 1))) {
+      yield piece
+      start()
+    }
+    start()
+    if (!results || !started) {
+      outcome = 'done'
+      return
+    }
     for (let r = await started; !r.done; r = await results.next()) {
       const m = r.value.message
       count(m.bytes)
@@ -110,9 +125,9 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
     }
     outcome = 'done'
   } finally {
-    await results.return(undefined)
+    await results?.return(undefined)
     // a pass that ran to its end leaves the threads warm for the next; any other end stops them
-    await lease.release(outcome)
+    await lease?.release(outcome)
     for (const r of readers.values()) await (await r.catch(() => undefined))?.close()
   }
 }

@@ -5,6 +5,7 @@ import { isFlatColumn } from 'hyparquet/src/schema.js'
 import type { ColumnInfo } from './column-info.js'
 import { flatType, type Int64Mode } from './logical.js'
 import { applySdSchema } from './sd-schema.js'
+import type { VectorLayout } from './vector-chunk.js'
 
 /**
  * Describes every top-level column of a file: its {@link Field} and how it decodes (see
@@ -31,6 +32,7 @@ export function describeColumns(metadata: FileMetaData, int64: Int64Mode): Colum
         element: child.element,
         unsupported: nestedUnsupported(child, int64),
         spec: undefined,
+        vector: floatList(child),
         finishNested: nestedJson,
       })
       continue
@@ -73,6 +75,21 @@ function nullDeep(value: unknown): unknown {
     for (const key in record) record[key] = nullDeep(record[key])
   }
   return value
+}
+
+/**
+ * The levels of a three-level LIST whose one leaf is FLOAT (what `writeParquet`, DuckDB, pyarrow
+ * write for a list of floats), with dimension 0 until a stored schema names it; else undefined.
+ */
+function floatList(node: SchemaTree): VectorLayout | undefined {
+  const repeated = node.children[0]
+  const leaf = repeated?.children[0]
+  if (node.children.length !== 1 || repeated?.children.length !== 1 || !leaf) return undefined
+  if (repeated.element.repetition_type !== 'REPEATED' || leaf.children.length !== 0) return undefined
+  if (leaf.element.type !== 'FLOAT' || leaf.element.repetition_type === 'REPEATED') return undefined
+  const nullableList = node.element.repetition_type === 'OPTIONAL'
+  const maxDef = (nullableList ? 1 : 0) + 1 + (leaf.element.repetition_type === 'OPTIONAL' ? 1 : 0)
+  return { dimension: 0, maxDef, nullableList }
 }
 
 function countLeaves(node: SchemaTree): number {

@@ -29,6 +29,7 @@ export function applySdSchema(columns: ColumnInfo[], metadata: FileMetaData): vo
       const dimension = stored.dimension
       if (typeof dimension !== 'number' || !(Number.isInteger(dimension) && dimension > 0)) continue
       info.field = { ...info.field, type: 'vector' as DataType, dimension }
+      if (info.vector) info.vector = { ...info.vector, dimension }
       info.finishNested = (values: DecodedArray) => vectorFromLists(values as ArrayLike<unknown>, dimension)
     } else if (stored.type === 'timestamp' && info.field.type === 'timestamp' && info.spec) {
       // the unit and zone as the writer's batches had them: seconds were written as milliseconds

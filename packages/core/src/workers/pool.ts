@@ -50,6 +50,8 @@ interface TaskState {
   done: boolean
   error: SdError | undefined
   wake: (() => void) | undefined
+  /** The caller's signal, if any. */
+  signal: AbortSignal | undefined
 }
 
 /**
@@ -63,7 +65,8 @@ interface TaskState {
  * an `SdError` `WORKER_CRASHED` naming the pool, the worker and what its task was doing, and the
  * pool closes: no worker is left running. Errors a task throws reach its caller as the same
  * `SdError` class, code and location. `close()` terminates every worker; so does an aborted task
- * signal.
+ * signal, unless tasks of other callers (without that signal) are under way: then only the
+ * aborted caller's tasks fail, and are cancelled in their workers, and the others go on.
  *
  * @example
  * ```ts
@@ -163,6 +166,7 @@ export class WorkerPool<T = unknown, R = unknown> {
       done: false,
       error: undefined,
       wake: undefined,
+      signal,
     }
     this.#tasks.set(id, state)
     slot.active++
@@ -175,7 +179,22 @@ export class WorkerPool<T = unknown, R = unknown> {
       },
       () => undefined,
     )
-    const onAbort = () => this.#fail(abortErrorFrom(signal as AbortSignal))
+    const onAbort = () => {
+      const error = abortErrorFrom(signal as AbortSignal)
+      // tasks of other callers (a pool shared by several passes) go on: only this one fails, and
+      // is cancelled in its worker; with no other caller's task left, the pool closes
+      let others = false
+      for (const s of this.#tasks.values()) if (s.signal !== signal && !s.done && !s.error) others = true
+      if (!others) {
+        this.#fail(error)
+        return
+      }
+      if (!state.done && !state.error) {
+        state.error = error
+        if (slot.worker) this.#post(slot.worker, { type: 'cancel', id })
+      }
+      state.wake?.()
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
     const finish = () => {
       signal?.removeEventListener('abort', onAbort)
