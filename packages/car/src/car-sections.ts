@@ -80,15 +80,17 @@ export async function* readSections(
     bytes.catch(() => undefined)
     ahead = { from, bytes }
   }
-  /** Makes `[offset, offset + need)` readable in `buf` (reading `readSize` bytes when it must read); false when the data ends first. */
-  const ensure = async (need: number, readSize: number): Promise<boolean> => {
+  /**
+   * Headers only: makes `[offset, offset + need)` readable in `buf` (reading `readSize` bytes when
+   * it must read, skipping what lies between); false when the data ends first.
+   */
+  const ensureHeader = async (need: number, readSize: number): Promise<boolean> => {
     const bufEnd = bufStart + buf.length
     if (offset + need <= bufEnd) return true
     const keep = offset < bufEnd ? buf.subarray(offset - bufStart) : undefined
     const from = Math.max(offset, bufEnd)
     const to = Math.min(end, offset + Math.max(need, readSize))
-    const more = to > from ? await readFrom(from, to) : new Uint8Array(0)
-    readNext(from + more.length)
+    const more = to > from ? await reader.read(from, to, signal) : new Uint8Array(0)
     if (keep && keep.length > 0) {
       const joined = new Uint8Array(keep.length + more.length)
       joined.set(keep, 0)
@@ -98,6 +100,46 @@ export async function* readSections(
     bufStart = offset
     return offset + need <= bufStart + buf.length
   }
+  /** With blocks: the chunk read after `buf` (it may overlap the end of `buf`), once read. */
+  let next: Uint8Array | undefined
+  let nextStart = 0
+  /**
+   * With blocks: makes `[offset, offset + need)` readable in `buf`, reading chunk after chunk
+   * (the next one read ahead); false when the data ends first. Only a section that straddles two
+   * chunks is copied (into a buffer of its own), never a whole chunk.
+   */
+  const ensureBlocks = async (need: number): Promise<boolean> => {
+    for (;;) {
+      const bufEnd = bufStart + buf.length
+      if (offset + need <= bufEnd) return true
+      if (!next) {
+        if (bufEnd >= end) return false
+        const read = await readFrom(bufEnd, Math.min(end, bufEnd + chunk))
+        if (read.length === 0) return false
+        next = read
+        nextStart = bufEnd
+        readNext(nextStart + read.length)
+      }
+      const nextEnd = nextStart + next.length
+      if (offset >= nextStart) {
+        buf = next
+        bufStart = nextStart
+        next = undefined
+        continue
+      }
+      // the wanted bytes straddle `buf` and `next`: copy just them (and a little more, so that a
+      // section's CID, read after its length, is there too)
+      const to = Math.min(nextEnd, offset + need + 1024)
+      const joined = new Uint8Array(to - offset)
+      joined.set(buf.subarray(offset - bufStart), 0)
+      joined.set(next.subarray(bufEnd - nextStart, to - nextStart), bufEnd - offset)
+      buf = joined
+      bufStart = offset
+      if (to === nextEnd) next = undefined
+    }
+  }
+  const ensure = (need: number, readSize: number): Promise<boolean> =>
+    readBlocks ? ensureBlocks(need) : ensureHeader(need, readSize)
   while (offset < end) {
     throwIfAborted(signal)
     await ensure(MAX_VARINT_BYTES + 128, readBlocks ? chunk : (options.probeBytes ?? HEADER_PROBE_BYTES))

@@ -154,7 +154,16 @@ export async function resolvePath(
       continue
     }
     if (cid.code !== DAG_CBOR) return undefined
-    let value: unknown = dagCbor.decode(bytes)
+    let value: unknown
+    try {
+      value = dagCbor.decode(bytes)
+    } catch (err) {
+      throw new CarError(`The block does not decode as dag-cbor: ${(err as Error).message}`, {
+        code: 'CAR_BAD_BLOCK',
+        cid: cid.toString(),
+        cause: err,
+      })
+    }
     let next: CID | null = null
     while (i < path.length && !next) {
       value = member(value, path[i] as string)

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
+import { create as createDigest } from 'multiformats/hashes/digest'
 import { sha512 } from 'multiformats/hashes/sha2'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CarFileSource } from './car-file-source.js'
@@ -243,6 +244,23 @@ describe('a broken CAR', () => {
       } finally {
         await reader.close()
       }
+    }
+  })
+
+  it('an identity root whose inline block does not decode, or links a block the CAR lacks: verify says so', async () => {
+    const leaf = pseudoRandomBytes(10, 9)
+    const leafCid = blockCid(RAW, leaf)
+    const junk = CID.createV1(DAG_CBOR, createDigest(0x00, new Uint8Array([0xff, 0xff, 0x00])))
+    const linking = CID.createV1(DAG_CBOR, createDigest(0x00, dagCbor.encode({ leaf: leafCid })))
+    const path = await carOf([], [junk, linking], 'identity-roots.car')
+    const reader = await openCar(path)
+    try {
+      const report = await reader.verify()
+      expect(report.ok).toBe(false)
+      expect(report.problems.map((p) => [p.code, p.cid])).toEqual([['CAR_BAD_BLOCK', junk.toString()]])
+      expect(report.missing.map(String)).toEqual([leafCid.toString()])
+    } finally {
+      await reader.close()
     }
   })
 

@@ -232,10 +232,18 @@ export class GatewaySource implements DagSource {
       done.add(key)
       // the block is read as the DAG links it (its codec), not as the gateway's section names it
       const linked = expected.get(key) as CID
-      for (const link of blockLinks(linked, block.bytes, sourceLocation(url, section.offset))) {
-        const linkKey = cidBlockKey(link)
-        if (link.multihash.code !== IDENTITY && !expected.has(linkKey)) expected.set(linkKey, link)
+      const expect = (cid: CID, bytes: Uint8Array, depth: number): void => {
+        for (const link of blockLinks(cid, bytes, sourceLocation(url, section.offset))) {
+          // an identity link carries its block: what that block links is needed too
+          if (link.multihash.code === IDENTITY) {
+            if (depth < 64) expect(link, link.multihash.digest, depth + 1)
+            continue
+          }
+          const linkKey = cidBlockKey(link)
+          if (!expected.has(linkKey)) expected.set(linkKey, link)
+        }
       }
+      expect(linked, block.bytes, 0)
       yield { cid: linked, bytes: block.bytes }
     }
     for (const [key, cid] of expected) if (!done.has(key)) report.missing.push(cid)

@@ -1,13 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CarBlockIterator } from '@ipld/car'
+import * as dagCbor from '@ipld/dag-cbor'
 import * as dagPb from '@ipld/dag-pb'
-import type { CID } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
+import { create as createDigest } from 'multiformats/hashes/digest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { blockCid, RAW } from './cid.js'
+import { blockCid, cborCid, DAG_CBOR, RAW } from './cid.js'
 import { type GatewayServer, serveGateway } from './gateway-server.js'
 import { openCar } from './open-car.js'
 import { type PackResult, packFile } from './pack.js'
+import { carBytes } from './test-support/car-bytes.js'
 import { blockOffset, flipped } from './test-support/corrupt.js'
 import { tempDir } from './test-support/files.js'
 import { pseudoRandomBytes } from './test-support/importer.js'
@@ -203,6 +206,36 @@ describe('openCar / the client over a trustless gateway', () => {
       ).toBe(true)
       expect(dagPb.decode(await car.get(v0.file)).Links).toHaveLength(3)
       await car.close()
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('a DAG with an identity node that links a block', () => {
+  it('the gateway sends what the identity node links, and the client checks it as needed', async () => {
+    const leafBytes = pseudoRandomBytes(500, 12)
+    const leafCid = blockCid(RAW, leafBytes)
+    const inline = CID.createV1(DAG_CBOR, createDigest(0x00, dagCbor.encode({ leaf: leafCid })))
+    const rootBytes = dagCbor.encode({ inline })
+    const root = cborCid(rootBytes)
+    const path = join(dir, 'identity-node.car')
+    writeFileSync(
+      path,
+      await carBytes(
+        [
+          { cid: root, bytes: rootBytes },
+          { cid: leafCid, bytes: leafBytes },
+        ],
+        [root],
+      ),
+    )
+    const server = await serveGateway({ cars: [path] })
+    try {
+      const car = await openCar(`${server.url}/ipfs/${root}`)
+      const report = await car.verify()
+      await car.close()
+      expect(report).toMatchObject({ ok: true, blocks: 2, missing: [], problems: [] })
     } finally {
       await server.close()
     }

@@ -8,6 +8,7 @@ import { importer } from 'ipfs-unixfs-importer'
 import type { CID } from 'multiformats/cid'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import './register.js'
+import { cborCid } from './cid.js'
 import { type GatewayServer, serveGateway } from './gateway-server.js'
 import { loadCar } from './load.js'
 import { openCar } from './open-car.js'
@@ -26,6 +27,7 @@ let packed: PackResult
 let batchesRoot: CID
 let folder: CID
 let sharded: CID
+let garbage: CID
 let gateway: GatewayServer
 const quick = { retries: 1, backoffMs: 5, timeoutMs: 400, idleTimeoutMs: 400 }
 
@@ -90,8 +92,12 @@ beforeAll(async () => {
   for (let i = 0; i < 300; i++) many[`shard/f-${String(i).padStart(3, '0')}.txt`] = new Uint8Array([i & 255])
   many['shard/rows.parquet'] = bytes
   sharded = await directoryCar(many, 'sharded.car', 1000)
+  // a dag-cbor block whose bytes hash right but do not decode
+  const junk = new Uint8Array([0xff, 0x00, 0x13])
+  garbage = cborCid(junk)
+  writeFileSync(join(dir, 'garbage.car'), await carBytes([{ cid: garbage, bytes: junk }], [garbage]))
   gateway = await serveGateway({
-    cars: ['rows.car', 'batches.car', 'folder.car', 'sharded.car'].map((f) => join(dir, f)),
+    cars: ['rows.car', 'batches.car', 'folder.car', 'sharded.car', 'garbage.car'].map((f) => join(dir, f)),
   })
   process.env.SD_IPFS_GATEWAY = gateway.url
 }, 120_000)
@@ -190,6 +196,9 @@ describe('ipfs:// through the gateway of SD_IPFS_GATEWAY (import @sd/car/registe
     await expect(openRange(`ipfs://${folder}/data`)).rejects.toMatchObject({ code: 'CAR_NOT_A_FILE' })
     await expect(openRange(`ipfs://${batchesRoot}`)).rejects.toMatchObject({ code: 'CAR_NOT_A_FILE' })
     await expect(openRange(`ipfs://${packed.file}/x/../y`)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    for (const url of [`ipfs://${garbage}`, `ipfs://${garbage}/x`]) {
+      await expect(openRange(url)).rejects.toMatchObject({ code: 'CAR_BAD_BLOCK', cid: garbage.toString() })
+    }
   })
 })
 

@@ -77,7 +77,17 @@ export async function verifyCarFile(source: CarFileSource, signal?: AbortSignal)
     const key = cidBlockKey(cid)
     if (seen.has(key)) continue
     seen.add(key)
-    if (cid.multihash.code === IDENTITY) continue
+    if (cid.multihash.code === IDENTITY) {
+      // the block is in the CID: it must decode, and what it links must be there
+      try {
+        const children = blockLinks(cid, cid.multihash.digest, sourceLocation(source.name))
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as CID)
+      } catch (err) {
+        if (!(err instanceof CarError)) throw err
+        problems.push(err)
+      }
+      continue
+    }
     if (!present.has(key)) {
       missing.push(cid)
       continue
