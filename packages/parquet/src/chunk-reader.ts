@@ -1,11 +1,12 @@
 import { crc32 } from 'node:zlib'
-import { type ColumnData, type ErrorLocation, FormatError, isSdError, UnsupportedError } from '@sd/core'
+import { type ColumnData, type ErrorLocation, FormatError } from '@sd/core'
 import type { PageHeader } from 'hyparquet'
 import { parquetHeader } from 'hyparquet/src/column.js'
 import type { ChunkBytes } from './chunk-bytes.js'
-import { type BinaryOut, type BoolOut, type FixedOut, InvalidUtf8 } from './column-out.js'
-import { type DataPage, type Dictionary, type PageContext, readDataPage, readDictionary } from './page.js'
-import type { ColumnPages, PageLocation } from './page-index.js'
+import type { ColumnOut, FlatColumnSpec } from './column-info.js'
+import type { ColumnPages, PageLocation } from './group-task.js'
+import { type DataPage, type Dictionary, readDataPage, readDictionary } from './page.js'
+import { pageError } from './page-error.js'
 import { setBits } from './rle.js'
 import { checkThrift, PAGE_HEADER } from './thrift-check.js'
 
@@ -13,18 +14,6 @@ import { checkThrift, PAGE_HEADER } from './thrift-check.js'
 const HEADER_GUESS = 16 * 1024
 /** A page claiming more than this uncompressed is corrupt, not a page worth allocating. */
 const MAX_PAGE_BYTES = 1 << 30
-
-/** The output of one batch of a flat column while it is decoded. */
-export type ColumnOut = FixedOut | BoolOut | BinaryOut
-
-/** How a flat column is decoded and what it becomes. */
-export interface FlatColumnSpec {
-  ctx: PageContext
-  /** A fresh output for `n` rows (with a validity bitmap when `nulls`). */
-  makeOut(n: number, nulls: boolean): ColumnOut
-  /** The batch column of a filled output (logical conversions happen here). */
-  finish(out: ColumnOut): ColumnData
-}
 
 /**
  * Decodes one flat column chunk page by page, handing out exactly the rows asked for, in sd's
@@ -311,29 +300,4 @@ function checkCrc(data: Uint8Array, expected: number): void {
   if (actual !== (expected | 0)) {
     throw new Error(`page checksum mismatch (CRC32 ${actual >>> 0}, header says ${expected >>> 0})`)
   }
-}
-
-/** An error decoding a page: unsupported features stay {@link UnsupportedError}s, the rest is corruption. */
-export function pageError(err: unknown, location: ErrorLocation): Error {
-  if (isSdError(err)) return err
-  const detail = err instanceof Error ? err.message : String(err)
-  if (err instanceof InvalidUtf8) {
-    return new FormatError(`Expected UTF-8 strings, got invalid bytes: ${detail}`, {
-      code: 'INVALID_UTF8',
-      cause: err,
-      location,
-    })
-  }
-  if (/unsupported|not supported/i.test(detail)) {
-    return new UnsupportedError(`Cannot decode the page: ${detail}`, {
-      code: 'PARQUET_UNSUPPORTED',
-      cause: err,
-      location,
-    })
-  }
-  return new FormatError(`Expected a valid Parquet page, could not decode it: ${detail}`, {
-    code: 'PARQUET_CORRUPT_PAGE',
-    cause: err,
-    location,
-  })
 }

@@ -1,7 +1,20 @@
 import type { ColumnData, Field } from '@sd/core'
 import type { DecodedArray, SchemaElement } from 'hyparquet'
-import type { FlatColumnSpec } from './chunk-reader.js'
+import type { BinaryOut, BoolOut, FixedOut } from './column-out.js'
+import type { PageContext } from './page.js'
 import type { VectorLayout } from './vector-chunk.js'
+
+/** The output of one batch of a flat column while it is decoded. */
+export type ColumnOut = FixedOut | BoolOut | BinaryOut
+
+/** How a flat column is decoded and what it becomes. */
+export interface FlatColumnSpec {
+  ctx: PageContext
+  /** A fresh output for `n` rows (with a validity bitmap when `nulls`). */
+  makeOut(n: number, nulls: boolean): ColumnOut
+  /** The batch column of a filled output (logical conversions happen here). */
+  finish(out: ColumnOut): ColumnData
+}
 
 /** How one top-level Parquet column is read and what it becomes. */
 export interface ColumnInfo {

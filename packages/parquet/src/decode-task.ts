@@ -1,7 +1,7 @@
 import type { HttpOptions } from '@sd/core'
 import type { ReadTuning } from './group-reader.js'
+import type { PageSelection } from './group-task.js'
 import type { ParquetFilter } from './options.js'
-import type { PageSelection } from './page-index.js'
 
 /** Where a decode worker gets a row group's bytes. */
 export type TaskSource =

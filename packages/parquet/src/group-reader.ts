@@ -1,11 +1,11 @@
 import type { ColumnData, ErrorLocation } from '@sd/core'
-import type { FileMetaData, SchemaTree } from 'hyparquet'
 import type { ByteSource } from './byte-source.js'
 import { ChunkBytes } from './chunk-bytes.js'
 import { ChunkReader } from './chunk-reader.js'
 import type { ColumnInfo } from './column-info.js'
+import { type GroupTask, mergeRanges } from './group-task.js'
 import { readNestedColumn, WholeGroupColumn } from './nested-column.js'
-import { type PageSelection, selectedRanges } from './page-index.js'
+import { selectedRanges } from './page-index.js'
 import { readVectorChunk, WholeVectorColumn } from './vector-chunk.js'
 
 /** How a row group's bytes are read. */
@@ -18,20 +18,6 @@ export interface ReadTuning {
   gapBytes: number
   /** A local file: windows are re-read where a page starts instead of joined (see {@link ChunkBytes}). */
   local: boolean
-}
-
-/** A row group to read: where it is and which columns. */
-export interface GroupTask {
-  metadata: FileMetaData
-  tree: SchemaTree
-  rowGroup: number
-  /** Index of the group's first row in the file. */
-  groupStart: number
-  rows: number
-  columns: readonly ColumnInfo[]
-  file: string
-  /** The rows and pages the page index keeps under a filter (absent: every row). */
-  selection?: PageSelection | undefined
 }
 
 /** Rows a task decodes: the row group's, or those of the kept page ranges. */
@@ -156,26 +142,6 @@ export class GroupReader {
     for (const reader of this.#readers.values()) reader.release?.()
     this.#readers.clear()
   }
-}
-
-/**
- * Byte runs covering `chunks` with as few requests as possible: chunks closer than `gap` bytes
- * share one run. Each chunk's `run` index says which run holds it.
- */
-export function mergeRanges(
-  chunks: readonly { start: number; end: number }[],
-  gap: number,
-): { runs: { start: number; end: number }[]; run: number[] } {
-  const order = chunks.map((c, i) => ({ ...c, i })).sort((a, b) => a.start - b.start)
-  const runs: { start: number; end: number }[] = []
-  const run: number[] = new Array(chunks.length)
-  for (const c of order) {
-    const last = runs[runs.length - 1]
-    if (last && c.start - last.end <= gap) last.end = Math.max(last.end, c.end)
-    else runs.push({ start: c.start, end: c.end })
-    run[c.i] = runs.length - 1
-  }
-  return { runs, run }
 }
 
 /** The byte ranges of a task's selected column chunks, in file order. */

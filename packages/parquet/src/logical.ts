@@ -8,7 +8,7 @@ import {
 } from '@sd/core'
 import type { SchemaElement } from 'hyparquet'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
-import type { ColumnOut, FlatColumnSpec } from './chunk-reader.js'
+import type { ColumnOut, FlatColumnSpec } from './column-info.js'
 import { BinaryOut, BoolOut, boolColumn, FixedOut, type PhysicalType } from './column-out.js'
 import {
   decimalFixed,

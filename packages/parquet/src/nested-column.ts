@@ -2,8 +2,8 @@ import type { ColumnData, ErrorLocation } from '@sd/core'
 import type { ColumnData as ChunkData, DecodedArray, FileMetaData } from 'hyparquet'
 import { parquetRead } from 'hyparquet'
 import { asyncBuffer, type ByteSource } from './byte-source.js'
-import { pageError } from './chunk-reader.js'
 import { decompressors } from './codecs.js'
+import { pageError } from './page-error.js'
 
 /**
  * A nested column (list, map, struct) of one row group, decoded whole by hyparquet (which

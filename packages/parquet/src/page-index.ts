@@ -4,45 +4,14 @@ import { readColumnIndex, readOffsetIndex } from 'hyparquet/src/indexes.js'
 import type { ByteSource } from './byte-source.js'
 import type { ColumnInfo } from './column-info.js'
 import { type Bounds, canSkipBounds } from './filter.js'
-import { type GroupTask, mergeRanges } from './group-reader.js'
+import {
+  type ColumnPages,
+  type GroupTask,
+  mergeRanges,
+  type PageLocation,
+  type PageSelection,
+} from './group-task.js'
 import type { ParquetFilter } from './options.js'
-
-/** One data page of a column chunk, as the OffsetIndex places it. */
-export interface PageLocation {
-  /** File offset of the page header. */
-  offset: number
-  /** Bytes of header and data. */
-  size: number
-  /** Index of its first row in the row group. */
-  firstRow: number
-}
-
-/** What a pruned read of one column chunk reads. */
-export interface ColumnPages {
-  /** Bytes before the first data page (dictionary page), `[start, end)`, when there are any. */
-  prelude: { start: number; end: number } | undefined
-  /** Every data page of the chunk, in order (the pages to read are those the ranges touch). */
-  pages: PageLocation[]
-  /** Indexes into `pages` of the pages read. */
-  read: number[]
-}
-
-/**
- * The rows of a row group a filter can match, from the page index: row ranges, and the pages of
- * every selected column those ranges touch. Columns stay aligned by row: each column decodes its
- * pages over the same ranges.
- */
-export interface PageSelection {
-  /** Kept row ranges of the row group, `[start, end)` pairs end to end, sorted and disjoint. */
-  ranges: number[]
-  /** Rows in the ranges. */
-  rows: number
-  /** The pages of each read column, by name. */
-  columns: Record<string, ColumnPages>
-  /** Data pages of the read columns never read, and their bytes. */
-  pagesSkipped: number
-  bytesSkipped: number
-}
 
 /** The page index of one column chunk. */
 interface ChunkIndex {

@@ -1,6 +1,7 @@
 import type { ColumnInfo } from './column-info.js'
 import { canSkip } from './filter.js'
-import { type GroupTask, taskBytes } from './group-reader.js'
+import { taskBytes } from './group-reader.js'
+import type { GroupTask } from './group-task.js'
 import type { Opened } from './open.js'
 import type { ResolvedParquetOptions } from './options.js'
 import type { ParquetPart } from './parts.js'

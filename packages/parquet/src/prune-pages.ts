@@ -1,6 +1,7 @@
 import { byteSource } from './byte-source.js'
 import { filterColumns } from './filter.js'
-import { type GroupTask, taskBytes } from './group-reader.js'
+import { taskBytes } from './group-reader.js'
+import type { GroupTask } from './group-task.js'
 import { hasPageIndex, readPageIndexes, selectPages } from './page-index.js'
 import { type ParquetPart, reopenPart } from './parts.js'
 import { countBytes, type ScanSpec } from './scan-here.js'

@@ -1,6 +1,7 @@
 import { type ReadContext, readAhead, throwIfAborted } from '@sd/core'
 import { byteSource } from './byte-source.js'
-import { GroupReader, type GroupTask, type ReadTuning, upfrontBytes } from './group-reader.js'
+import { GroupReader, type ReadTuning, upfrontBytes } from './group-reader.js'
+import type { GroupTask } from './group-task.js'
 import type { Opened } from './open.js'
 import type { ParquetScanStats, ResolvedParquetOptions } from './options.js'
 import { type ParquetPart, type ReaderOptions, reopenPart } from './parts.js'

@@ -8,7 +8,8 @@ import {
   workerModule,
 } from '@sd/core'
 import type { DecodeTask, PieceMessage, TaskSource } from './decode-task.js'
-import { chunkRanges, mergeRanges, type ReadTuning } from './group-reader.js'
+import { chunkRanges, type ReadTuning } from './group-reader.js'
+import { mergeRanges } from './group-task.js'
 import { reopenPart } from './parts.js'
 import {
   countBytes,
