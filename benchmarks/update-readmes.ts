@@ -6,6 +6,7 @@
  *   pnpm --filter @sd/benchmarks update-readmes            # every suite
  *   pnpm --filter @sd/benchmarks update-readmes csv json   # only these suites' tables (and the summary)
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type SuiteResult, toMarkdown } from './lib/suite.ts'
@@ -25,6 +26,8 @@ const results = readdirSync(resultsDir)
   .sort()
   .map((file) => JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as SuiteResult)
 
+const written = new Set<string>()
+
 /** Replaces what stands between `<!-- perf:<name> -->` and its closing marker in every README. */
 function place(name: string, table: string): void {
   const begin = `<!-- perf:${name} -->`
@@ -35,6 +38,7 @@ function place(name: string, table: string): void {
     const b = text.indexOf(end)
     if (a === -1 || b === -1 || b < a) continue
     writeFileSync(path, `${text.slice(0, a + begin.length)}\n${table}\n${text.slice(b)}`)
+    written.add(path)
     console.log(`${name} -> ${path}`)
   }
 }
@@ -70,3 +74,6 @@ function summary(all: readonly SuiteResult[]): string {
 }
 
 place('summary', summary(results))
+
+// the tables as the repository's formatter lays them out, so `pnpm lint` stays clean
+execFileSync('npx', ['biome', 'format', '--write', ...written], { cwd: root, stdio: 'inherit' })

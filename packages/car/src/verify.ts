@@ -1,7 +1,7 @@
 import { throwIfAborted } from '@sd/core'
 import type { CID } from 'multiformats/cid'
 import { checkSection } from './block-check.js'
-import type { CarFileSource } from './car-file-source.js'
+import type { Section } from './car-sections.js'
 import { blockKey, cidBlockKey, DAG_CBOR, DAG_PB, decodeCid, IDENTITY, RAW } from './cid.js'
 import { CarError, sourceLocation } from './errors.js'
 import { blockLinks } from './links.js'
@@ -27,13 +27,20 @@ export interface VerifyReport {
   seconds: number
 }
 
+/** What {@link verifyCarFile} reads: a CAR file's name, roots and sections (a `CarFileSource`). */
+export interface SectionSource {
+  readonly name: string
+  readonly roots: readonly CID[]
+  sections(readBlocks: boolean, signal?: AbortSignal): AsyncIterable<Section>
+}
+
 /**
  * Reads every section, hashes every block against its CID, reads the links of dag-pb and
  * dag-cbor blocks, then walks from the roots and lists the blocks that are missing. Problems with
  * single blocks are collected (the scan goes on); a CAR that cannot be read on (cut short, a bad
  * varint, a block over the limit) throws.
  */
-export async function verifyCarFile(source: CarFileSource, signal?: AbortSignal): Promise<VerifyReport> {
+export async function verifyCarFile(source: SectionSource, signal?: AbortSignal): Promise<VerifyReport> {
   const started = performance.now()
   const present = new Set<string>()
   const links = new Map<string, CID[]>()
