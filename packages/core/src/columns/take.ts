@@ -85,7 +85,7 @@ export function takeColumn(column: ColumnData, indices: Int32Array): ColumnData 
  * array type, which keeps its element accesses monomorphic (several times faster than one loop
  * over any type).
  */
-function takeValues(values: TypedColumn, indices: Int32Array): TypedColumn {
+export function takeValues(values: TypedColumn, indices: Int32Array): TypedColumn {
   const n = indices.length
   if (values instanceof Float64Array) {
     const out = new Float64Array(n)

@@ -1,8 +1,7 @@
 import { BoolColumn } from '../columns/bool.js'
 import type { ColumnData } from '../columns/column-data.js'
 import { FixedColumn } from '../columns/fixed.js'
-import { takeColumn } from '../columns/take.js'
-import type { TypedColumn } from '../columns/types.js'
+import { takeColumn, takeValues } from '../columns/take.js'
 import { Utf8Column } from '../columns/utf8.js'
 
 /**
@@ -19,7 +18,7 @@ export function gatherColumn(column: ColumnData, indices: Int32Array): ColumnDat
       if (column.timezone !== undefined) options.timezone = column.timezone
       return new FixedColumn(
         column.type,
-        gatherValues(column.values, indices),
+        takeValues(column.values, indices),
         gatherValidity(column.validity, indices),
         options,
       )
@@ -35,65 +34,6 @@ export function gatherColumn(column: ColumnData, indices: Int32Array): ColumnDat
     default:
       return takeColumn(column, indices)
   }
-}
-
-/** `values[indices[i]]` for every `i`, one loop per array type (each loop sees one type only). */
-function gatherValues(values: TypedColumn, indices: Int32Array): TypedColumn {
-  const n = indices.length
-  if (values instanceof Float64Array) {
-    const out = new Float64Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-    return out
-  }
-  if (values instanceof Int32Array) {
-    const out = new Int32Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-    return out
-  }
-  if (values instanceof BigInt64Array) {
-    const out = new BigInt64Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as bigint
-    return out
-  }
-  if (values instanceof Float32Array) {
-    const out = new Float32Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-    return out
-  }
-  if (values instanceof BigUint64Array) {
-    const out = new BigUint64Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as bigint
-    return out
-  }
-  if (values instanceof Uint32Array) {
-    const out = new Uint32Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-    return out
-  }
-  if (values instanceof Int16Array) {
-    const out = new Int16Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-    return out
-  }
-  if (values instanceof Uint16Array) {
-    const out = new Uint16Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-    return out
-  }
-  if (values instanceof Int8Array) {
-    const out = new Int8Array(n)
-    for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-    return out
-  }
-  // the remaining layouts are byte arrays (Uint8Array), gathered as such
-  return takeBytes(values as Uint8Array, indices)
-}
-
-function takeBytes(values: Uint8Array, indices: Int32Array): Uint8Array {
-  const n = indices.length
-  const out = new (values.constructor as new (length: number) => Uint8Array)(n)
-  for (let i = 0; i < n; i++) out[i] = values[indices[i] as number] as number
-  return out
 }
 
 /** Bits `indices[i]` of an LSB bitmap, packed into a new bitmap (each output byte written once). */
