@@ -64,7 +64,7 @@ function summary(all: readonly SuiteResult[]): string {
       .filter((c) => !c.pass)
       .map((c) => `${c.name}: ${c.ratio.toFixed(2)} (${c.target})`)
       .join('; ')
-    return `| ${r.suite} | ${r.ranAt.slice(0, 10)} | ${met} of ${r.ratios.length} | ${missed || 'none'} |`
+    return `| ${r.suite} | ${r.ranAt.slice(0, 16).replace('T', ' ')} UTC | ${met} of ${r.ratios.length} | ${missed || 'none'} |`
   })
   return [
     '| suite | run | targets met | missed (ratio, target) |',
