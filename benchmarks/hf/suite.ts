@@ -19,7 +19,7 @@
  * 3. Peak RSS of a full pass with 20 ms latency, ours and the peers', each in a fresh process.
  */
 import { statSync } from 'node:fs'
-import { loadHuggingFace } from '@sd/hf'
+import { HUB_PREFETCH_BATCHES, loadHuggingFace } from '@sd/hf'
 import { defaultDataDir, parquetFile } from '../lib/data.ts'
 import { runChild } from '../lib/rss.ts'
 import { type Measurement, machineInfo, ratioCheck, type Suite } from '../lib/suite.ts'
@@ -245,7 +245,7 @@ export const hfSuite: Suite = async (options) => {
       notes: [
         `Latency ratios of the back-to-back pairs, sorted: ${pairs.map((r) => r.toFixed(2)).join(', ')}.`,
         'The hub server runs in a process of its own; latency is added before every answer (API, resolve and CDN).',
-        `Every reader makes batches of ${BATCH_SIZE} rows and its consumer touches every value (numbers summed, string lengths added); the checksums agree. parquet-wasm streams with ${WASM_CONCURRENCY} concurrent range requests; sd reads ahead with its default for the hub, prefetchBatches: 4 (3 row groups requested ahead of the one decoded), and decodes in the calling thread (workers: 0, its default for the hub; the workers: 'auto' line lets @sd/parquet decode in threads).`,
+        `Every reader makes batches of ${BATCH_SIZE} rows and its consumer touches every value (numbers summed, string lengths added); the checksums agree. parquet-wasm streams with ${WASM_CONCURRENCY} concurrent range requests; sd reads ahead with its default for the hub, prefetchBatches: ${HUB_PREFETCH_BATCHES} (${HUB_PREFETCH_BATCHES - 1} row groups requested ahead of the one decoded), and decodes in the calling thread (workers: 0, its default for the hub; the workers: 'auto' line lets @sd/parquet decode in threads).`,
         `The first batch without read-ahead (prefetchBatches: 0, workers: 0) needs the revision answer (files with sizes and hashes), the footer (@sd/parquet reads the file's last 64 KiB) and the first row group; with the CDN redirect a file's first read adds the hub's 302 (${viaCdn.requests} requests), later reads go straight to the remembered CDN location. With the defaults the next row groups (and, with @sd/parquet's decoding threads, one per thread) are requested together with the first, in the same round trip: ${byDefault.requests} requests, ${(byDefault.ms / LATENCY_MS).toFixed(1)} times the latency.`,
         'Each file is read by @sd/parquet over a range reader of the hub; the next file is opened (its footer read) once the consumer asks for the second batch of the current one.',
       ],

@@ -297,10 +297,12 @@ describe('releasing everything', () => {
     hub.latencyMs = 20
     hub.resetLog()
     let n = 0
+    // 3 of the file's 8 row groups requested ahead (the default, 7, would ask for the whole file)
     for await (const _ of loadHuggingFace('acme/wide', {
       hubUrl: hub.url,
       accessToken: TOKEN,
       batchSize: 100,
+      prefetchBatches: 4,
     })) {
       if (++n === 2) break
     }
