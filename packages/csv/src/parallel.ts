@@ -1,16 +1,12 @@
 import {
-  acceptRangePayload,
   type ErrorLocation,
-  leasePool,
-  parallelText,
-  type RangeItem,
+  parallelTextPass,
   type RangeReader,
   type RecordBatch,
   type RecordCounters,
   readRange,
   SdError,
   type TextPosition,
-  type TextRangePayload,
   workerModule,
 } from '@sd/core'
 import type { CsvDecoder } from './decoder.js'
@@ -21,10 +17,6 @@ import { CR, LF, RD_CR, RD_CRLF } from './scanner.js'
 
 /** Nominal bytes of the ranges workers parse. */
 export const RANGE_BYTES = 4 << 20
-/** Bytes read past a range's end so that its last record can finish there. */
-const OVERLAP = 256 << 10
-/** Batches a worker may send ahead of the consumer: a whole range's, so no worker waits on another. */
-const WINDOW = 64
 
 /** What {@link parallelCsv} needs from the pass that read the header and the first batch. */
 export interface ParallelCsv {
@@ -45,7 +37,7 @@ export interface ParallelCsv {
 
 /**
  * The rest of a CSV file parsed by `options.workers` worker threads, range by range
- * ({@link parallelText}): batches in file order, equal to one thread's, with errors at the same
+ * ({@link parallelTextPass}): batches in file order, equal to one thread's, with errors at the same
  * line, row and byte. The workers stop when the pass ends, however it ends.
  */
 export async function* parallelCsv(p: ParallelCsv): AsyncGenerator<RecordBatch> {
@@ -54,52 +46,31 @@ export async function* parallelCsv(p: ParallelCsv): AsyncGenerator<RecordBatch> 
   if (!layout)
     throw new SdError('The layout must be decided before the parallel parse', { code: 'SOURCE_ERROR' })
   const { onSkip: _onSkip, ...workerOptions } = options
-  // a pool kept warm between passes that finish (threads and their compiled code cost more than a
-  // short pass); a pass that stops early, fails or is aborted closes it
-  const lease = leasePool<CsvRangeTask, RangeItem<TextRangePayload>>({
+  yield* parallelTextPass<CsvRangeTask>({
     module: workerModule(import.meta.url, 'parse-worker'),
-    size: options.workers,
+    workers: options.workers,
     name: 'CSV parse',
-    window: WINDOW,
+    reader: p.reader,
+    from: p.from,
+    signal: p.signal,
+    rangeBytes: RANGE_BYTES,
+    recordStart: (bytes, base, at) => recordStart(bytes, base, at, rd),
+    task: (range) => ({
+      range,
+      at: p.at,
+      options: workerOptions,
+      batchSize: p.batchSize,
+      maxBatchBytes: p.maxBatchBytes,
+      layout,
+      width: decoder.width,
+      decidedBy: decoder.decidedBy,
+      rd,
+    }),
+    serial: (at, until) => serial(p, at, until),
+    counters: p.counters,
+    onSkip: options.onSkip,
+    onBytes: p.onBytes,
   })
-  const pool = lease.pool
-  const name = p.reader.name
-  let outcome: 'done' | 'stopped' = 'stopped'
-  try {
-    yield* parallelText<CsvRangeTask, TextRangePayload>({
-      reader: p.reader,
-      from: p.from,
-      signal: p.signal,
-      pool,
-      rangeBytes: RANGE_BYTES,
-      overlap: OVERLAP,
-      maxInFlight: options.workers * 2,
-      recordStart: (bytes, base, at) => recordStart(bytes, base, at, rd),
-      task: (range) => {
-        p.onBytes(Math.min(range.bytes.length, RANGE_BYTES))
-        return {
-          task: {
-            range,
-            at: p.at,
-            options: workerOptions,
-            batchSize: p.batchSize,
-            maxBatchBytes: p.maxBatchBytes,
-            layout,
-            width: decoder.width,
-            decidedBy: decoder.decidedBy,
-            rd,
-          },
-          transfer: [range.bytes.buffer as ArrayBuffer],
-          what: `parsing bytes ${range.start} to ${range.limit} of ${name}`,
-        }
-      },
-      serial: (at, until) => serial(p, at, until),
-      accept: (payload, at) => acceptRangePayload(payload, at, p.counters, p.options.onSkip),
-    })
-    outcome = 'done'
-  } finally {
-    await lease.release(outcome)
-  }
 }
 
 /** This thread parses from `at` until a record starts at or after `until`, or the file ends. */

@@ -1,15 +1,11 @@
 import {
-  acceptRangePayload,
   type ErrorLocation,
-  leasePool,
-  parallelText,
-  type RangeItem,
+  parallelTextPass,
   type RangeReader,
   type RecordBatch,
   type RecordCounters,
   readRange,
   type TextPosition,
-  type TextRangePayload,
   workerModule,
 } from '@sd/core'
 import type { ColumnPlan } from './infer-schema.js'
@@ -18,10 +14,6 @@ import { type NdjsonRangeTask, ndjsonParser } from './range-task.js'
 
 /** Nominal bytes of the ranges workers parse. */
 export const RANGE_BYTES = 4 << 20
-/** Bytes read past a range's end so that its last line can finish there. */
-const OVERLAP = 256 << 10
-/** Batches a worker may send ahead of the consumer: a whole range's, so no worker waits on another. */
-const WINDOW = 64
 
 /** What {@link parallelNdjson} needs from the pass that read the first batch. */
 export interface ParallelNdjson {
@@ -40,52 +32,35 @@ export interface ParallelNdjson {
 
 /**
  * The rest of an NDJSON file parsed by `options.workers` worker threads, range by range
- * ({@link parallelText}; line starts are never a guess in NDJSON): batches in file order, with
+ * ({@link parallelTextPass}; line starts are never a guess in NDJSON): batches in file order, with
  * errors at the same line and byte as one thread's. The workers stop when the pass stops early,
  * fails or is aborted, and stay warm a little after a pass that finished.
  */
 export async function* parallelNdjson(p: ParallelNdjson): AsyncGenerator<RecordBatch> {
   const { options } = p
   const { onSkip: _onSkip, ...workerOptions } = options
-  const lease = leasePool<NdjsonRangeTask, RangeItem<TextRangePayload>>({
+  yield* parallelTextPass<NdjsonRangeTask>({
     module: workerModule(import.meta.url, 'parse-worker'),
-    size: options.workers,
+    workers: options.workers,
     name: 'NDJSON parse',
-    window: WINDOW,
+    reader: p.reader,
+    from: p.from,
+    signal: p.signal,
+    rangeBytes: RANGE_BYTES,
+    recordStart: lineStart,
+    task: (range) => ({
+      range,
+      at: p.at,
+      options: workerOptions,
+      batchSize: p.batchSize,
+      maxBatchBytes: p.maxBatchBytes,
+      plans: p.plans,
+    }),
+    serial: (at, until) => serial(p, at, until),
+    counters: p.counters,
+    onSkip: options.onSkip,
+    onBytes: p.onBytes,
   })
-  let outcome: 'done' | 'stopped' = 'stopped'
-  try {
-    yield* parallelText<NdjsonRangeTask, TextRangePayload>({
-      reader: p.reader,
-      from: p.from,
-      signal: p.signal,
-      pool: lease.pool,
-      rangeBytes: RANGE_BYTES,
-      overlap: OVERLAP,
-      maxInFlight: options.workers * 2,
-      recordStart: lineStart,
-      task: (range) => {
-        p.onBytes(Math.min(range.bytes.length, RANGE_BYTES))
-        return {
-          task: {
-            range,
-            at: p.at,
-            options: workerOptions,
-            batchSize: p.batchSize,
-            maxBatchBytes: p.maxBatchBytes,
-            plans: p.plans,
-          },
-          transfer: [range.bytes.buffer as ArrayBuffer],
-          what: `parsing bytes ${range.start} to ${range.limit} of ${p.reader.name}`,
-        }
-      },
-      serial: (at, until) => serial(p, at, until),
-      accept: (payload, at) => acceptRangePayload(payload, at, p.counters, options.onSkip),
-    })
-    outcome = 'done'
-  } finally {
-    await lease.release(outcome)
-  }
 }
 
 /** This thread parses the lines from `at` up to `until` (a line start), or to the end of the file. */
