@@ -60,6 +60,7 @@ export {
   filterEquals,
   filterFields,
   invalidFilter,
+  isOperatorObject,
   readField,
   validateFilter,
 } from './filter/index.js'

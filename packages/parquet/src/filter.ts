@@ -1,4 +1,11 @@
-import { type ColumnData, type CompiledFilter, compileFilter, type Filter, validateFilter } from '@sd/core'
+import {
+  type ColumnData,
+  type CompiledFilter,
+  compileFilter,
+  type Filter,
+  isOperatorObject,
+  validateFilter,
+} from '@sd/core'
 import type { RowGroup, Statistics } from 'hyparquet'
 import type { ParquetFilter } from './options.js'
 
@@ -128,19 +135,9 @@ function skipNode(node: Record<string, unknown>, bounds: (name: string) => Bound
   return false
 }
 
-function isOperators(condition: unknown): condition is Record<string, unknown> {
-  return (
-    typeof condition === 'object' &&
-    condition !== null &&
-    !Array.isArray(condition) &&
-    !(condition instanceof Date) &&
-    !(condition instanceof Uint8Array)
-  )
-}
-
 /** True when no value within the bounds can satisfy the condition. */
 function skipCondition(condition: unknown, b: Bounds): boolean {
-  if (!isOperators(condition)) return !mayEqual(condition, b)
+  if (!isOperatorObject(condition)) return !mayEqual(condition, b)
   for (const op of Object.keys(condition)) {
     const t = condition[op]
     switch (op) {

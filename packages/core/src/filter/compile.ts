@@ -104,7 +104,8 @@ function compileNode(node: Record<string, unknown>, strict: boolean): RowTest {
   }
 }
 
-function isOperatorObject(condition: unknown): condition is Record<string, unknown> {
+/** True when a filter condition is an object of operators (`{ $gt: 1 }`), not a value to equal. */
+export function isOperatorObject(condition: unknown): condition is Record<string, unknown> {
   return (
     typeof condition === 'object' &&
     condition !== null &&

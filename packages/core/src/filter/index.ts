@@ -1,4 +1,4 @@
-export { type CompiledFilter, compileFilter, readField } from './compile.js'
+export { type CompiledFilter, compileFilter, isOperatorObject, readField } from './compile.js'
 export { filterEquals } from './equals.js'
 export { type FilterErrorCode, invalidFilter } from './errors.js'
 export type { Filter, FilterOperators, FilterOptions, FilterValue } from './types.js'
