@@ -8,24 +8,15 @@ import { loadCsv } from '@sd/csv'
 import { parse } from 'csv-parse'
 import Papa from 'papaparse'
 import { type BaseParse, inferSchema, initParser, type Parser } from 'udsv'
-import { consumeBatch, consumeValues } from '../parquet/consume.ts'
+import { consumeBatches, duckQuery, type ReadResult as PassResult, sqlPath } from '../parquet/peers.ts'
 import { consumeArray } from '../text/consume.ts'
 
 /** Records read (the header not counted) and the consumer's checksum. */
-export interface ReadResult {
-  rows: number
-  sink: number
-}
+export type ReadResult = Pick<PassResult, 'rows' | 'sink'>
 
 /** sd: `loadCsv` batches, every column consumed from its Arrow layout. */
-export async function sdCsv(file: string, workers: number | 'auto'): Promise<ReadResult> {
-  let rows = 0
-  let sink = 0
-  for await (const batch of loadCsv(file, { cacheEnabled: false, workers })) {
-    rows += batch.numRows
-    sink += consumeBatch(batch)
-  }
-  return { rows, sink }
+export function sdCsv(file: string, workers: number | 'auto'): Promise<ReadResult> {
+  return consumeBatches(loadCsv(file, { cacheEnabled: false, workers }))
 }
 
 /** uDSV 0.7: its streaming parser on string chunks, typed rows (schema inferred from the first chunk). */
@@ -80,15 +71,6 @@ export function csvParseCsv(file: string): Promise<ReadResult> {
 }
 
 /** DuckDB: `read_csv` streamed, `fetchChunk().getColumns()` chunk by chunk. */
-export async function duckCsv(con: DuckDBConnection, file: string): Promise<ReadResult> {
-  let rows = 0
-  let sink = 0
-  const result = await con.stream(`SELECT * FROM read_csv('${file.replaceAll("'", "''")}')`)
-  for (;;) {
-    const chunk = await result.fetchChunk()
-    if (!chunk || chunk.rowCount === 0) break
-    rows += chunk.rowCount
-    for (const column of chunk.getColumns()) sink += consumeValues(column)
-  }
-  return { rows, sink }
+export function duckCsv(con: DuckDBConnection, file: string): Promise<ReadResult> {
+  return duckQuery(con, `SELECT * FROM read_csv(${sqlPath(file)})`)
 }

@@ -7,24 +7,15 @@ import { StringDecoder } from 'node:string_decoder'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { loadJson } from '@sd/json'
 import streamArray from 'stream-json/streamers/stream-array.js'
-import { consumeBatch, consumeValues } from '../parquet/consume.ts'
+import { consumeBatches, duckQuery, type ReadResult as PassResult, sqlPath } from '../parquet/peers.ts'
 import { consumeObject } from '../text/consume.ts'
 
 /** Records read and the consumer's checksum. */
-export interface ReadResult {
-  rows: number
-  sink: number
-}
+export type ReadResult = Pick<PassResult, 'rows' | 'sink'>
 
 /** sd: `loadJson` batches, every column consumed from its Arrow layout. */
-export async function sdJson(file: string, workers: number | 'auto'): Promise<ReadResult> {
-  let rows = 0
-  let sink = 0
-  for await (const batch of loadJson(file, { cacheEnabled: false, workers })) {
-    rows += batch.numRows
-    sink += consumeBatch(batch)
-  }
-  return { rows, sink }
+export function sdJson(file: string, workers: number | 'auto'): Promise<ReadResult> {
+  return consumeBatches(loadJson(file, { cacheEnabled: false, workers }))
 }
 
 /** The simplest loop: read chunks, decode, split on newlines, `JSON.parse` each line. */
@@ -51,19 +42,8 @@ export async function splitParse(file: string, highWaterMark = 64 * 1024): Promi
 }
 
 /** DuckDB: `read_json` (newline-delimited) streamed, `fetchChunk().getColumns()` chunk by chunk. */
-export async function duckJson(con: DuckDBConnection, file: string): Promise<ReadResult> {
-  let rows = 0
-  let sink = 0
-  const result = await con.stream(
-    `SELECT * FROM read_json('${file.replaceAll("'", "''")}', format = 'newline_delimited')`,
-  )
-  for (;;) {
-    const chunk = await result.fetchChunk()
-    if (!chunk || chunk.rowCount === 0) break
-    rows += chunk.rowCount
-    for (const column of chunk.getColumns()) sink += consumeValues(column)
-  }
-  return { rows, sink }
+export function duckJson(con: DuckDBConnection, file: string): Promise<ReadResult> {
+  return duckQuery(con, `SELECT * FROM read_json(${sqlPath(file)}, format = 'newline_delimited')`)
 }
 
 /** stream-json's documented pipeline for a top-level array (parser + streamArray as Node streams). */

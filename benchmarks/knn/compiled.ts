@@ -3,11 +3,11 @@
  * without the TypeScript loader (which alone costs a fresh process about 40 MiB of RSS). These
  * compile the packages it imports and run it.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ChildReport } from '../lib/rss.ts'
+import { type ChildReport, childReport } from '../lib/rss.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -23,21 +23,5 @@ export function compilePackages(names: readonly string[]): void {
 /** Runs a JavaScript `script` in a fresh plain Node process and returns the JSON object it prints last. */
 export function runPlainChild(script: URL, args: string[]): Promise<ChildReport> {
   const path = fileURLToPath(script)
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${path} exited with code ${code}`))
-      const last = out.trim().split('\n').at(-1) ?? ''
-      try {
-        resolve(JSON.parse(last) as ChildReport)
-      } catch {
-        reject(new Error(`${path} printed no JSON report: ${last.slice(0, 200)}`))
-      }
-    })
-  })
+  return childReport(path, [path, ...args])
 }

@@ -23,8 +23,13 @@ export function runChild(
   const path = typeof script === 'string' ? script : fileURLToPath(script)
   const flags = ['--conditions=@sd/source', '--import', 'tsx', '--expose-gc']
   if (options.maxOldSpaceMb) flags.push(`--max-old-space-size=${options.maxOldSpaceMb}`)
+  return childReport(path, [...flags, path, ...args])
+}
+
+/** Runs Node with `argv` in a fresh process and returns the JSON object it prints last (`path` names it in errors). */
+export function childReport(path: string, argv: string[]): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...flags, path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()

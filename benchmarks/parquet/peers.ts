@@ -6,6 +6,7 @@
  */
 import { openAsBlob } from 'node:fs'
 import type { DuckDBConnection } from '@duckdb/node-api'
+import type { RecordBatch } from '@sd/core'
 import { loadParquet } from '@sd/parquet'
 import { type RecordBatch as ArrowBatch, tableFromIPC } from 'apache-arrow'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet'
@@ -20,18 +21,23 @@ export interface ReadResult {
   sink: number
 }
 
-/** sd: `loadParquet` batches, cache off. */
-export async function sdRead(file: string, batchSize: number, workers: 'auto' | number): Promise<ReadResult> {
+/** Every batch of a reader's pass consumed: rows, time to the first batch, checksum. */
+export async function consumeBatches(batches: AsyncIterable<RecordBatch>): Promise<ReadResult> {
   const t0 = performance.now()
   let firstMs = 0
   let rows = 0
   let sink = 0
-  for await (const batch of loadParquet(file, { batchSize, workers, cacheEnabled: false })) {
+  for await (const batch of batches) {
     if (rows === 0) firstMs = performance.now() - t0
     rows += batch.numRows
     sink += consumeBatch(batch)
   }
   return { rows, firstMs, sink }
+}
+
+/** sd: `loadParquet` batches, cache off. */
+export function sdRead(file: string, batchSize: number, workers: 'auto' | number): Promise<ReadResult> {
+  return consumeBatches(loadParquet(file, { batchSize, workers, cacheEnabled: false }))
 }
 
 /** parquet-wasm 0.8: `ParquetFile.fromFile(openAsBlob(path))`, `stream({ batchSize })`, Arrow batches. */
@@ -53,13 +59,13 @@ export async function wasmRead(file: string, batchSize: number): Promise<ReadRes
   return { rows, firstMs, sink }
 }
 
-/** DuckDB: `stream` the file, then `fetchChunk().getColumns()` chunk by chunk. */
-export async function duckRead(con: DuckDBConnection, file: string): Promise<ReadResult> {
+/** DuckDB: `stream` a query, then `fetchChunk().getColumns()` chunk by chunk, every value consumed. */
+export async function duckQuery(con: DuckDBConnection, sql: string): Promise<ReadResult> {
   const t0 = performance.now()
   let firstMs = 0
   let rows = 0
   let sink = 0
-  const result = await con.stream(`SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`)
+  const result = await con.stream(sql)
   for (;;) {
     const chunk = await result.fetchChunk()
     if (!chunk || chunk.rowCount === 0) break
@@ -68,6 +74,16 @@ export async function duckRead(con: DuckDBConnection, file: string): Promise<Rea
     for (const column of chunk.getColumns()) sink += consumeValues(column)
   }
   return { rows, firstMs, sink }
+}
+
+/** A path as a SQL string literal. */
+export function sqlPath(file: string): string {
+  return `'${file.replaceAll("'", "''")}'`
+}
+
+/** DuckDB: `read_parquet` streamed, chunk by chunk. */
+export function duckRead(con: DuckDBConnection, file: string): Promise<ReadResult> {
+  return duckQuery(con, `SELECT * FROM read_parquet(${sqlPath(file)})`)
 }
 
 /** hyparquet: `parquetRead` with `onChunk`, one row group at a time (its whole-file read holds every range). */
