@@ -80,7 +80,7 @@ export function textRead(split: SplitRead): {
 
 /** `batches` with the split's filter applied (rows it rejects dropped) and `columns` selected. */
 export async function* filtered(
-  batches: AsyncIterable<RecordBatch>,
+  batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
   split: SplitRead,
 ): AsyncGenerator<RecordBatch> {
   const { filter } = textRead(split)

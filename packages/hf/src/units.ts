@@ -87,7 +87,7 @@ export class SplitUnits {
       yield* found.source.readUnit(found.inner, offset, ctx)
       return
     }
-    yield* skipRows(filtered(toAsync(found.source.readUnit(found.inner, 0, ctx)), read), offset)
+    yield* skipRows(filtered(found.source.readUnit(found.inner, 0, ctx), read), offset)
   }
 
   /** The exact rows of a unit whose count the listing did not know, by reading it. */
@@ -156,8 +156,4 @@ export class SplitUnits {
 function unitId(file: SplitFile, unit: DataUnit): string {
   const base = file.path.slice(file.path.lastIndexOf('/') + 1)
   return unit.id.startsWith(base) ? file.path + unit.id.slice(base.length) : `${file.path}#${unit.id}`
-}
-
-async function* toAsync<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
-  yield* items
 }
