@@ -9,7 +9,7 @@ import type { ChildReport } from '../lib/rss.ts'
 import { type Measurement, type RatioCheck, ratioCheck } from '../lib/suite.ts'
 import { compilePackages, runPlainChild } from './compiled.ts'
 import type { Clustered } from './data.ts'
-import { hnswIndex } from './hnsw-cache.ts'
+import { buildNote, hnswIndex } from './hnsw-cache.ts'
 import type { HnswlibHnsw } from './peers.ts'
 import { recallOf, timeOnce, timeOnceAsync } from './timing.ts'
 
@@ -80,12 +80,8 @@ export async function ivfAgainstHnsw(ctx: IvfContext): Promise<{
 
   log('HNSW: hnswlib-node (M=16, efConstruction=100), 1 thread')
   const npyName = `${rows}x${D}-c${params.clusters}-s${params.seed}-n${params.spread}`
-  const { index: hnsw, buildSeconds } = hnswIndex(dir, data, D, npyName)
-  notes.push(
-    buildSeconds === undefined
-      ? 'hnswlib-node HNSW index loaded from the one built by an earlier run (its writeIndexSync/readIndexSync).'
-      : `hnswlib-node HNSW build: ${buildSeconds.toFixed(0)} s (addPoint, 1 thread; kept for later runs).`,
-  )
+  const { index: hnsw, buildSeconds, loaded } = hnswIndex(dir, data, D, npyName)
+  notes.push(buildNote('hnswlib-node HNSW', 'addPoint, 1 thread', buildSeconds, loaded))
   const hnswSweep: { ef: number; recall: number; qps: number }[] = []
   for (const ef of [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]) {
     hnsw.setEf(ef)

@@ -11,6 +11,8 @@ const require = createRequire(import.meta.url)
 export interface UsearchIndex {
   add(keys: BigUint64Array, vectors: Float32Array, threads?: number): void
   search(vectors: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array }
+  save(path: string): void
+  load(path: string): void
 }
 
 export interface Usearch {

@@ -30,6 +30,7 @@ import { runChild } from '../lib/rss.ts'
 import { type Measurement, machineInfo, type RatioCheck, ratioCheck, type Suite } from '../lib/suite.ts'
 import { timeTasks } from '../lib/timing.ts'
 import { assertDistinct, type Clustered, clusteredNpy, clusteredQueries, readAll } from './data.ts'
+import { buildNote, usearchHnswIndex } from './hnsw-cache.ts'
 import { ivfAgainstHnsw } from './ivf-vs-hnsw.ts'
 import { BruteforceSearch, usearch, usearchIndices } from './peers.ts'
 import { recallOf, timeOnce, timeOnceAsync } from './timing.ts'
@@ -264,21 +265,15 @@ export const knnSuite: Suite = async (options) => {
 
   // usearch HNSW, for reference (2 threads; its JS API fixes expansion_search when the index is made)
   log('HNSW: usearch (connectivity 16, expansion_add 128, expansion_search 64), 2 threads')
-  const uIndex = new usearch.Index({
-    dimensions: D,
-    metric: 'l2sq',
-    connectivity: 16,
-    expansion_add: 128,
-    expansion_search: 64,
-  })
-  const uBuild = timeOnce(() =>
-    uIndex.add(
-      BigUint64Array.from({ length: rows }, (_, i) => BigInt(i)),
-      data,
-      THREADS,
-    ),
+  const uCached = usearchHnswIndex(
+    dir,
+    data,
+    D,
+    `${rows}x${D}-c${params.clusters}-s${params.seed}-n${params.spread}`,
+    THREADS,
   )
-  notes.push(`usearch HNSW build: ${uBuild.seconds.toFixed(0)} s (2 threads).`)
+  const uIndex = uCached.index
+  notes.push(buildNote('usearch HNSW', `${THREADS} threads`, uCached.buildSeconds, uCached.loaded))
   const uRun = timeOnce(() => uIndex.search(queries.slice(), K, THREADS))
   const uRecall = recallOf(usearchIndices(uRun.value.keys, 256, K), truth)
   measurements.push({
