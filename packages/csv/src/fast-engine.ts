@@ -7,15 +7,11 @@ import type { ResolvedCsvOptions } from './options.js'
 import { RecordView } from './record.js'
 import {
   BAD_TOO_LARGE,
-  CR,
   CsvScanner,
   EOF,
-  LF,
   MALFORMED,
   NEED_MORE,
   RD_CR,
-  RD_CRLF,
-  RD_LF,
   RECORD,
   type ScannerDialect,
 } from './scanner.js'
@@ -64,9 +60,6 @@ export class FastCsvEngine implements CsvParser {
   /** Absolute offset of `#buf[0]`. */
   #base: number
   #pending: Uint8Array[] = []
-  /** While a bridge is read: the chunk it leads into, and where in it the bridge ends. */
-  #after: Uint8Array | undefined
-  #afterFrom = 0
   #pendingBytes = 0
   /** Bytes the scanner needs buffered before it tries again. */
   #need = 0
@@ -117,14 +110,14 @@ export class FastCsvEngine implements CsvParser {
     this.#pending.push(chunk)
     this.#pendingBytes += chunk.length
     if (this.#len - this.#scanner.pos + this.#pendingBytes < this.#need) return
-    this.#join(true)
+    this.#join()
     this.#run(false)
   }
 
   end(): void {
     if (!this.#atLimit) {
       this.#utf8.end(this.#onBad)
-      this.#join(false)
+      this.#join()
       this.#run(true)
     }
     this.#decoder.end()
@@ -134,16 +127,12 @@ export class FastCsvEngine implements CsvParser {
     return this.#decoder.takeBatches()
   }
 
-  /**
-   * Appends the pending chunks to the unscanned rest of the buffer. `bridge`: a lone chunk may
-   * instead be read through a bridge (see {@link FastCsvEngine.#bridge}).
-   */
-  #join(bridge: boolean): void {
+  /** Appends the pending chunks to the unscanned rest of the buffer. */
+  #join(): void {
     const scanner = this.#scanner
     const rest = this.#len - scanner.pos
     const pending = this.#pending
     if (pending.length === 0) return
-    if (bridge && rest > 0 && pending.length === 1 && this.#bridge(pending[0] as Uint8Array)) return
     if (rest === 0 && pending.length === 1) {
       this.#base += this.#len
       this.#buf = pending[0] as Uint8Array
@@ -167,60 +156,6 @@ export class FastCsvEngine implements CsvParser {
     scanner.pos = 0
     this.#pending = []
     this.#pendingBytes = 0
-  }
-
-  /**
-   * The record cut by a chunk's start, without copying the chunk: the unscanned rest and the
-   * chunk's bytes up to its first record delimiter become a small buffer (the bridge), read
-   * first; when its records all end in it, reading goes on in the chunk itself
-   * ({@link FastCsvEngine.#leaveBridge}). False (nothing done) when the chunk holds no record
-   * delimiter or the delimiter is not known yet.
-   */
-  #bridge(chunk: Uint8Array): boolean {
-    const rd = this.#scanner.rd
-    if (rd !== RD_LF && rd !== RD_CRLF && rd !== RD_CR) return false
-    const rest = this.#len - this.#scanner.pos
-    if (rest > chunk.length >>> 2 || this.#follows([chunk])) return false
-    const cut = chunk.indexOf(rd === RD_CR ? CR : LF) + 1
-    if (cut <= 0) return false
-    const bridge = new Uint8Array(rest + cut)
-    bridge.set(this.#buf.subarray(this.#scanner.pos, this.#len))
-    bridge.set(chunk.subarray(0, cut), rest)
-    this.#base += this.#scanner.pos
-    this.#buf = bridge
-    this.#len = bridge.length
-    this.#scanner.pos = 0
-    this.#after = chunk
-    this.#afterFrom = cut
-    this.#pending = []
-    this.#pendingBytes = 0
-    return true
-  }
-
-  /**
-   * The bridge is read as far as it goes: on in the chunk when its records all ended in it, else
-   * (a quoted line break, say) the bridge's unread rest and the chunk joined as without one.
-   */
-  #leaveBridge(): void {
-    const scanner = this.#scanner
-    const after = this.#after as Uint8Array
-    const from = this.#afterFrom
-    this.#after = undefined
-    if (scanner.pos === this.#len) {
-      this.#base += this.#len - from
-      this.#buf = after
-      this.#len = after.length
-      scanner.pos = from
-      return
-    }
-    const rest = this.#len - scanner.pos
-    const joined = new Uint8Array(rest + after.length - from)
-    joined.set(this.#buf.subarray(scanner.pos, this.#len))
-    joined.set(after.subarray(from), rest)
-    this.#base += scanner.pos
-    this.#buf = joined
-    this.#len = joined.length
-    scanner.pos = 0
   }
 
   /** True when `chunks` lie in the buffer's memory one after the other, right after its end. */
@@ -260,10 +195,6 @@ export class FastCsvEngine implements CsvParser {
         decoder.malformed(scanner.bad, scanner.badStart, scanner.badLine, end)
         // skipped: go on after the record
         scanner.pos = scanner.next
-        continue
-      }
-      if (result === NEED_MORE && this.#after !== undefined) {
-        this.#leaveBridge()
         continue
       }
       if (result === NEED_MORE) this.#need = 2 * (this.#len - scanner.pos)
