@@ -1,4 +1,4 @@
-import { BOOL, type CsvColumns, FLOAT64, INT32, INT64, INT64_NUMBER, STRING } from './columns.js'
+import { BOOL, type CsvColumns, FLOAT64, INT32, INT64, STRING } from './columns.js'
 import type { CsvDecoder } from './decoder.js'
 import { CR, type CsvScanner, LF, RD_CR, RD_CRLF, RD_LF } from './scanner.js'
 import { POW10 } from './values.js'
@@ -54,12 +54,20 @@ export class FastRecords {
    * Reads records from `scanner.pos` in `buf[.., end)` (`base`: absolute offset of `buf[0]`) while
    * they are plain and start before the absolute `limit`; returns how many. `scanner.pos`, `line`
    * and `prevCR` follow.
+   *
+   * Only the bytes up to the last record delimiter are read: every field's scan stops at a
+   * delimiter, line break or quote, and that last line break is one, so no read goes past it (a
+   * read past a typed array's end would make every read of the loop a slower, generic one).
    */
   run(buf: Uint8Array, end: number, base: number, limit = Number.POSITIVE_INFINITY): number {
     const scanner = this.#scanner
     const decoder = this.#decoder
     const rd = scanner.rd
     if (rd !== RD_LF && rd !== RD_CRLF && rd !== RD_CR) return 0
+    let p = scanner.pos
+    if (p >= end) return 0
+    const safe = buf.lastIndexOf(rd === RD_CR ? CR : LF, end - 1) + 1
+    if (safe <= p) return 0
     const kinds = this.#kinds
     const cols = this.#cols
     const width = kinds.length
@@ -72,9 +80,8 @@ export class FastRecords {
     const emptyNull = decoder.emptyNull
     const maxRecord = d.maxRecordBytes
     const columns = decoder.columns as CsvColumns
-    let p = scanner.pos
     let count = 0
-    records: while (p < end && base + p < limit) {
+    records: while (p < safe && base + p < limit) {
       const start = p
       const first = buf[p] as number
       // blank lines and comment lines are the scanner's
@@ -96,61 +103,88 @@ export class FastRecords {
             if (kind === STRING && !emptyNull) columns.setString(c, buf, q, q)
             else columns.setNull(c)
           }
-        } else if (kind === INT32 || kind === FLOAT64) {
+        } else if (kind === STRING) {
+          while (stop[b] === 0) b = buf[++q] as number
+          columns.setString(c, buf, p, q)
+        } else if (kind === BOOL) {
+          // `true` or `false` in lower case (the common spelling); the bytes matched are no stop
+          // bytes, so the one after them is still before the last line break
+          if (
+            b === 116 &&
+            buf[q + 1] === 114 &&
+            buf[q + 2] === 117 &&
+            buf[q + 3] === 101 &&
+            stop[buf[q + 4] as number] === 1
+          ) {
+            const bits = columns.bits[c] as Uint8Array
+            bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7))
+            q += 4
+          } else if (
+            b === 102 &&
+            buf[q + 1] === 97 &&
+            buf[q + 2] === 108 &&
+            buf[q + 3] === 115 &&
+            buf[q + 4] === 101 &&
+            stop[buf[q + 5] as number] === 1
+          ) {
+            const bits = columns.bits[c] as Uint8Array
+            bits[r >>> 3] = (bits[r >>> 3] as number) & ~(1 << (r & 7))
+            q += 5
+          } else {
+            while (stop[buf[q] as number] === 0) q++
+            if (!columns.setField(c, buf, p, q, emptyNull)) {
+              columns.rollbackRow()
+              break records
+            }
+          }
+          b = buf[q] as number
+        } else if (kind === SKIP) {
+          while (stop[b] === 0) b = buf[++q] as number
+        } else {
+          // a number: sign, digits, and for a float a fraction, parsed as the field is scanned
           let negative = false
           if (b === 45) {
             negative = true
             b = buf[++q] as number
           } else if (b === 43) b = buf[++q] as number
+          const from = q
           let mantissa = 0
-          let digits = 0
-          let frac = -1
-          for (;;) {
-            const digit = b - 48
-            if (digit >= 0 && digit <= 9) {
-              mantissa = mantissa * 10 + digit
-              digits++
-              if (frac >= 0) frac++
-            } else if (b === 46 && frac < 0 && kind === FLOAT64) frac = 0
-            else break
-            b = buf[++q] as number
+          let digit = b - 48
+          while (digit >= 0 && digit <= 9) {
+            mantissa = mantissa * 10 + digit
+            digit = (buf[++q] as number) - 48
           }
-          if (stop[b] === 1 && b !== quote && digits > 0 && digits <= (kind === INT32 ? 9 : 15)) {
-            if (kind === INT32) (columns.i32[c] as Int32Array)[r] = negative ? -mantissa : mantissa
-            else {
+          let digits = q - from
+          let frac = 0
+          if (digit === -2 && kind === FLOAT64) {
+            const dot = ++q
+            digit = (buf[q] as number) - 48
+            while (digit >= 0 && digit <= 9) {
+              mantissa = mantissa * 10 + digit
+              digit = (buf[++q] as number) - 48
+            }
+            frac = q - dot
+            digits += frac
+          }
+          b = digit + 48
+          if (stop[b] === 1 && digits > 0 && digits <= (kind === INT32 ? 9 : 15)) {
+            if (kind === FLOAT64) {
               const v = frac > 0 ? mantissa / (POW10[frac] as number) : mantissa
               ;(columns.f64[c] as Float64Array)[r] = negative ? -v : v
-            }
+            } else if (kind === INT32) (columns.i32[c] as Int32Array)[r] = negative ? -mantissa : mantissa
+            else if (kind === INT64) columns.setInt64(c, negative ? -mantissa : mantissa)
+            else (columns.f64[c] as Float64Array)[r] = negative ? -mantissa : mantissa
           } else {
             // anything else (an exponent, many digits, nan): the general parse of the whole field
-            q = this.#fieldEnd(buf, q, end)
-            if (q < 0 || !columns.setField(c, buf, p, q, emptyNull)) {
+            while (stop[buf[q] as number] === 0) q++
+            if (!columns.setField(c, buf, p, q, emptyNull)) {
               columns.rollbackRow()
               break records
             }
             b = buf[q] as number
           }
-        } else {
-          q = this.#fieldEnd(buf, q, end)
-          if (q < 0) {
-            columns.rollbackRow()
-            break records
-          }
-          b = buf[q] as number
-          if (kind === STRING) columns.setString(c, buf, p, q)
-          else if (kind === BOOL && (q - p === 4 || q - p === 5) && this.#bool(columns, c, r, buf, p, q)) {
-            // true or false in lower case
-          } else if (kind === INT64 || kind === INT64_NUMBER) {
-            if (!this.#int64(columns, c, r, buf, p, q)) {
-              columns.rollbackRow()
-              break records
-            }
-          } else if (kind !== SKIP && !columns.setField(c, buf, p, q, emptyNull)) {
-            columns.rollbackRow()
-            break records
-          }
         }
-        // q is at the byte that ended the field, b is that byte
+        // q is at the byte that ended the field, b is that byte (a quote there fails each test)
         if (k < last) {
           if (b !== delim) {
             columns.rollbackRow()
@@ -158,7 +192,8 @@ export class FastRecords {
           }
           p = q + 1
         } else if (rd === RD_CRLF) {
-          if (b !== CR || q + 1 >= end || buf[q + 1] !== LF) {
+          // a CR before the last LF has its LF within `safe`
+          if (b !== CR || buf[q + 1] !== LF) {
             columns.rollbackRow()
             break records
           }
@@ -190,52 +225,5 @@ export class FastRecords {
       scanner.prevCR = rd === RD_CR
     }
     return count
-  }
-
-  /** The end of an unquoted field from `q` (a delimiter or line break), or -1 at a quote or the end. */
-  #fieldEnd(buf: Uint8Array, q: number, end: number): number {
-    const stop = this.#stop
-    while (q < end && stop[buf[q] as number] === 0) q++
-    if (q >= end || buf[q] === this.#scanner.d.quote) return -1
-    return q
-  }
-
-  /** `true` or `false` (lower case, the common spelling) into bool column `c` row `r`. */
-  #bool(columns: CsvColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
-    const bits = columns.bits[c] as Uint8Array
-    if (e - s === 4 && buf[s] === 116 && buf[s + 1] === 114 && buf[s + 2] === 117 && buf[s + 3] === 101) {
-      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7))
-      return true
-    }
-    if (
-      e - s === 5 &&
-      buf[s] === 102 &&
-      buf[s + 1] === 97 &&
-      buf[s + 2] === 108 &&
-      buf[s + 3] === 115 &&
-      buf[s + 4] === 101
-    ) {
-      bits[r >>> 3] = (bits[r >>> 3] as number) & ~(1 << (r & 7))
-      return true
-    }
-    return false
-  }
-
-  /** An int64 from `buf[s, e)` into column `c` row `r`, without a BigInt when it has at most 15 digits. */
-  #int64(columns: CsvColumns, c: number, r: number, buf: Uint8Array, s: number, e: number): boolean {
-    let i = s
-    const first = buf[i]
-    if (first === 45 || first === 43) i++
-    if (e - i === 0 || e - i > 15) return columns.setField(c, buf, s, e, false)
-    let v = 0
-    for (; i < e; i++) {
-      const digit = (buf[i] as number) - 48
-      if (digit < 0 || digit > 9) return false
-      v = v * 10 + digit
-    }
-    if (first === 45) v = -v
-    if (columns.parseKinds[c] === INT64_NUMBER) (columns.f64[c] as Float64Array)[r] = v
-    else columns.setInt64(c, v)
-    return true
   }
 }

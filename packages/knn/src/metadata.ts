@@ -7,22 +7,25 @@ import { corrupt, invalid } from './errors.js'
 export type Metadata = Record<string, unknown>
 
 /**
- * Metadata by row. Rows added without metadata hold nothing until read, then read as
- * `{ id: String(index) }`, so adding a million vectors does not build a million objects.
+ * Metadata by row. Rows added without metadata hold nothing, not even an array slot (the store only
+ * counts them), and read as `{ id: String(index) }`: indexing eight million mapped vectors costs no
+ * memory per row.
  */
 export class MetadataStore {
+  /** Metadata given for a row; a row past its end, or a hole, has the default. */
   private readonly items: (Metadata | undefined)[] = []
+  private rows = 0
   /** Top-level keys some row has. */
   readonly fields = new Set<string>()
 
   get length(): number {
-    return this.items.length
+    return this.rows
   }
 
   /** Appends metadata for `count` rows starting at `first` (`undefined` = the default). */
   append(first: number, count: number, metadata: readonly unknown[] | undefined): void {
     if (metadata === undefined) {
-      this.items.length = first + count
+      this.rows = Math.max(this.rows, first + count)
       this.fields.add('id')
       return
     }
@@ -40,11 +43,12 @@ export class MetadataStore {
       for (const key of Object.keys(m)) this.fields.add(key)
       this.items[first + i] = m
     }
+    this.rows = Math.max(this.rows, first + count)
   }
 
   /** Appends metadata read from a saved index (rows not listed read as the default). */
   appendStored(first: number, stored: StoredMetadata): void {
-    if (this.items.length < first + stored.count) this.items.length = first + stored.count
+    this.rows = Math.max(this.rows, first + stored.count)
     if (stored.rows.length < stored.count) this.fields.add('id')
     stored.rows.forEach((row, i) => {
       const m = stored.items[i] as Metadata

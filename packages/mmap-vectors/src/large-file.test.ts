@@ -93,6 +93,33 @@ describe('a 6 GiB sparse .npy file', () => {
     })
   })
 
+  it.skipIf(skipBackend('mmap'))(
+    'releases the pages of batches read from a window past the next window start',
+    () => {
+      const v = loadMemoryMappedVectors(path, { backend: 'mmap' })
+      // batches of 64 KiB from 40 rows before the second window starts: the first one is a view
+      // of the first window that reaches into the overlap (its pages are resident there alone)
+      const size = 128
+      const boundary = Math.floor((STRIDE - header.length) / ROW)
+      const start = boundary - 40
+      const kept: Float32Array[] = []
+      let batches = 0
+      for (const batch of v.iterBatches(size, { start, end: start + 6 * size })) {
+        if (batches++ === 0) {
+          expect(batch.buffer.byteLength).toBe(WINDOW_BYTES)
+          // a write lands in a private copy of the page, which releasing the page drops
+          const past = (boundary + 60 - start) * DIM
+          batch[past] = 42
+          kept.push(batch.subarray(past, past + DIM))
+        }
+      }
+      expect(batches).toBe(6)
+      // released a batch behind: the page past the boundary shows the file (zeros) again
+      expect(kept[0]?.[0]).toBe(0)
+      v.close()
+    },
+  )
+
   it.skipIf(!hasNumpy())('NumPy reads the same markers past 4 GiB', () => {
     const late = markers.filter((r) => r * ROW > 2 ** 32)
     const got = python(

@@ -103,11 +103,11 @@ export class MmapRows implements RowSource {
   }
 
   willNeed(start: number, end: number): void {
-    this.#advise(start, end, this.#addon.advice.willNeed, false)
+    if (end > start) this.#willNeed(start, end)
   }
 
   release(start: number, end: number): void {
-    this.#advise(start, end, this.#addon.advice.dontNeed, true)
+    if (end > start) this.#release(start, end)
   }
 
   invalidate(): void {
@@ -173,27 +173,42 @@ export class MmapRows implements RowSource {
     return buffer
   }
 
-  /**
-   * `madvise` over the file bytes of rows `[start, end)`, window by window. With `inner`, only
-   * pages wholly inside the range (never a page shared with a neighbouring row still in use).
-   */
-  #advise(startRow: number, endRow: number, advice: number, inner: boolean): void {
-    if (endRow <= startRow) return
-    const page = this.#addon.pageSize
+  /** `MADV_WILLNEED` over the file bytes of rows `[start, end)`, in the windows they will be read from. */
+  #willNeed(startRow: number, endRow: number): void {
     let from = this.#dataOffset + startRow * this.#rowBytes
-    let to = this.#dataOffset + endRow * this.#rowBytes
-    if (inner) {
-      from = Math.ceil(from / page) * page
-      to = Math.floor(to / page) * page
-    }
+    const to = this.#dataOffset + endRow * this.#rowBytes
     while (from < to) {
       const w = Math.floor(from / STRIDE)
       const windowStart = w * STRIDE
       const buffer = this.#window(w)
       const segmentEnd = Math.min(to, windowStart + STRIDE, windowStart + buffer.byteLength)
       if (segmentEnd <= from) return
-      this.#addon.advise(buffer, from - windowStart, segmentEnd - from, advice)
+      this.#addon.advise(buffer, from - windowStart, segmentEnd - from, this.#addon.advice.willNeed)
       from = segmentEnd
+    }
+  }
+
+  /**
+   * `MADV_DONTNEED` over the pages wholly inside the file bytes of rows `[start, end)` (never a
+   * page shared with a neighbouring row still in use), in every window already mapped over them:
+   * rows handed out near a window's end are a view of that window even where the next one overlaps
+   * it, so their pages can be resident in either.
+   */
+  #release(startRow: number, endRow: number): void {
+    const page = this.#addon.pageSize
+    const from = Math.ceil((this.#dataOffset + startRow * this.#rowBytes) / page) * page
+    const to = Math.floor((this.#dataOffset + endRow * this.#rowBytes) / page) * page
+    if (from >= to) return
+    // the windows whose bytes [w * STRIDE, w * STRIDE + WINDOW_BYTES) meet [from, to)
+    const first = Math.max(0, Math.floor((from - WINDOW_BYTES) / STRIDE) + 1)
+    const last = Math.floor((to - 1) / STRIDE)
+    for (let w = first; w <= last; w++) {
+      const buffer = this.#windows[w]
+      if (buffer === undefined) continue
+      const windowStart = w * STRIDE
+      const a = Math.max(from, windowStart)
+      const b = Math.min(to, windowStart + buffer.byteLength)
+      if (b > a) this.#addon.advise(buffer, a - windowStart, b - a, this.#addon.advice.dontNeed)
     }
   }
 }
