@@ -72,14 +72,14 @@ describe.concurrent('sd inspect', () => {
       ndjson,
     ])
     expect(report.rows).toBe(ROWS)
-    // JSON numbers past int32 are float64; DuckDB writes timestamps as strings
+    // integers past int32 are int64; DuckDB writes timestamps as strings
     expect(report.schema.map((f) => f.type)).toEqual([
       'int32',
       'float64',
       'string',
       'bool',
       'string',
-      'float64',
+      'int64',
     ])
   })
 

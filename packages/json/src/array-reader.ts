@@ -11,6 +11,7 @@ import { getManyValues, isMany, type Many, none, stop } from 'stream-chain/defs.
 import pick from 'stream-json/core/filters/pick.js'
 import { jsonParser, type Token } from 'stream-json/core/parser.js'
 import streamArray from 'stream-json/core/streamers/stream-array.js'
+import { isLongInteger, markLiteral, restoreMarked } from './big-integers.js'
 import type { ColumnBuilder } from './column-builder.js'
 import { describeValue } from './describe.js'
 import type { RecordReader } from './record-reader.js'
@@ -67,6 +68,10 @@ export class ArrayReader implements RecordReader {
   #started = false
   /** Nesting depth inside the array of records (1 between its brackets). */
   #depth = 0
+  /** The element being assembled is an object. */
+  #inRecord = false
+  /** Long integer literals of the element being assembled were passed on as marked strings. */
+  #marked = false
   #ending = false
   #flushed = false
   #done = false
@@ -207,7 +212,8 @@ export class ArrayReader implements RecordReader {
     else this.#element(out as Token)
   }
 
-  #element(token: Token): void {
+  #element(input: Token): void {
+    let token = input
     if (!this.#started) {
       this.#started = true
       if (token.name !== 'startArray') {
@@ -226,7 +232,14 @@ export class ArrayReader implements RecordReader {
     switch (token.name) {
       case 'startArray':
       case 'startObject':
-        this.#depth++
+        if (++this.#depth === 2) this.#inRecord = token.name === 'startObject'
+        break
+      case 'numberValue':
+        // a record's own integer too long for a double: its text, restored once the record is whole
+        if (this.#depth === 2 && this.#inRecord && isLongInteger(token.value as string)) {
+          token = { name: 'stringValue', value: markLiteral(token.value as string) }
+          this.#marked = true
+        }
         break
       case 'endArray':
       case 'endObject':
@@ -238,7 +251,8 @@ export class ArrayReader implements RecordReader {
     const item = this.#stream(token)
     if (item === none) return
     const { key, value } = item as { key: number; value: unknown }
-    this.#values.push(value)
+    this.#values.push(this.#marked ? restoreMarked(value) : value)
+    this.#marked = false
     this.#lines.push(this.#pieceLine)
     this.#indexes.push(key)
   }

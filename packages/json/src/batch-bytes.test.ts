@@ -22,6 +22,7 @@ function batches(maxBatchBytes: number): RecordBatch[] {
   const builder = new ColumnBuilder({
     batchSize: 10_000,
     maxBatchBytes,
+    int64: 'bigint',
     columns: undefined,
     columnTypes: {},
     onBadValue: 'error',

@@ -1,7 +1,11 @@
 import {
   BatchBuilder,
   type ErrorLocation,
+  FLOAT64_KIND,
   FormatError,
+  INT64_KIND,
+  type Int64Option,
+  JSON_KIND,
   RecordBatch,
   type RecordCounters,
   type SdError,
@@ -19,6 +23,8 @@ export interface ColumnBuilderOptions {
   maxBatchBytes: number
   columns: string[] | undefined
   columnTypes: Record<string, JsonColumnType>
+  /** Integers beyond int32 into `int64` columns (`'bigint'`) or `float64` ones (`'number'`). */
+  int64: Int64Option
   onBadValue: 'error' | 'null' | 'skip'
   onSkip: ((error: SdError) => void) | undefined
   counters: RecordCounters
@@ -175,8 +181,8 @@ export class ColumnBuilder {
     const lines = this.#pendingLines
     this.#pending = undefined
     this.#pendingLines = []
-    const { columns, columnTypes } = this.#options
-    this.#usePlans(inferColumns(pending, columns, columnTypes))
+    const { columns, columnTypes, int64 } = this.#options
+    this.#usePlans(inferColumns(pending, columns, columnTypes, int64))
     for (let i = 0; i < pending.length; i++) this.add(pending[i] as object, lines[i] as number)
     this.#batchBytes = this.#pendingBytes
   }
@@ -196,6 +202,22 @@ export class ColumnBuilder {
   #onMiss(k: number, value: unknown): void {
     const plan = this.#plans[k] as ColumnPlan
     const b = this.#builder as BatchBuilder
+    if (typeof value === 'bigint') {
+      // an integer beyond 2^53, read exactly: stored as is, or as the nearest double
+      const kind = b.kinds[k]
+      if (kind === INT64_KIND) {
+        b.setInt64(k, value)
+        return
+      }
+      if (kind === FLOAT64_KIND) {
+        ;(b.f64[k] as Float64Array)[b.rows] = Number(value)
+        return
+      }
+      if (kind === JSON_KIND) {
+        ;(b.values[k] as unknown[])[b.rows] = Number(value)
+        return
+      }
+    }
     if (value !== null && value !== undefined) {
       const policy = this.#options.onBadValue
       if (policy !== 'null') {
@@ -214,11 +236,19 @@ export class ColumnBuilder {
   }
 
   #mismatch(name: string, type: JsonColumnType, value: unknown, line: number, how: string): FormatError {
-    const fit = type === 'int32' && typeof value === 'number' ? 'float64' : 'json'
+    const fit = widerType(type, value)
     const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)
     return new FormatError(
       `Expected ${type} in column "${name}" (its type was ${how}), got ${describeValue(value)}. Pass onBadValue: 'null' to store null instead, or columnTypes: { ${key}: '${fit}' } to read it as ${fit}`,
       { code: 'TYPE_MISMATCH', location: { ...this.#options.locate(line), column: name } },
     )
   }
+}
+
+/** The column type to suggest for `value` that does not fit `type`. */
+function widerType(type: JsonColumnType, value: unknown): JsonColumnType {
+  if (type !== 'int32' && type !== 'int64') return 'json'
+  if (typeof value === 'bigint') return 'int64'
+  if (typeof value !== 'number') return 'json'
+  return type === 'int32' && Number.isSafeInteger(value) ? 'int64' : 'float64'
 }

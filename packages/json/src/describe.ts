@@ -8,6 +8,8 @@ export function describeValue(value: unknown): string {
       return `a string (${snippet(JSON.stringify(value))})`
     case 'number':
       return `a number (${value})`
+    case 'bigint':
+      return `an integer beyond 2^53 (${value})`
     case 'boolean':
       return `a boolean (${value})`
     case 'object':

@@ -1,4 +1,12 @@
-import { type BatchBuilder, BOOL_KIND, FLOAT64_KIND, INT32_KIND, JSON_KIND, STRING_KIND } from '@sd/core'
+import {
+  type BatchBuilder,
+  BOOL_KIND,
+  FLOAT64_KIND,
+  INT32_KIND,
+  INT64_KIND,
+  JSON_KIND,
+  STRING_KIND,
+} from '@sd/core'
 import { ownValue } from './infer-schema.js'
 
 /** Called for a value the fast path does not store: null, missing, or of the wrong type. */
@@ -16,6 +24,8 @@ function check(kind: number): string {
   switch (kind) {
     case INT32_KIND:
       return `typeof v === 'number' && (v | 0) === v`
+    case INT64_KIND:
+      return `Number.isSafeInteger(v)`
     case FLOAT64_KIND:
       return `typeof v === 'number'`
     case BOOL_KIND:
@@ -23,7 +33,8 @@ function check(kind: number): string {
     case STRING_KIND:
       return `typeof v === 'string'`
     default:
-      return 'v !== null && v !== undefined'
+      // a BigInt (a long integer literal) goes through miss, which stores it as a number
+      return `v !== null && v !== undefined && typeof v !== 'bigint'`
   }
 }
 
@@ -31,6 +42,8 @@ function store(kind: number, k: number): string {
   switch (kind) {
     case INT32_KIND:
       return `b.i32[${k}][b.rows] = v`
+    case INT64_KIND:
+      return `b.setInt64(${k}, v)`
     case FLOAT64_KIND:
       return `b.f64[${k}][b.rows] = v`
     case BOOL_KIND:
@@ -83,10 +96,12 @@ function loopExtractor(names: readonly string[], kinds: Uint8Array): Extractor {
       const kind = kinds[k] as number
       const r = b.rows
       if (kind === INT32_KIND && typeof v === 'number' && (v | 0) === v) (b.i32[k] as Int32Array)[r] = v
+      else if (kind === INT64_KIND && Number.isSafeInteger(v)) b.setInt64(k, v as number)
       else if (kind === FLOAT64_KIND && typeof v === 'number') (b.f64[k] as Float64Array)[r] = v
       else if (kind === BOOL_KIND && typeof v === 'boolean') b.setBool(k, v)
       else if (kind === STRING_KIND && typeof v === 'string') b.setText(k, v)
-      else if (kind === JSON_KIND && v !== null && v !== undefined) (b.values[k] as unknown[])[r] = v
+      else if (kind === JSON_KIND && v !== null && v !== undefined && typeof v !== 'bigint')
+        (b.values[k] as unknown[])[r] = v
       else miss(k, v)
     }
   }

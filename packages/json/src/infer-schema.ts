@@ -1,4 +1,13 @@
-import { BOOL_KIND, type Field, FLOAT64_KIND, INT32_KIND, JSON_KIND, STRING_KIND } from '@sd/core'
+import {
+  BOOL_KIND,
+  type Field,
+  FLOAT64_KIND,
+  INT32_KIND,
+  INT64_KIND,
+  type Int64Option,
+  JSON_KIND,
+  STRING_KIND,
+} from '@sd/core'
 import type { JsonColumnType } from './options.js'
 
 /** A column the builder fills: its field and how values are stored. */
@@ -24,6 +33,8 @@ export function kindOf(type: JsonColumnType): number {
   switch (type) {
     case 'int32':
       return INT32_KIND
+    case 'int64':
+      return INT64_KIND
     case 'float64':
       return FLOAT64_KIND
     case 'bool':
@@ -39,7 +50,9 @@ export function kindOf(type: JsonColumnType): number {
 export function jsonValueType(value: unknown): JsonColumnType {
   switch (typeof value) {
     case 'number':
-      return (value | 0) === value ? 'int32' : 'float64'
+      return (value | 0) === value ? 'int32' : Number.isSafeInteger(value) ? 'int64' : 'float64'
+    case 'bigint':
+      return 'int64'
     case 'boolean':
       return 'bool'
     case 'string':
@@ -49,23 +62,30 @@ export function jsonValueType(value: unknown): JsonColumnType {
   }
 }
 
+/** Number types by width: a mix of two is the wider one. */
+const NUMBER_RANK: Partial<Record<JsonColumnType, number>> = { int32: 0, int64: 1, float64: 2 }
+
 function widen(a: JsonColumnType | undefined, b: JsonColumnType): JsonColumnType {
   if (a === undefined || a === b) return b
-  if ((a === 'int32' && b === 'float64') || (a === 'float64' && b === 'int32')) return 'float64'
+  const numbers = NUMBER_RANK[a] !== undefined && NUMBER_RANK[b] !== undefined
+  if (numbers) return (NUMBER_RANK[a] as number) > (NUMBER_RANK[b] as number) ? a : b
   // any other mix (a number and a string...) is kept as the JSON values themselves
   return 'json'
 }
 
 /**
  * The columns of a stream, decided once from its first batch of records: the keys in first-seen
- * order (or `columns`), each typed by the values seen (ints in int32 range → `int32`, other numbers
- * → `float64`, booleans → `bool`, strings → `string`, anything else or a mix → `json`). A key
- * with only nulls is `json`. `columnTypes` overrides the inferred type of the columns it names.
+ * order (or `columns`), each typed by the values seen (integers in int32 range → `int32`, other
+ * integers in int64 range → `int64`, other numbers → `float64`, booleans → `bool`, strings →
+ * `string`, anything else or a mix → `json`; a mix of number types is the widest). A key with only
+ * nulls is `json`. `columnTypes` overrides the inferred type of the columns it names. Under
+ * `int64: 'number'` an `int64` column is a `float64` one.
  */
 export function inferColumns(
   records: readonly object[],
   columns: readonly string[] | undefined,
   columnTypes: Readonly<Record<string, JsonColumnType>>,
+  int64: Int64Option = 'bigint',
 ): ColumnPlan[] {
   const seen = new Map<string, { type: JsonColumnType | undefined; count: number; nulls: boolean }>()
   const track = (name: string, value: unknown) => {
@@ -88,7 +108,8 @@ export function inferColumns(
   }
   const plans: ColumnPlan[] = []
   for (const [name, entry] of seen) {
-    const type = (Object.hasOwn(columnTypes, name) ? columnTypes[name] : undefined) ?? entry.type ?? 'json'
+    let type = (Object.hasOwn(columnTypes, name) ? columnTypes[name] : undefined) ?? entry.type ?? 'json'
+    if (type === 'int64' && int64 === 'number') type = 'float64'
     plans.push({ name, type, nullable: entry.nulls || entry.count < records.length })
   }
   return plans
@@ -104,8 +125,10 @@ export function fitsType(type: JsonColumnType, value: unknown): boolean {
   switch (type) {
     case 'int32':
       return typeof value === 'number' && (value | 0) === value
+    case 'int64':
+      return typeof value === 'bigint' || Number.isSafeInteger(value)
     case 'float64':
-      return typeof value === 'number'
+      return typeof value === 'number' || typeof value === 'bigint'
     case 'bool':
       return typeof value === 'boolean'
     case 'string':

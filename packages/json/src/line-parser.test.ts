@@ -109,6 +109,7 @@ function run(
   const builder = new ColumnBuilder({
     batchSize: 4,
     maxBatchBytes: 1 << 20,
+    int64: 'bigint',
     columns: undefined,
     columnTypes: options.columnTypes,
     onBadValue: options.onBadValue,

@@ -1,4 +1,13 @@
-import { type BatchBuilder, BOOL_KIND, FLOAT64_KIND, INT32_KIND, JSON_KIND, STRING_KIND } from '@sd/core'
+import {
+  type BatchBuilder,
+  BOOL_KIND,
+  FLOAT64_KIND,
+  INT32_KIND,
+  INT64_KIND,
+  JSON_KIND,
+  STRING_KIND,
+} from '@sd/core'
+import { longIntegerValue } from './big-integers.js'
 
 const SKIP = 255
 const QUOTE = 0x22
@@ -122,6 +131,10 @@ export class LineParser {
             if (kind === INT32_KIND) {
               if ((n | 0) !== n) return false
               ;(b.i32[c] as Int32Array)[r] = n
+            } else if (kind === INT64_KIND) {
+              const v = Number.isSafeInteger(n) ? n : exactInteger(buf, i, end)
+              if (v === undefined) return false
+              b.setInt64(c, v)
             } else if (kind === FLOAT64_KIND) (b.f64[c] as Float64Array)[r] = n
             else if (kind === JSON_KIND) (b.values[c] as unknown[])[r] = n
             else return false
@@ -247,6 +260,21 @@ function numberValue(buf: Uint8Array, s: number, e: number): number {
   let text = ''
   for (let k = s; k < e; k++) text += String.fromCharCode(buf[k] as number)
   return Number(text)
+}
+
+/**
+ * The exact value of an integer literal `buf[s, e)` that a double cannot hold, when it is within
+ * int64; undefined for a literal with a fraction or exponent, or beyond int64.
+ */
+function exactInteger(buf: Uint8Array, s: number, e: number): bigint | undefined {
+  let text = ''
+  for (let k = s; k < e; k++) {
+    const c = buf[k] as number
+    if (c !== MINUS && !isDigit(c)) return undefined
+    text += String.fromCharCode(c)
+  }
+  const v = longIntegerValue(text)
+  return typeof v === 'bigint' ? v : undefined
 }
 
 /** The end of the object or array starting at `i` (strings skipped), or -1 when the line ends first. */

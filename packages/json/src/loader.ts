@@ -173,6 +173,7 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
         maxBatchBytes: MAX_BATCH_BYTES,
         columns: options.columns,
         columnTypes: options.columnTypes,
+        int64: options.int64,
         onBadValue: options.onBadValue,
         onSkip: options.onSkip,
         counters: this.counters,

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { type ErrorLocation, FormatError, firstInvalidUtf8, type RecordCounters } from '@sd/core'
+import { parseRecordText } from './big-integers.js'
 import { type ColumnBuilder, LINE_FULL, LINE_SLOW } from './column-builder.js'
 import { describeValue, snippet } from './describe.js'
 import type { RecordReader } from './record-reader.js'
@@ -25,7 +26,8 @@ const CR = 13
 
 /**
  * Splits NDJSON into lines on their bytes and hands each to the column builder: from the bytes
- * when it can ({@link ColumnBuilder.addLine}), else through `JSON.parse`, which also finds bad lines.
+ * when it can ({@link ColumnBuilder.addLine}), else through `JSON.parse`, which also finds bad lines
+ * (long integer literals read exactly: see big-integers.ts).
  * The bytes of each chunk's complete lines (a "region", cut at its last newline) are checked for
  * UTF-8 at once; a line that is not UTF-8 is a bad record naming its first bad byte. Blank lines
  * are skipped; a `\r` before the newline is dropped; a byte order mark at the start is skipped.
@@ -180,7 +182,7 @@ export class NdjsonReader implements RecordReader {
     let value: unknown
     let failure: unknown
     try {
-      value = JSON.parse(raw)
+      value = parseRecordText(raw)
     } catch (err) {
       failure = err ?? new Error('JSON.parse failed')
     }

@@ -84,15 +84,18 @@ describe('loadJson on NDJSON', () => {
       sparse: ['int32', true],
       mixed: ['json', false],
       optional: ['float64', true],
-      big: ['float64', false],
+      big: ['int64', false],
     })
     expect(batch.column('flag')).toBeInstanceOf(Uint8Array)
-    expect(batch.column('big')).toBeInstanceOf(Float64Array)
+    expect(batch.column('big')).toBeInstanceOf(BigInt64Array)
     // nullable numbers are typed too, with their nulls in the validity bitmap
     expect(batch.column('sparse')).toBeInstanceOf(Int32Array)
     expect(batch.data('sparse').nullCount).toBe(records.filter((r) => r.sparse === null).length)
-    const expected = records.map((r) => ({ optional: null, ...r }))
+    const expected = records.map((r) => ({ optional: null, ...r, big: BigInt(r.big) }))
     expect(batch.rows()).toEqual(expected)
+    const asNumbers = await loadJson(file, { int64: 'number' }).collect()
+    expect(asNumbers.schema.find((f) => f.name === 'big')?.type).toBe('float64')
+    expect(asNumbers.column('big')).toEqual(Float64Array.from(records, (r) => r.big))
   })
 
   it('keeps column types from the first batch: a later misfit is an error naming line, byte and column', async () => {

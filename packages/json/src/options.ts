@@ -16,11 +16,11 @@ import {
 export type JsonFormat = 'auto' | 'ndjson' | 'array'
 
 /**
- * A column type the loader can produce: `int32`, `float64` and `bool` are typed arrays (with a
- * validity bitmap when a null exists), `string` is offsets + bytes, `json` (any JSON value,
- * nested objects and arrays included) a plain array.
+ * A column type the loader can produce: `int32`, `int64` (a `BigInt64Array`), `float64` and `bool`
+ * are typed arrays (with a validity bitmap when a null exists), `string` is offsets + bytes, `json`
+ * (any JSON value, nested objects and arrays included) a plain array.
  */
-export type JsonColumnType = 'int32' | 'float64' | 'bool' | 'string' | 'json'
+export type JsonColumnType = 'int32' | 'int64' | 'float64' | 'bool' | 'string' | 'json'
 
 /** Options of {@link loadJson} and {@link JsonStreamingLoader}: the shared loader options plus these. */
 export interface JsonOptions extends LoaderOptions {
@@ -55,9 +55,9 @@ export interface JsonOptions extends LoaderOptions {
   /** Fix the type of some columns instead of inferring it from the first batch. */
   columnTypes?: Record<string, JsonColumnType>
   /**
-   * The shared int64 option, accepted for every loader. JSON integers beyond int32 are read as
-   * JavaScript numbers into `float64` columns whichever is set (exact up to 2^53): JSON has no
-   * 64-bit integer type, and records are typed from `JSON.parse` values.
+   * Integers beyond int32 (within int64): `'bigint'` (the default) reads them into `int64`
+   * columns (`BigInt64Array`), exactly, literals beyond 2^53 included; `'number'` into `float64`
+   * columns (integers beyond 2^53 are rounded to the nearest double).
    */
   int64?: Int64Option
   /** `'auto'` (the default) gunzips a source that starts with the gzip magic bytes. */
@@ -99,7 +99,7 @@ export interface ResolvedJsonOptions {
   workers: number
 }
 
-const COLUMN_TYPES: readonly JsonColumnType[] = ['int32', 'float64', 'bool', 'string', 'json']
+const COLUMN_TYPES: readonly JsonColumnType[] = ['int32', 'int64', 'float64', 'bool', 'string', 'json']
 
 /** Applies defaults to the JSON options and validates them (a `ValidationError` names the bad one). */
 export function resolveJsonOptions(options: JsonOptions): ResolvedJsonOptions {

@@ -45,6 +45,7 @@ export function ndjsonParser(
     maxBatchBytes: builder.maxBatchBytes,
     columns: options.columns,
     columnTypes: options.columnTypes,
+    int64: options.int64,
     onBadValue: options.onBadValue,
     onSkip,
     counters,

@@ -59,7 +59,7 @@ describe('writeJson', () => {
       const want = expected[i] as Record<string, unknown>
       expect([row.id, row.big, row.x, row.label, row.ok, row.tags]).toEqual([
         want.id,
-        Number(want.big),
+        want.big,
         want.x,
         want.label,
         want.ok,
