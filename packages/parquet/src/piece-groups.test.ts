@@ -36,4 +36,18 @@ describe('groupPieces', () => {
     for await (const g of groupPieces(from([piece(0, 3, false)]), 20)) groups.push(g)
     expect(groups.map((g) => g.message.length)).toEqual([1])
   })
+
+  it('sends the pieces gathered before an error, then the error', async () => {
+    async function* failing() {
+      yield piece(0, 10, false)
+      yield piece(0, 10, false)
+      throw new Error('corrupt page')
+    }
+    const groups: number[][] = []
+    const error = await (async () => {
+      for await (const g of groupPieces(failing(), 100)) groups.push(g.message.map((m) => m.rows))
+    })().catch((e: unknown) => e)
+    expect(groups).toEqual([[10, 10]])
+    expect((error as Error).message).toBe('corrupt page')
+  })
 })

@@ -14,7 +14,8 @@ export interface PieceGroup {
 
 /**
  * Gathers the pieces of a row group into messages of at least `minRows` decoded rows (the row
- * group's last piece ends its message), in order.
+ * group's last piece ends its message), in order. When the pieces fail, those gathered so far are
+ * sent before the error.
  */
 export async function* groupPieces(
   pieces: AsyncIterable<{ message: PieceMessage; transfer: ArrayBuffer[] }>,
@@ -22,15 +23,21 @@ export async function* groupPieces(
 ): AsyncGenerator<PieceGroup> {
   let group: PieceGroup = { message: [], transfer: [] }
   let rows = 0
-  for await (const piece of pieces) {
-    group.message.push(piece.message)
-    for (const buffer of piece.transfer) group.transfer.push(buffer)
-    rows += piece.message.rows
-    if (rows >= minRows || piece.message.last) {
-      yield group
-      group = { message: [], transfer: [] }
-      rows = 0
+  try {
+    for await (const piece of pieces) {
+      group.message.push(piece.message)
+      for (const buffer of piece.transfer) group.transfer.push(buffer)
+      rows += piece.message.rows
+      if (rows >= minRows || piece.message.last) {
+        yield group
+        group = { message: [], transfer: [] }
+        rows = 0
+      }
     }
+  } catch (error) {
+    // the pieces decoded before a corrupt page still arrive, then its error (as in this thread)
+    if (group.message.length > 0) yield group
+    throw error
   }
   if (group.message.length > 0) yield group
 }
