@@ -46,6 +46,8 @@ export async function* parallelCsv(p: ParallelCsv): AsyncGenerator<RecordBatch> 
   if (!layout)
     throw new SdError('The layout must be decided before the parallel parse', { code: 'SOURCE_ERROR' })
   const { onSkip: _onSkip, ...workerOptions } = options
+  // bytes per record so far (the header counted in): how many records a range holds, about
+  const recordBytes = Math.max(1, p.from.byte / Math.max(1, p.from.row))
   yield* parallelTextPass<CsvRangeTask>({
     module: workerModule(import.meta.url, 'parse-worker'),
     workers: options.workers,
@@ -65,6 +67,7 @@ export async function* parallelCsv(p: ParallelCsv): AsyncGenerator<RecordBatch> 
       width: decoder.width,
       decidedBy: decoder.decidedBy,
       rd,
+      rowsHint: Math.min(p.batchSize, Math.ceil(((range.limit - range.start) / recordBytes) * 1.1)),
     }),
     serial: (at, until) => serial(p, at, until),
     counters: p.counters,

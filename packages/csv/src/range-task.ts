@@ -5,6 +5,7 @@ import {
   type TextRange,
   type TextRangePayload,
 } from '@sd/core'
+import type { CsvColumns } from './columns.js'
 import { CsvDecoder } from './decoder.js'
 import { FastCsvEngine } from './fast-engine.js'
 import type { CsvLayout } from './layout.js'
@@ -23,6 +24,8 @@ export interface CsvRangeTask {
   decidedBy: string
   /** The record delimiter the main thread found. */
   rd: number
+  /** About how many records the range holds (at most a batch): its first batch is made that big. */
+  rowsHint: number
 }
 
 /** Bytes fed to the engine at a time, so batches stream out while the range is parsed. */
@@ -47,6 +50,8 @@ export function* parseCsvRange(task: CsvRangeTask): Generator<RangeItem<TextRang
     onSkip: items.skip,
   })
   decoder.startTyped(task.layout, task.width, task.decidedBy)
+  // a builder per range: sized for the range's rows rather than grown to them by doubling
+  ;(decoder.columns as CsvColumns).expectRows(task.rowsHint)
   const engine = new FastCsvEngine(decoder, options, {
     offset: range.start,
     line: 1,

@@ -104,3 +104,23 @@ describe('BatchBuilder', () => {
     expect(batches[0]?.numColumns).toBe(3000)
   })
 })
+
+describe('BatchBuilder.expectRows', () => {
+  it('sizes the next batch for the rows expected (at most maxRows), with no growing', () => {
+    const b = new BatchBuilder([{ name: 'x', type: 'float64', kind: FLOAT64_KIND }], 5000)
+    b.expectRows(3000)
+    b.ensureRow()
+    expect(b.capacity).toBe(3000)
+    for (let r = 0; r < 3000; r++) {
+      b.ensureRow()
+      ;(b.f64[0] as Float64Array)[b.rows] = r
+      b.commitRow()
+    }
+    expect(b.capacity).toBe(3000)
+    const batch = b.finish()
+    expect(Array.from(batch?.column('x') as Float64Array).slice(-2)).toEqual([2998, 2999])
+    b.expectRows(1e9)
+    b.ensureRow()
+    expect(b.capacity).toBe(5000)
+  })
+})

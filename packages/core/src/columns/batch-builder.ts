@@ -86,6 +86,15 @@ export class BatchBuilder {
     this.#lastBytes = new Int32Array(columns.length)
   }
 
+  /**
+   * Sizes the next batch's buffers for `rows` rows (at most `maxRows`) when they are made, instead
+   * of a few MiB grown by doubling: for a loader that knows about how many rows come (a worker
+   * parsing a range of a file starts a builder per range).
+   */
+  expectRows(rows: number): void {
+    this.#lastRows = Math.max(0, Math.min(this.maxRows, Math.ceil(rows)))
+  }
+
   /** Makes room for row `rows`; call once before writing a row. */
   ensureRow(): void {
     if (this.rows === this.capacity) {
