@@ -336,22 +336,41 @@ export class CsvDecoder {
   #addSample(v: RecordView, row: number): void {
     const columns = this.columns as CsvColumns
     columns.ensureRow()
-    const r = columns.rows
-    if (r === this.#sampleStart.length) {
-      this.#sampleStart = GROW(this.#sampleStart)
-      this.#sampleLine = GROW(this.#sampleLine)
-      this.#sampleRow = GROW(this.#sampleRow)
-    }
-    this.#sampleStart[r] = v.start
-    this.#sampleLine[r] = v.line
-    this.#sampleRow[r] = row
+    this.noteSample(v.start, v.line, row)
     const sources = this.#sources
     for (let c = 0; c < sources.length; c++) {
       const k = sources[c] as number
       columns.setString(c, v.bytesOf(k), v.starts[k] as number, v.ends[k] as number)
     }
     columns.commitRow()
-    if (columns.rows === this.init.batchSize || this.batchBytes >= this.init.maxBatchBytes) this.#decide()
+    this.sampleFull()
+  }
+
+  /**
+   * Where the sample's current (uncommitted) row comes from: the record at absolute `start` on
+   * `line`, data row `row` (for the errors of its values once the types are decided).
+   */
+  noteSample(start: number, line: number, row: number): void {
+    const r = (this.columns as CsvColumns).rows
+    if (r === this.#sampleStart.length) {
+      this.#sampleStart = GROW(this.#sampleStart)
+      this.#sampleLine = GROW(this.#sampleLine)
+      this.#sampleRow = GROW(this.#sampleRow)
+    }
+    this.#sampleStart[r] = start
+    this.#sampleLine[r] = line
+    this.#sampleRow[r] = row
+  }
+
+  /**
+   * After a row of the sample was committed: once the sample is a whole batch, decides the types
+   * and casts it (the stage becomes typed). True when it did.
+   */
+  sampleFull(): boolean {
+    const columns = this.columns as CsvColumns
+    if (columns.rows < this.init.batchSize && this.batchBytes < this.init.maxBatchBytes) return false
+    this.#decide()
+    return true
   }
 
   /** Decides the types from the sample and casts the sampled records into the first batch. */

@@ -1,5 +1,5 @@
 import { Utf8Checker } from '@sd/core'
-import { type CsvDecoder, TYPED } from './decoder.js'
+import { type CsvDecoder, HEADER } from './decoder.js'
 import type { CsvParser } from './engine.js'
 import { FastRecords } from './fast-records.js'
 import type { CsvLayout } from './layout.js'
@@ -64,8 +64,6 @@ export class FastCsvEngine implements CsvParser {
   /** Bytes the scanner needs buffered before it tries again. */
   #need = 0
   readonly #fast: FastRecords
-  /** The fast path has the decoder's layout. */
-  #fastReady = false
   readonly #useFast: boolean
   readonly #limit: number
   #atLimit = false
@@ -161,12 +159,11 @@ export class FastCsvEngine implements CsvParser {
     const view = this.#view
     const limit = this.#limit
     for (;;) {
-      if (this.#useFast && decoder.stage === TYPED) {
-        if (!this.#fastReady) {
-          this.#fast.prepare()
-          this.#fastReady = true
-        }
+      if (this.#useFast && decoder.stage !== HEADER) {
+        if (this.#fast.stage !== decoder.stage) this.#fast.prepare()
         this.#fast.run(this.#buf, this.#len, this.#base, limit)
+        // the sample filled up: the typed stage reads on
+        if (this.#fast.stage !== decoder.stage) continue
       }
       if (this.#base + scanner.pos >= limit) {
         this.#atLimit = true

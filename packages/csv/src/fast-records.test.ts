@@ -68,10 +68,17 @@ describe('the fast path of the typed stage', () => {
       text: `${HEADER}\r${ROWS.slice(0, 2).join('\r')}\r${ROWS.join('\r')}\r`,
       options: { batchSize: 2, columns: ['f', 'b', 'n'] },
     },
+    {
+      name: 'a bad value in the rows the types are inferred from',
+      text: `${HEADER}\n${ROWS[0]}\n${ROWS[1]}\n${ROWS[1]?.replace('-2', 'x')}\n${ROWS[0]}\n`,
+      options: { batchSize: 4, columnTypes: { i: 'int32' } },
+    },
   ]
   for (const c of cases) {
     it(`gives csv-parse's batches and errors at every cut (${c.name})`, { timeout: 60_000 }, async () => {
       const oracle = await outcome(c.text, [], { ...c.options, engine: 'csv-parse' })
+      if (c.name.startsWith('a bad value'))
+        expect(oracle.error).toMatchObject({ location: { line: 4, row: 2, column: 'i' } })
       expect(oracle.rows.length + (oracle.error === undefined ? 0 : 1)).toBeGreaterThan(0)
       for (let cut = 1; cut < c.text.length; cut++) {
         const fast = await outcome(c.text, [cut, cut + 7], { ...c.options, engine: 'fast' })

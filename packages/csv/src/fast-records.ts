@@ -1,5 +1,5 @@
 import { BOOL, type CsvColumns, FLOAT64, INT32, INT64, STRING } from './columns.js'
-import type { CsvDecoder } from './decoder.js'
+import { type CsvDecoder, SAMPLE } from './decoder.js'
 import { CR, type CsvScanner, LF, RD_CR, RD_CRLF, RD_LF } from './scanner.js'
 import { POW10 } from './values.js'
 
@@ -7,7 +7,7 @@ import { POW10 } from './values.js'
 const SKIP = 255
 
 /**
- * The typed stage's fast path: whole records parsed from the bytes straight into the columns, a
+ * The fast path of the sample and typed stages: whole records parsed from the bytes straight into the columns, a
  * field's scan and its number parse in one pass, no string and no object per field. It reads only
  * the plain case (unquoted fields, the record delimiter already found, the right number of fields,
  * no invalid UTF-8, values that parse); at anything else it leaves the record untouched (its row
@@ -23,6 +23,8 @@ export class FastRecords {
   #kinds = new Uint8Array(0)
   /** Per field: its output column. */
   #cols = new Int32Array(0)
+  /** The decoder's stage the layout was taken from (the sample's string columns, or the typed ones). */
+  #stage = -1
 
   constructor(decoder: CsvDecoder, scanner: CsvScanner) {
     this.#decoder = decoder
@@ -34,9 +36,18 @@ export class FastRecords {
     if (d.quote >= 0) this.#stop[d.quote] = 1
   }
 
-  /** Takes the decoder's layout (call once it reached its typed stage). */
+  /** The decoder stage {@link FastRecords.prepare} last took the columns of. */
+  get stage(): number {
+    return this.#stage
+  }
+
+  /**
+   * Takes the decoder's columns: the sample's (every field read as text) or the typed stage's.
+   * Call again when the stage changes.
+   */
   prepare(): void {
     const decoder = this.#decoder
+    this.#stage = decoder.stage
     const columns = decoder.columns as CsvColumns
     const width = decoder.width
     this.#kinds = new Uint8Array(width).fill(SKIP)
@@ -77,7 +88,9 @@ export class FastRecords {
     const delim = d.delimiter
     const quote = d.quote
     const comment0 = d.comment === undefined ? -1 : (d.comment[0] as number)
-    const emptyNull = decoder.emptyNull
+    // the sample keeps every field as its text: an empty one is an empty string there
+    const sampling = this.#stage === SAMPLE
+    const emptyNull = !sampling && decoder.emptyNull
     const maxRecord = d.maxRecordBytes
     const columns = decoder.columns as CsvColumns
     let count = 0
@@ -212,12 +225,15 @@ export class FastRecords {
         p = start
         break
       }
+      if (sampling) decoder.noteSample(base + start, scanner.line + count, decoder.nextRow)
       columns.commitRow()
       decoder.nextRow++
       decoder.batchBytes += p - start
       count++
       scanner.pos = p
-      decoder.endOfRow()
+      if (!sampling) decoder.endOfRow()
+      // a full sample decides the types: the columns change, and so does what is read next
+      else if (decoder.sampleFull()) break
     }
     if (count > 0) {
       // each record ended with one line break, and held none

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { AbortError, NotFoundError, RecordBatch, StreamingDataset, VectorColumn } from '@sd/core'
 import { describe, expect, it } from 'vitest'
 import { createMemoryMappedVectors, loadMemoryMappedVectors, loadVectors } from './load.js'
@@ -194,4 +195,36 @@ describe.each(backends)('$backend backend', ({ backend }) => {
       expect(openFds()).toBe(fds)
     })
   })
+})
+
+describe('loadVectors backend', () => {
+  const tmp = eachTempDir()
+  /** Whether `path` is mapped into this process now (Linux: /proc/self/maps names mapped files). */
+  const mapped = (path: string) => readFileSync('/proc/self/maps', 'utf8').includes(path)
+
+  it.skipIf(!existsSync('/proc/self/maps') || skipBackend('mmap'))(
+    "reads a pass with positional reads under 'auto' (its batches are copies anyway), and maps the file when asked to",
+    async () => {
+      const path = tmp.path('v.npy')
+      createMemoryMappedVectors(path, { dimension: 8, initialVectors: flat(0, 3000, 8) }).close()
+      const seen: boolean[] = []
+      let rows = 0
+      for await (const batch of loadVectors(path, { batchSize: 1000 })) {
+        seen.push(mapped(path))
+        expect(batch.column('vector')).toEqual(flat(rows, batch.numRows, 8))
+        rows += batch.numRows
+      }
+      expect(rows).toBe(3000)
+      expect(seen).toEqual([false, false, false])
+      const explicit: boolean[] = []
+      for await (const batch of loadVectors(path, { batchSize: 100, backend: 'mmap' })) {
+        explicit.push(mapped(path))
+        expect(batch.numRows).toBe(100)
+      }
+      // the loader reads a few batches ahead: the pass closes (and unmaps) the file before the last
+      expect(explicit).toHaveLength(30)
+      expect(explicit.slice(0, 20)).toEqual(new Array(20).fill(true))
+      expect(mapped(path)).toBe(false)
+    },
+  )
 })

@@ -53,6 +53,8 @@ export function loadMemoryMappedVectors(path: string, options: OpenVectorsOption
  * A {@link StreamingDataset} over a vector file with an `index` column and a `vector` column (per
  * batch one flat `Float32Array` of rows x dimension, a `VectorColumn`). Each pass
  * opens the file read-only and closes it when the pass ends (also on `break`, errors and aborts).
+ * Batches are memory of their own: with `backend: 'auto'` (the default) each is one positional
+ * read on the thread pool, read ahead while the consumer works on the previous one.
  *
  * @example
  * ```ts
@@ -66,7 +68,10 @@ export function loadVectors(path: string, options: LoadVectorsOptions = {}): Str
   if (dimension !== undefined) open.dimension = dimension
   if (format !== undefined) open.format = format
   if (offset !== undefined) open.offset = offset
-  if (backend !== undefined) open.backend = backend
+  // a pass hands out batches it owns (it closes the file at its end), so a mapping would only be
+  // copied out of: 'auto' reads each batch with one positional read on the thread pool instead,
+  // overlapped with the consumer, and no mapped page is ever faulted in or released
+  open.backend = backend === undefined || backend === 'auto' ? 'pread' : backend
   // batches are read whole: the page cache of random reads stays empty
   open.pageCacheMb = 0
   // options are checked now, not when the first pass opens the file

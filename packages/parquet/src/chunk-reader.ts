@@ -83,16 +83,35 @@ export class ChunkReader {
     return this.#pages
   }
 
+  /** Whether this chunk's rows need validity bits (nullable, and its statistics do not rule nulls out). */
+  get nullable(): boolean {
+    return this.#spec.ctx.nullable && this.#nullCount !== 0
+  }
+
+  /** An output for `n` rows of this column (it may be filled from several row groups' chunks). */
+  makeOut(n: number): ColumnOut {
+    return this.#spec.makeOut(n, this.nullable)
+  }
+
   /** The next `n` rows of the column. */
   async take(n: number): Promise<ColumnData> {
-    const nullable = this.#spec.ctx.nullable && this.#nullCount !== 0
-    const out = this.#spec.makeOut(n, nullable)
-    let pos = 0
-    while (pos < n) {
+    const out = this.makeOut(n)
+    await this.fill(out, 0, n)
+    return this.finish(out)
+  }
+
+  /** Decodes the next `n` rows of the column into rows `[at, at + n)` of `out`. */
+  async fill(out: ColumnOut, at: number, n: number): Promise<void> {
+    const nullable = this.nullable
+    if (nullable && !out.validity) out.addValidity(at)
+    const before = out.nulls
+    let pos = at
+    const stop = at + n
+    while (pos < stop) {
       let page = this.#page
       if (page === undefined || this.#left === 0)
         page = this.#ranges ? await this.#seek(nullable) : await this.#nextPage()
-      const m = Math.min(n - pos, this.#left)
+      const m = Math.min(stop - pos, this.#left)
       this.#readInto(page, out, pos, m)
       this.#left -= m
       this.#row += m
@@ -100,7 +119,7 @@ export class ChunkReader {
       pos += m
     }
     this.#delivered += n
-    this.#nulls += out.nulls
+    this.#nulls += out.nulls - before
     // a pruned read sees only some pages: their nulls cannot add up to the chunk's
     if (this.#nullCount !== undefined && this.#nullCount > 0 && !this.#ranges) {
       const left = this.#rows - this.#delivered
@@ -113,6 +132,10 @@ export class ChunkReader {
         )
       }
     }
+  }
+
+  /** The batch column of a filled output. */
+  finish(out: ColumnOut): ColumnData {
     try {
       return this.#spec.finish(out)
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { ColumnData, Field } from '@sd/core'
 import type { DecodedArray, SchemaElement } from 'hyparquet'
-import type { BinaryOut, BoolOut, FixedOut } from './column-out.js'
+import type { BinaryOut } from './binary-out.js'
+import type { BoolOut, FixedOut } from './column-out.js'
 import type { PageContext } from './page.js'
 import type { VectorLayout } from './vector-chunk.js'
 

@@ -1,6 +1,7 @@
 import { FixedColumn, JsonColumn, Utf8Builder, Utf8Column, VectorColumn } from '@sd/core'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
-import type { BinaryOut, FixedOut, PhysicalType } from './column-out.js'
+import type { BinaryOut } from './binary-out.js'
+import type { FixedOut, PhysicalType } from './column-out.js'
 
 /**
  * Conversions of decoded values whose sd form differs from their Parquet storage: int64 as numbers,

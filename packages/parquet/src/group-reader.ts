@@ -1,10 +1,11 @@
-import type { ColumnData, ErrorLocation } from '@sd/core'
+import type { ColumnData, ErrorLocation, Field } from '@sd/core'
 import type { ByteSource } from './byte-source.js'
 import { ChunkBytes } from './chunk-bytes.js'
 import { ChunkReader } from './chunk-reader.js'
 import type { ColumnInfo } from './column-info.js'
 import { type GroupTask, mergeRanges } from './group-task.js'
 import { readNestedColumn, WholeGroupColumn } from './nested-column.js'
+import type { OpenBatch } from './open-batch.js'
 import { selectedRanges } from './page-index.js'
 import { readVectorChunk, WholeVectorColumn } from './vector-chunk.js'
 
@@ -72,9 +73,11 @@ export class GroupReader {
   /** Bytes this reader fetches as soon as it is created. */
   readonly upfrontBytes: number
   readonly #readers = new Map<string, ColumnReader>()
+  readonly #fields = new Map<string, Field>()
 
   constructor(source: ByteSource, task: GroupTask, tuning: ReadTuning) {
     this.task = task
+    for (const info of task.columns) this.#fields.set(info.name, info.field)
     const group = task.metadata.row_groups[task.rowGroup]
     if (!group) throw new Error(`row group ${task.rowGroup} missing`)
     const flat: { info: ColumnInfo; start: number; end: number }[] = []
@@ -135,6 +138,15 @@ export class GroupReader {
     const out = new Map<string, ColumnData>()
     for (const [name, reader] of this.#readers) out.set(name, await reader.take(n))
     return out
+  }
+
+  /** Decodes the next `n` rows of every selected column into `batch` (which may span row groups). */
+  async fill(batch: OpenBatch, n: number): Promise<void> {
+    for (const [name, reader] of this.#readers) {
+      if (reader instanceof ChunkReader) await batch.fillFlat(name, reader, n)
+      else batch.addPart(name, this.#fields.get(name) as Field, await reader.take(n))
+    }
+    batch.advance(n)
   }
 
   /** Drops buffers and read-ahead. */

@@ -8,8 +8,9 @@ import {
 } from '@sd/core'
 import type { SchemaElement } from 'hyparquet'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
+import { BinaryOut } from './binary-out.js'
 import type { ColumnOut, FlatColumnSpec } from './column-info.js'
-import { BinaryOut, BoolOut, boolColumn, FixedOut, type PhysicalType } from './column-out.js'
+import { BoolOut, boolColumn, FixedOut, type PhysicalType } from './column-out.js'
 import {
   decimalFixed,
   decimalFromBytes,
@@ -135,7 +136,7 @@ export function flatType(element: SchemaElement, nullable: boolean, int64: Int64
       if (c === 'UTF8' || c === 'ENUM' || l?.type === 'STRING' || l?.type === 'ENUM') {
         return {
           type: 'string',
-          spec: binary((out) => out.finish('string', (dict) => dict.length * 4 <= out.length)),
+          spec: binary((out) => out.finish('string', (size) => size * 4 <= out.length)),
         }
       }
       if (c === 'JSON' || l?.type === 'JSON')
@@ -152,7 +153,7 @@ export function flatType(element: SchemaElement, nullable: boolean, int64: Int64
         }
       return {
         type: 'binary',
-        spec: binary((out) => out.finish('binary', (dict) => dict.length * 4 <= out.length)),
+        spec: binary((out) => out.finish('binary', (size) => size * 4 <= out.length)),
       }
     }
     case 'FIXED_LEN_BYTE_ARRAY': {

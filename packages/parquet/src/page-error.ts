@@ -1,5 +1,5 @@
 import { type ErrorLocation, FormatError, isSdError, UnsupportedError } from '@sd/core'
-import { InvalidUtf8 } from './column-out.js'
+import { InvalidUtf8 } from './binary-out.js'
 
 /** An error decoding a page: unsupported features stay {@link UnsupportedError}s, the rest is corruption. */
 export function pageError(err: unknown, location: ErrorLocation): Error {

@@ -1,7 +1,8 @@
 import { Utf8Column } from '@sd/core'
 import type { CompressionCodec, PageHeader } from 'hyparquet'
+import type { BinaryOut } from './binary-out.js'
 import { decompress } from './codecs.js'
-import type { BinaryOut, BoolOut, FixedOut, PhysicalType } from './column-out.js'
+import type { BoolOut, FixedOut, PhysicalType } from './column-out.js'
 import { byteStreamSplit, deltaBinaryPacked, deltaByteArray, deltaLengthByteArray } from './delta.js'
 import { HybridDecoder } from './rle.js'
 import {

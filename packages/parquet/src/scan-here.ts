@@ -3,6 +3,7 @@ import { byteSource } from './byte-source.js'
 import { GroupReader, type ReadTuning, upfrontBytes } from './group-reader.js'
 import type { GroupTask } from './group-task.js'
 import type { Opened } from './open.js'
+import { OpenBatch } from './open-batch.js'
 import type { ParquetScanStats, ResolvedParquetOptions } from './options.js'
 import { type ParquetPart, type ReaderOptions, reopenPart } from './parts.js'
 import { filterPiece, type Piece, type PieceFilter } from './pieces.js'
@@ -88,11 +89,21 @@ export function countBytes(spec: ScanSpec): (bytes: number) => void {
 
 /**
  * Decodes jobs in this thread, file by file, the reads of the next row groups started while one
- * decodes (`depth` groups ahead, within `budget` bytes).
+ * decodes (`depth` groups ahead, within `budget` bytes). With `whole` (the jobs are a whole pass,
+ * in order), an unfiltered batch that spans row groups of a file is decoded as one piece, its
+ * flat columns straight into the batch's arrays (a row group that ends inside it gives an empty
+ * piece that only ends the group).
  */
-export async function* scanHere(spec: ScanSpec, jobs: readonly Job[]): AsyncGenerator<JobPiece> {
+export async function* scanHere(
+  spec: ScanSpec,
+  jobs: readonly Job[],
+  whole = false,
+): AsyncGenerator<JobPiece> {
   const keep = keptColumns(spec.o)
   const count = countBytes(spec)
+  const batchSize = spec.batchSize
+  /** Rows of the pass before the next piece (batches end at its multiples of `batchSize`). */
+  let passRow = 0
   let i = 0
   while (i < jobs.length) {
     const first = jobs[i] as Job
@@ -106,6 +117,10 @@ export async function* scanHere(spec: ScanSpec, jobs: readonly Job[]): AsyncGene
       const source = byteSource(file, spec.ctx.signal, count)
       const tuning = tuningOf(spec, first.part.entry.remote || first.part.entry.reader !== undefined)
       const filter = pieceFilter(spec, first.partIndex)
+      const spanning = whole && filter === undefined
+      let fileLeft = 0
+      for (const job of fileJobs) fileLeft += job.sizes.reduce((a, b) => a + b, 0)
+      let open: OpenBatch | undefined
       let k = 0
       for await (const group of readAhead(fileJobs, (job) => new GroupReader(source, job.task, tuning), {
         depth: spec.depth,
@@ -116,8 +131,26 @@ export async function* scanHere(spec: ScanSpec, jobs: readonly Job[]): AsyncGene
         try {
           for (const [p, n] of job.sizes.entries()) {
             throwIfAborted(spec.ctx.signal)
+            const last = p === job.sizes.length - 1
+            // rows from here to the end of the batch, within this file
+            const batchRows = Math.min(batchSize - (passRow % batchSize), fileLeft)
+            passRow += n
+            fileLeft -= n
+            if (spanning && (open !== undefined || n < batchRows)) {
+              open ??= new OpenBatch(batchRows)
+              await group.fill(open, n)
+              if (open.filled < open.size) {
+                if (last) yield { job, piece: { columns: new Map(), rows: 0, kept: 0 }, last }
+                continue
+              }
+              const rows = open.size
+              const columns = open.finish()
+              open = undefined
+              yield { job, piece: filterPiece(columns, rows, undefined, keep), last }
+              continue
+            }
             const raw = await group.take(n)
-            yield { job, piece: filterPiece(raw, n, filter, keep), last: p === job.sizes.length - 1 }
+            yield { job, piece: filterPiece(raw, n, filter, keep), last }
           }
         } finally {
           group.release()

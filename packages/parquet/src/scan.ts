@@ -17,7 +17,7 @@ export async function* scanBatches<R extends Row>(spec: ScanSpec): AsyncGenerato
   const { o, stats, batchSize } = spec
   const jobs = await planJobs(spec)
   const acc = new BatchAccumulator<R>(batchSize)
-  const pieces = useWorkers(spec, jobs) ? scanInWorkers(spec, jobs) : scanHere(spec, jobs)
+  const pieces = useWorkers(spec, jobs) ? scanInWorkers(spec, jobs) : scanHere(spec, jobs, true)
   for await (const { job, piece, last } of pieces) {
     stats.rowsDecoded += piece.rows
     stats.rowsFiltered += piece.rows - piece.kept

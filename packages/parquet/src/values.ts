@@ -1,5 +1,6 @@
 import type { Utf8Column } from '@sd/core'
-import type { BinaryOut, BoolOut, FixedOut } from './column-out.js'
+import type { BinaryOut } from './binary-out.js'
+import type { BoolOut, FixedOut } from './column-out.js'
 import type { DenseBinary } from './delta.js'
 import type { HybridDecoder } from './rle.js'
 
