@@ -30,7 +30,15 @@ const SENT: ReadTuning = {
   local: false,
 }
 
-type Reply = { message: PieceMessage }
+type Reply = { message: PieceMessage[] }
+
+/**
+ * Heap limits of a decode thread. A young generation of 2 MiB (V8 grows it to 16+ MiB) makes the
+ * thread collect every few row groups, which frees the read and decompression buffers it dropped:
+ * with the default, each thread kept up to ~50 MiB of them and peak RSS grew with the file
+ * (5 columns, 10M rows: 256 MiB against 222 with it, at no measurable CPU cost).
+ */
+export const DECODE_LIMITS = { maxYoungGenerationSizeMb: 2 } as const
 
 /**
  * Decodes a pass's row groups in worker threads and yields their pieces in order. The first row
@@ -102,6 +110,7 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
       module: workerModule(import.meta.url, 'decode-worker'),
       size: spec.workers,
       name: 'parquet decode',
+      resourceLimits: DECODE_LIMITS,
     })
     results = lease.pool.map(tasks(), { maxInFlight: spec.workers * 2, signal })
     started = results.next()
@@ -119,10 +128,11 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
       return
     }
     for (let r = await started; !r.done; r = await results.next()) {
-      const m = r.value.message
-      count(m.bytes)
-      const columns = new Map<string, ColumnData>(keep.map((name, i) => [name, reviveColumn(m.columns[i])]))
-      yield { job: jobs[m.job] as Job, piece: { columns, rows: m.rows, kept: m.kept }, last: m.last }
+      for (const m of r.value.message) {
+        count(m.bytes)
+        const columns = new Map<string, ColumnData>(keep.map((name, i) => [name, reviveColumn(m.columns[i])]))
+        yield { job: jobs[m.job] as Job, piece: { columns, rows: m.rows, kept: m.kept }, last: m.last }
+      }
     }
     outcome = 'done'
   } finally {

@@ -1,9 +1,12 @@
 // A worker for the pool tests: squares numbers, streams counters, fails and crashes on request.
+import { resourceLimits } from 'node:worker_threads'
 import { FormatError, serveWorker } from '../index.js'
 
 export type PoolTestTask =
   | { kind: 'square'; n: number; delayMs?: number }
   | { kind: 'count'; n: number }
+  | { kind: 'stamps'; n: number }
+  | { kind: 'limits' }
   | { kind: 'fail' }
   | { kind: 'crash' }
   | { kind: 'exit' }
@@ -24,6 +27,20 @@ serveWorker<PoolTestTask, PoolTestResult>({
       }
       case 'count':
         for (let i = 0; i < task.n; i++) yield { values: Float64Array.of(i), produced: ++produced }
+        return
+      case 'stamps':
+        // each result says when it was made (Date.now() is one clock across threads)
+        for (let i = 0; i < task.n; i++)
+          yield { values: Float64Array.of(i, Date.now()), produced: ++produced }
+        return
+      case 'limits':
+        yield {
+          values: Float64Array.of(
+            resourceLimits.maxYoungGenerationSizeMb ?? -1,
+            resourceLimits.maxOldGenerationSizeMb ?? -1,
+          ),
+          produced: ++produced,
+        }
         return
       case 'fail':
         throw new FormatError('bad bytes', { code: 'TEST_BAD', location: { file: 'x.bin', byte: 7 } })

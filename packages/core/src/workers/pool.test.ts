@@ -78,6 +78,53 @@ describe('WorkerPool', () => {
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i))
   })
 
+  it("a task's own window overrides the pool's: the worker runs that far ahead, and no further", async () => {
+    const p = pool(1, 1)
+    const it = p.stream({ kind: 'stamps', n: 12 }, { window: 5 })
+    const first = await it.next()
+    expect(first.value?.values[0]).toBe(0)
+    await new Promise((r) => setTimeout(r, 300))
+    const waited = Date.now()
+    const made: number[] = []
+    for await (const r of it) made[r.values[0] as number] = r.values[1] as number
+    expect(made.length).toBe(12)
+    // consumed 1 of a window of 5: results 1-5 were made during the wait (5 was made and waited
+    // for credit), result 6 only once the consumer took more
+    for (let i = 1; i <= 5; i++) expect(made[i]).toBeLessThan(waited)
+    expect(made[6]).toBeGreaterThanOrEqual(waited)
+  })
+
+  it('starts its workers with the resourceLimits asked for; leased pools with other limits are other pools', async () => {
+    const limited = new WorkerPool<PoolTestTask, PoolTestResult>({
+      module,
+      size: 1,
+      name: 'limited',
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
+    })
+    pools.push(limited)
+    const r = await limited.run({ kind: 'limits' })
+    expect(r.values[0]).toBe(2)
+    const plain = await pool(1).run({ kind: 'limits' })
+    expect(plain.values[0]).not.toBe(2)
+    const options = { module, size: 1, name: 'limits-test' }
+    const a = leasePool<PoolTestTask, PoolTestResult>({
+      ...options,
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
+    })
+    const b = leasePool<PoolTestTask, PoolTestResult>(options)
+    expect(a.pool).not.toBe(b.pool)
+    expect((await a.pool.run({ kind: 'limits' })).values[0]).toBe(2)
+    await a.release('stopped')
+    await b.release('stopped')
+  })
+
+  it('refuses a task window that is not a positive integer', () => {
+    const p = pool(1)
+    expect(() => p.stream({ kind: 'count', n: 1 }, { window: 0 })).toThrow(
+      /window must be a positive integer/,
+    )
+  })
+
   it('an SdError thrown in a worker arrives with its class, code and location', async () => {
     const p = pool(1)
     const err = await failure(p.run({ kind: 'fail' }))

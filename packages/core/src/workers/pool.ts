@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads'
+import type { ResourceLimits, Worker } from 'node:worker_threads'
 import { abortErrorFrom, SdError, StateError, ValidationError } from '../errors.js'
 import { errorFromMessage } from './error-message.js'
 import type { FromWorker, ToWorker } from './protocol.js'
@@ -16,6 +16,12 @@ export interface WorkerPoolOptions {
   workerData?: unknown
   /** Results a streaming task may send ahead of its consumer. Default 2. */
   window?: number
+  /**
+   * V8 heap limits of every worker (`worker_threads` `resourceLimits`). A small young generation
+   * (`maxYoungGenerationSizeMb`) makes a worker collect its garbage, and free the buffers it
+   * dropped, more often: its memory stays bounded by its work rather than growing with the pass.
+   */
+  resourceLimits?: ResourceLimits
 }
 
 /** Options of one task. */
@@ -155,6 +161,12 @@ export class WorkerPool<T = unknown, R = unknown> {
     }
     const { signal } = options
     if (signal?.aborted) throw abortErrorFrom(signal)
+    const window = options.window ?? this.#window
+    if (!Number.isInteger(window) || window < 1) {
+      throw new ValidationError(`window must be a positive integer, got ${window}`, {
+        code: 'INVALID_OPTION',
+      })
+    }
     if (this.#slots.length === 0) this.#start()
     const slot = this.#slots.reduce((a, b) => (b.active < a.active ? b : a))
     const id = this.#nextId++
@@ -172,10 +184,13 @@ export class WorkerPool<T = unknown, R = unknown> {
     slot.active++
     slot.worker?.ref()
     const transfer = [...(options.transfer ?? [])]
+    // credit goes back in batches of half the window: a message per result consumed would wake
+    // the worker (and cost this thread a context switch) for every result
+    const creditBatch = Math.ceil(window / 2)
+    let owed = 0
     void slot.ready.then(
       (worker) => {
-        if (this.#tasks.has(id))
-          this.#post(worker, { type: 'task', id, task, window: this.#window }, transfer)
+        if (this.#tasks.has(id)) this.#post(worker, { type: 'task', id, task, window }, transfer)
       },
       () => undefined,
     )
@@ -211,7 +226,11 @@ export class WorkerPool<T = unknown, R = unknown> {
         }
         if (state.items.length > 0) {
           const value = state.items.shift() as R
-          if (!state.done && slot.worker) this.#post(slot.worker, { type: 'credit', id, n: 1 })
+          owed++
+          if (owed >= creditBatch && !state.done && slot.worker) {
+            this.#post(slot.worker, { type: 'credit', id, n: owed })
+            owed = 0
+          }
           return { done: false, value }
         }
         if (state.done) {
@@ -314,6 +333,7 @@ export class WorkerPool<T = unknown, R = unknown> {
       slot.ready = spawnWorker(this.#options.module, {
         workerData: this.#options.workerData,
         name: `${this.name} ${index}`,
+        ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
       }).then(
         (worker) => {
           if (this.#closed) {

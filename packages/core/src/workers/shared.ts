@@ -38,7 +38,7 @@ const shared = new Map<string, Entry>()
  * ```
  */
 export function leasePool<T, R>(options: WorkerPoolOptions, idleMs = 2000): PoolLease<T, R> {
-  const key = `${options.module.href}|${options.size}|${options.name}`
+  const key = `${options.module.href}|${options.size}|${options.name}|${JSON.stringify(options.resourceLimits ?? {})}`
   let entry = shared.get(key)
   if (!entry || entry.pool.closed) {
     entry = { pool: new WorkerPool(options), leases: 0, timer: undefined }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { type ResourceLimits, Worker } from 'node:worker_threads'
 
 /**
  * The URL of a worker module that sits beside the calling module: `name.js` when the caller runs
@@ -25,6 +25,8 @@ export interface SpawnOptions {
   workerData?: unknown
   /** Thread name (shown in inspectors and heap snapshots). */
   name?: string
+  /** V8 heap limits of the thread (`worker_threads` `resourceLimits`). */
+  resourceLimits?: ResourceLimits
 }
 
 /**
@@ -38,6 +40,7 @@ export async function spawnWorker(module: URL, options: SpawnOptions = {}): Prom
   const init = {
     ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
     ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
   }
   if (!module.pathname.endsWith('.ts')) return new Worker(module, init)
   const bundled = await devBundle(module).catch(() => undefined)
