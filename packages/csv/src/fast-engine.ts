@@ -136,6 +136,11 @@ export class FastCsvEngine implements CsvParser {
     if (rest === 0 && pending.length === 1) {
       this.#base += this.#len
       this.#buf = pending[0] as Uint8Array
+    } else if (this.#follows(pending)) {
+      // the chunks continue the buffer in its memory (slices of one range): a longer view, no copy
+      const buf = this.#buf
+      this.#base += scanner.pos
+      this.#buf = new Uint8Array(buf.buffer, buf.byteOffset + scanner.pos, rest + this.#pendingBytes)
     } else {
       const joined = new Uint8Array(rest + this.#pendingBytes)
       joined.set(this.#buf.subarray(scanner.pos, this.#len))
@@ -151,6 +156,17 @@ export class FastCsvEngine implements CsvParser {
     scanner.pos = 0
     this.#pending = []
     this.#pendingBytes = 0
+  }
+
+  /** True when `chunks` lie in the buffer's memory one after the other, right after its end. */
+  #follows(chunks: Uint8Array[]): boolean {
+    const buf = this.#buf
+    let at = buf.byteOffset + this.#len
+    for (const chunk of chunks) {
+      if (chunk.buffer !== buf.buffer || chunk.byteOffset !== at) return false
+      at += chunk.length
+    }
+    return true
   }
 
   #run(final: boolean): void {

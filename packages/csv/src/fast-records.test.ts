@@ -8,7 +8,8 @@ import type { CsvOptions } from './options.js'
  * The typed stage's fast path reads a buffer only up to its last line break and parses numbers and
  * booleans as it scans them: cut at every byte, a file must give what csv-parse gives for it whole.
  * The files put numbers, signs, dots, booleans and quotes right before delimiters, line breaks and
- * chunk ends.
+ * chunk ends, and a quoted line break right after a chunk's start; the chunks are views of one
+ * buffer (a worker's slices of its range) or each its own (reads).
  */
 const HEADER = 'i,i64,f,b,s,n'
 const ROWS = [
@@ -20,14 +21,16 @@ const ROWS = [
   '6,7,12345678.9012345,False,w,-',
   '7,8,-,true,v,10',
   '8,9,nan,false,u,11',
+  '9,10,1.25,true,"two\nlines, quoted",12',
 ]
 
-async function outcome(text: string, cuts: number[], options: CsvOptions) {
+/** The text read in chunks cut at `cuts`: views of one buffer, or (`copies`) each its own. */
+async function outcome(text: string, cuts: number[], options: CsvOptions, copies = false) {
   const bytes = Buffer.from(text)
   const chunks: Uint8Array[] = []
   let from = 0
   for (const cut of [...cuts, bytes.length]) {
-    if (cut > from) chunks.push(bytes.subarray(from, cut))
+    if (cut > from) chunks.push(copies ? bytes.slice(from, cut) : bytes.subarray(from, cut))
     from = Math.max(from, cut)
   }
   const skipped: unknown[] = []
@@ -81,8 +84,10 @@ describe('the fast path of the typed stage', () => {
         expect(oracle.error).toMatchObject({ location: { line: 4, row: 2, column: 'i' } })
       expect(oracle.rows.length + (oracle.error === undefined ? 0 : 1)).toBeGreaterThan(0)
       for (let cut = 1; cut < c.text.length; cut++) {
-        const fast = await outcome(c.text, [cut, cut + 7], { ...c.options, engine: 'fast' })
-        expect(fast, `cut at ${cut}`).toEqual(oracle)
+        for (const copies of [false, true]) {
+          const fast = await outcome(c.text, [cut, cut + 7], { ...c.options, engine: 'fast' }, copies)
+          expect(fast, `cut at ${cut}${copies ? ', chunks copied' : ''}`).toEqual(oracle)
+        }
       }
     })
   }
