@@ -43,6 +43,7 @@ export const CORE_ERROR_CODES = [
   'CLOSED',
   // files and byte ranges
   'NOT_A_FILE',
+  'NO_FILES',
   'EISDIR',
   'INVALID_RANGE',
   'REMOTE_CHANGED',

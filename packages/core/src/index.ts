@@ -68,6 +68,13 @@ export type { DatasetStats, Instruments, RecordCounters, RecordStats } from './i
 export { AtomicFile } from './io/atomic-file.js'
 export { FileRangeReader } from './io/file-range.js'
 export {
+  type FolderFile,
+  type FolderListOptions,
+  hiddenBelow,
+  isFolder,
+  listFolder,
+} from './io/folder-list.js'
+export {
   HTTP_DEFAULTS,
   type HttpOptions,
   type HttpSettings,
@@ -133,6 +140,12 @@ export {
   type SourceVersion,
   sourceVersion,
 } from './io/text/source-version.js'
+export {
+  isFileList,
+  TextFileListLoader,
+  type TextFileListSpec,
+  type TextSources,
+} from './io/text/text-file-list.js'
 export { TextStreamingLoader } from './io/text/text-loader.js'
 export { firstInvalidUtf8, type InvalidByteSink, incompleteUtf8Tail, Utf8Checker } from './io/text/utf8.js'
 export {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { DatasetState, StreamingDataset } from '@sd/core'
-import { type S3Server, startS3Server } from '@sd/core/testing'
+import { type S3Server, startS3Server, withS3Environment } from '@sd/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadCsv } from './load.js'
 import { duckdb, tempDir } from './test-support/files.js'
@@ -107,14 +107,7 @@ describe('CSV in line-aligned byte ranges', () => {
 
 describe('CSV objects in S3', () => {
   it('reads and shards an s3:// object like the local file', async () => {
-    const saved = { ...process.env }
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: server.endpoint,
-      AWS_REGION: server.region,
-      AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
-    })
-    try {
+    await withS3Environment(server, async () => {
       const url = 's3://data/csv/points.csv'
       expect(await load(url).toArray()).toEqual(await load().toArray())
       const remote = await load(url)
@@ -126,9 +119,6 @@ describe('CSV objects in S3', () => {
         .shuffle({ seed: 2, bufferSize: 400 })
         .toArray()
       expect(remote).toEqual(local)
-    } finally {
-      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-      Object.assign(process.env, saved)
-    }
+    })
   })
 })

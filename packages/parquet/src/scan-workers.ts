@@ -47,7 +47,8 @@ export const DECODE_LIMITS = { maxYoungGenerationSizeMb: 2 } as const
  * there starts none). Workers read local files and URLs themselves; the bytes of a caller's range
  * reader (or of a URL fetched with a custom `fetch`) are read here and sent. At most twice as
  * many row groups as workers are under way, each at most one row group of pieces ahead of the
- * consumer. The threads are shared by the passes of the process and stay warm between them (see
+ * consumer; a worker sends its pieces 64k rows to a message (see `groupPieces`), so small batches
+ * cost no more messages and wake-ups than large ones. The threads are shared by the passes of the process and stay warm between them (see
  * core's `leasePool`): a pass that runs to its end leaves them idle for the next one (they close
  * after 2 s without); leaving the loop early, an error or an abort terminates them at once.
  */

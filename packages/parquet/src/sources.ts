@@ -1,12 +1,10 @@
-import { readdir, stat } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { stat } from 'node:fs/promises'
 import {
   fileSystemError,
   type HttpOptions,
   isRemoteSource,
   isS3Url,
-  listS3,
-  NotFoundError,
+  listFolder,
   type RangeReader,
   registeredScheme,
   type S3Options,
@@ -123,113 +121,48 @@ export async function resolveSource(
       continue
     }
     const item = given instanceof URL ? given.href : given
-    if (isS3Url(item) && item.endsWith('/')) {
-      // an S3 prefix is a directory: every *.parquet object below it, in key order
-      const objects = await listS3(item, { ...remote.http, s3: remote.s3, signal })
-      const files = objects.filter((o) => o.key.endsWith('.parquet') && !hidden(o.url.slice(item.length)))
-      if (files.length === 0) {
-        throw new NotFoundError('Expected at least one *.parquet object below the prefix, found none', {
-          code: 'PARQUET_NO_FILES',
-          location: { url: item },
-        })
-      }
-      if (list.length === 1) isDirectory = true
-      for (const o of files) {
-        const known = o.etag === '' ? undefined : { byteLength: o.size, etag: o.etag }
-        entries.push({
-          name: o.url,
-          remote: true,
-          partition: hivePartition(item, o.url),
-          ...(known ? { known } : {}),
-        })
-      }
-      continue
-    }
-    const provided = registeredScheme(item)
-    if (provided?.list && item.endsWith('/')) {
-      // a folder of a registered scheme (hf://datasets/org/name/data/): its *.parquet objects in order
-      const urls = (await provided.list(item, { ...remote.http, ...(signal ? { signal } : {}) })).filter(
-        (u) => u.endsWith('.parquet') && !hidden(u.slice(item.length)),
-      )
-      if (urls.length === 0) {
-        throw new NotFoundError('Expected at least one *.parquet object below the folder, found none', {
-          code: 'PARQUET_NO_FILES',
-          location: { url: item },
-        })
-      }
-      if (list.length === 1) isDirectory = true
-      for (const url of urls) entries.push({ name: url, remote: true, partition: hivePartition(item, url) })
-      continue
-    }
-    if (isRemoteSource(item)) {
+    const folder = item.endsWith('/') && (isS3Url(item) || registeredScheme(item)?.list !== undefined)
+    if (!folder && isRemoteSource(item)) {
       entries.push({ name: item, remote: true, partition: [] })
       continue
     }
-    let info: Awaited<ReturnType<typeof stat>>
-    try {
-      info = await stat(item)
-    } catch (err) {
-      throw fileSystemError(err, item, 'open')
-    }
-    if (info.isDirectory()) {
-      const files = await listParquetFiles(item, signal)
-      if (files.length === 0) {
-        throw new NotFoundError('Expected at least one *.parquet file below the directory, found none', {
-          code: 'PARQUET_NO_FILES',
-          location: { file: item },
-        })
+    if (!folder) {
+      let info: Awaited<ReturnType<typeof stat>>
+      try {
+        info = await stat(item)
+      } catch (err) {
+        throw fileSystemError(err, item, 'open')
       }
-      if (list.length === 1) isDirectory = true
-      for (const file of files)
-        entries.push({ name: file, remote: false, partition: hivePartition(item, file) })
-    } else {
-      entries.push({ name: item, remote: false, partition: [] })
+      if (!info.isDirectory()) {
+        entries.push({ name: item, remote: false, partition: [] })
+        continue
+      }
     }
+    // a directory, an S3 prefix or a folder of a registered scheme (hf://datasets/org/name/data/):
+    // every *.parquet below it, in path order
+    const files = await listFolder(item, {
+      ...remote.http,
+      s3: remote.s3,
+      signal,
+      suffixes: ['.parquet'],
+      what: '*.parquet',
+      code: 'PARQUET_NO_FILES',
+    })
+    if (list.length === 1) isDirectory = true
+    for (const file of files)
+      entries.push({
+        name: file.name,
+        remote: folder,
+        partition: hivePartition(file.below),
+        ...(file.known ? { known: file.known } : {}),
+      })
   }
   return { label, isDirectory, entries }
 }
 
-async function listParquetFiles(dir: string, signal?: AbortSignal): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (folder: string): Promise<void> => {
-    throwIfAborted(signal)
-    let names: import('node:fs').Dirent[]
-    try {
-      names = await readdir(folder, { withFileTypes: true })
-    } catch (err) {
-      throw fileSystemError(err, folder, 'list')
-    }
-    for (const entry of names) {
-      if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue
-      const path = join(folder, entry.name)
-      if (entry.isDirectory()) await walk(path)
-      else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.parquet')) out.push(path)
-    }
-  }
-  await walk(dir)
-  // sort by path segments so `a/b.parquet` and `a-b.parquet` order the same on every platform
-  const keys = new Map(out.map((p) => [p, relative(dir, p).split(sep)]))
-  return out.sort((a, b) => compareSegments(keys.get(a) as string[], keys.get(b) as string[]))
-}
-
-/** True when a path below the listed folder has a segment Spark or Hive would leave (`_SUCCESS`, `.crc`). */
-function hidden(below: string): boolean {
-  return below.split('/').some((segment) => segment.startsWith('.') || segment.startsWith('_'))
-}
-
-function compareSegments(a: string[], b: string[]): number {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a[i] as string
-    const y = b[i] as string
-    if (x !== y) return x < y ? -1 : 1
-  }
-  return a.length - b.length
-}
-
-/** The `key=value` folders between `root` and `file`, values URL-decoded as Hive escapes them. */
-export function hivePartition(root: string, file: string): [string, string][] {
-  const segments = relative(root, file).split(sep).slice(0, -1)
+/** The `key=value` folders of a file's path below its folder, values URL-decoded as Hive escapes them. */
+export function hivePartition(below: string): [string, string][] {
+  const segments = below.split('/').slice(0, -1)
   const out: [string, string][] = []
   for (const segment of segments) {
     const eq = segment.indexOf('=')

@@ -18,4 +18,5 @@ export {
   type S3ServerOptions,
   type S3TestOptions,
   startS3Server,
+  withS3Environment,
 } from './s3-server.js'

@@ -121,3 +121,23 @@ function firstLine(child: ChildProcess): Promise<string> {
     })
   })
 }
+
+/**
+ * Runs `fn` with the AWS environment variables pointing at `server` (as a user's shell would set
+ * them), then restores the environment as it was.
+ */
+export async function withS3Environment<T>(server: S3Server, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env }
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: server.endpoint,
+    AWS_REGION: server.region,
+    AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
+  })
+  try {
+    return await fn()
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+    Object.assign(process.env, saved)
+  }
+}

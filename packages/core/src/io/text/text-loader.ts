@@ -1,7 +1,8 @@
 import type { RecordCounters, RecordStats } from '../../instruments.js'
 import { StreamingDataLoader } from '../../loader.js'
 import type { LoaderOptions } from '../../options.js'
-import type { Row } from '../../record-batch.js'
+import type { ReadContext } from '../../pass.js'
+import type { RecordBatch, Row } from '../../record-batch.js'
 import {
   type ByteSource,
   checkByteSource,
@@ -61,6 +62,16 @@ export abstract class TextStreamingLoader<
 
   protected override get sourceName(): string {
     return `${this.constructor.name}(${sourceName(this.source)})`
+  }
+
+  /**
+   * This loader's batches inside another loader's pass (a file of a {@link TextFileListLoader}):
+   * the caller's read-ahead, statistics and cancellation, none of this loader's own.
+   *
+   * @internal
+   */
+  readWithin(ctx: ReadContext): AsyncIterable<RecordBatch<Row>> | Iterable<RecordBatch<Row>> {
+    return this.readBatches(ctx)
   }
 
   /** Opens the source for one pass (a byte stream only once: `SOURCE_CONSUMED` after). */
