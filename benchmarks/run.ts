@@ -20,8 +20,9 @@ if (unknown.length > 0) {
 }
 let failed = 0
 for (const name of selected) {
-  const suite = suites[name]
-  if (!suite) continue
+  const load = suites[name]
+  if (!load) continue
+  const suite = await load()
   console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n`)
   const result = await suite({ quick, log: (line) => console.log(`  ${line}`) })
   console.log(`\n${toMarkdown(result)}\n`)

@@ -1,14 +1,17 @@
 import type { Suite, SuiteResult } from '@sd/benchmarks/lib/suite'
 import { firstLine } from './packages.js'
 
+/** A registered suite: imported when it runs. */
+export type SuiteLoader = () => Promise<Suite>
+
 /** The suites registered in `benchmarks/suites.ts`, or why they could not be loaded. */
 export async function loadSuites(): Promise<
-  { ok: true; suites: Record<string, Suite> } | { ok: false; error: string }
+  { ok: true; suites: Record<string, SuiteLoader> } | { ok: false; error: string }
 > {
   try {
     // computed: a suite under construction must not stop the harness from type-checking or running
     const specifier: string = '@sd/benchmarks/suites'
-    const mod = (await import(specifier)) as { suites?: Record<string, Suite> }
+    const mod = (await import(specifier)) as { suites?: Record<string, SuiteLoader> }
     if (!mod.suites || typeof mod.suites !== 'object')
       return { ok: false, error: 'benchmarks/suites.ts exports no `suites`' }
     return { ok: true, suites: mod.suites }
@@ -46,10 +49,11 @@ export async function runPeerSuites(
     })),
   }
   for (const name of names.length > 0 ? names.filter((n) => known.includes(n)) : known) {
-    const suite = loaded.suites[name]
-    if (!suite) continue
+    const load = loaded.suites[name]
+    if (!load) continue
     onSuite?.(name, 'begin', '')
     try {
+      const suite = await load()
       const result = await suite({ quick, log: (line) => log(`  [${name}] ${line}`) })
       run.results.push(result)
       const missed = result.ratios.filter((r) => !r.pass).length
