@@ -106,7 +106,8 @@ export class KnnIndex {
         `Expected ${length} metadata objects (one per vector), got ${options.metadata.length}`,
       )
     index.meta.append(0, length, options.metadata)
-    index.sourceLive = new Uint8Array(new SharedArrayBuffer(length)).fill(1)
+    // every row is live until one is removed: the live flags (a byte per row) are made then
+    index.sourceLive = undefined
     index.sourceLiveCount = length
     return index
   }
@@ -127,7 +128,9 @@ export class KnnIndex {
   }
 
   private live(): Uint8Array {
-    return this.store ? this.store.live : (this.sourceLive as Uint8Array)
+    if (this.store) return this.store.live
+    this.sourceLive ??= new Uint8Array(new SharedArrayBuffer(this.rowCount)).fill(1)
+    return this.sourceLive
   }
 
   private liveCount(): number {
@@ -175,10 +178,13 @@ export class KnnIndex {
     let removed = 0
     for (const i of list) {
       if (this.store) removed += this.store.remove(i) ? 1 : 0
-      else if (this.sourceLive?.[i] === 1) {
-        this.sourceLive[i] = 0
-        this.sourceLiveCount--
-        removed++
+      else {
+        const live = this.live()
+        if (live[i] === 1) {
+          live[i] = 0
+          this.sourceLiveCount--
+          removed++
+        }
       }
     }
     return removed
@@ -270,9 +276,11 @@ export class KnnIndex {
     if (this.closed) throw closedError()
     const d = this.dimension
     const rows = this.rowCount
-    const live = this.live()
     const removed: number[] = []
-    for (let i = 0; i < rows; i++) if (live[i] === 0) removed.push(i)
+    if (this.liveCount() < rows) {
+      const live = this.live()
+      for (let i = 0; i < rows; i++) if (live[i] === 0) removed.push(i)
+    }
     let readRows: RowReader
     if (this.store) {
       const vectors = this.store.vectors
