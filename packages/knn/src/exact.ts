@@ -226,6 +226,10 @@ async function searchSourceParallel(source: VectorSource, plan: ExactPlan, pool:
   const fast = plan.metric === 'euclidean'
   const k = fast ? plan.k + RERANK_MARGIN : plan.k
   const chunkRows = Math.max(1024, Math.floor(CHUNK_BYTES / (d * 4)))
+  // the queries go to every task of every chunk: in shared memory they are posted, not copied,
+  // so the workers' heaps do not fill with a copy per chunk (hundreds for a file of millions of rows)
+  const queries = new Float32Array(new SharedArrayBuffer(plan.queries.byteLength))
+  queries.set(plan.queries)
   const free: Float32Array[] = Array.from(
     { length: CHUNK_SLOTS },
     () => new Float32Array(new SharedArrayBuffer(chunkRows * d * 4)),
@@ -258,7 +262,7 @@ async function searchSourceParallel(source: VectorSource, plan: ExactPlan, pool:
         metric: plan.metric,
         k,
         dimension: d,
-        queries: plan.queries,
+        queries,
         vectors: slot,
         mask: mask && mask.buffer instanceof SharedArrayBuffer ? mask : mask?.slice(),
         rowBase: at,
