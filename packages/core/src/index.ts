@@ -72,6 +72,7 @@ export {
   type FolderListOptions,
   hiddenBelow,
   isFolder,
+  isRemoteFolder,
   listFolder,
 } from './io/folder-list.js'
 export {

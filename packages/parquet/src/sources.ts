@@ -2,11 +2,10 @@ import { stat } from 'node:fs/promises'
 import {
   fileSystemError,
   type HttpOptions,
+  isRemoteFolder,
   isRemoteSource,
-  isS3Url,
   listFolder,
   type RangeReader,
-  registeredScheme,
   type S3Options,
   throwIfAborted,
   ValidationError,
@@ -121,7 +120,7 @@ export async function resolveSource(
       continue
     }
     const item = given instanceof URL ? given.href : given
-    const folder = item.endsWith('/') && (isS3Url(item) || registeredScheme(item)?.list !== undefined)
+    const folder = isRemoteFolder(item)
     if (!folder && isRemoteSource(item)) {
       entries.push({ name: item, remote: true, partition: [] })
       continue

@@ -28,11 +28,19 @@ export interface FolderListOptions extends OpenRangeOptions {
 }
 
 /**
+ * True when `source` is a URL of a listable folder: an `s3://` prefix or a registered scheme's
+ * folder (`hf://datasets/org/name/data/`), ending with `/`.
+ */
+export function isRemoteFolder(source: string): boolean {
+  return source.endsWith('/') && (isS3Url(source) || registeredScheme(source)?.list !== undefined)
+}
+
+/**
  * True when `source` names a folder: a local directory, or an `s3://` or registered-scheme URL
  * ending with `/` (an S3 prefix, `hf://datasets/org/name/data/`).
  */
 export async function isFolder(source: string): Promise<boolean> {
-  if (source.endsWith('/') && (isS3Url(source) || registeredScheme(source)?.list !== undefined)) return true
+  if (isRemoteFolder(source)) return true
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(source)) return false
   try {
     return (await stat(source)).isDirectory()

@@ -8,10 +8,8 @@ import type { RecordBatch, Row } from '../../record-batch.js'
 import type { Field } from '../../schema.js'
 import { countUnitRows, skipRows } from '../../shard/unit-rows.js'
 import type { DataUnit } from '../../shard/units.js'
-import { isFolder, listFolder } from '../folder-list.js'
+import { isFolder, isRemoteFolder, listFolder } from '../folder-list.js'
 import { isRemoteSource } from '../open-range.js'
-import { isS3Url } from '../s3-config.js'
-import { registeredScheme } from '../schemes.js'
 import { type ByteSource, checkByteSource, sourceName } from './byte-source.js'
 import type { TextStreamingLoader } from './text-loader.js'
 
@@ -25,7 +23,7 @@ export type TextSources = ByteSource | readonly ByteSource[]
 export function isFileList(source: TextSources): source is readonly ByteSource[] | string {
   if (Array.isArray(source)) return true
   if (typeof source !== 'string') return false
-  if (source.endsWith('/') && (isS3Url(source) || registeredScheme(source)?.list !== undefined)) return true
+  if (isRemoteFolder(source)) return true
   if (isRemoteSource(source) || /^[a-z][a-z0-9+.-]+:\/\//i.test(source)) return false
   try {
     return statSync(source).isDirectory()
