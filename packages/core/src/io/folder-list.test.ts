@@ -25,8 +25,8 @@ describe('listFolder', () => {
     // 'a/...' sorts before 'a-b.csv' and 'a.csv' by segment, whatever '/' sorts as on the platform
     expect(files.map((f) => f.below)).toEqual(['a/b/c.csv', 'a/z.csv.gz', 'a-b.csv', 'a.csv'])
     expect(files[0]?.name).toBe(join(dir, 'a', 'b', 'c.csv'))
-    expect(await isFolder(dir)).toBe(true)
-    expect(await isFolder(join(dir, 'a.csv'))).toBe(false)
+    expect(isFolder(dir)).toBe(true)
+    expect(isFolder(join(dir, 'a.csv'))).toBe(false)
     expect(hiddenBelow('x/_SUCCESS')).toBe(true)
   })
 

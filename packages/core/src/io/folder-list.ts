@@ -1,5 +1,5 @@
-import type { Dirent } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
+import { type Dirent, statSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { fileSystemError, NotFoundError, throwIfAborted } from '../errors.js'
 import type { OpenRangeOptions } from './open-range.js'
@@ -39,11 +39,11 @@ export function isRemoteFolder(source: string): boolean {
  * True when `source` names a folder: a local directory, or an `s3://` or registered-scheme URL
  * ending with `/` (an S3 prefix, `hf://datasets/org/name/data/`).
  */
-export async function isFolder(source: string): Promise<boolean> {
+export function isFolder(source: string): boolean {
   if (isRemoteFolder(source)) return true
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(source)) return false
   try {
-    return (await stat(source)).isDirectory()
+    return statSync(source).isDirectory()
   } catch {
     return false
   }

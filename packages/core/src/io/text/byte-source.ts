@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from '../../errors.js'
 import type { HttpOptions } from '../http-options.js'
-import { isHttpUrl, openRange } from '../open-range.js'
+import { isRemoteSource, openRange } from '../open-range.js'
 import type { RangeReader } from '../range-reader.js'
 
 /**
@@ -88,9 +88,9 @@ export function sourceName(source: ByteSource): string {
   return '<stream>'
 }
 
-/** `{ url }` for an `http(s)` name, else `{ file }`. */
+/** `{ url }` for a URL read over the network or through a scheme (`http(s)://`, `s3://`, `hf://`...), else `{ file }`. */
 export function sourceLocation(name: string): ErrorLocation {
-  return isHttpUrl(name) ? { url: name } : { file: name }
+  return isRemoteSource(name) ? { url: name } : { file: name }
 }
 
 /**

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs'
 import { FormatError, isSdError, ValidationError } from '../../errors.js'
 import type { RecordStats } from '../../instruments.js'
 import { StreamingDataLoader } from '../../loader.js'
@@ -8,9 +7,8 @@ import type { RecordBatch, Row } from '../../record-batch.js'
 import type { Field } from '../../schema.js'
 import { countUnitRows, skipRows } from '../../shard/unit-rows.js'
 import type { DataUnit } from '../../shard/units.js'
-import { isFolder, isRemoteFolder, listFolder } from '../folder-list.js'
-import { isRemoteSource } from '../open-range.js'
-import { type ByteSource, checkByteSource, sourceName } from './byte-source.js'
+import { isFolder, listFolder } from '../folder-list.js'
+import { type ByteSource, checkByteSource, sourceLocation, sourceName } from './byte-source.js'
 import type { TextStreamingLoader } from './text-loader.js'
 
 /** Sources a text loader reads as several files: a list, a local folder, an `s3://` or scheme folder. */
@@ -21,15 +19,7 @@ export type TextSources = ByteSource | readonly ByteSource[]
  * registered scheme) URL ending with `/`. Anything else is one file.
  */
 export function isFileList(source: TextSources): source is readonly ByteSource[] | string {
-  if (Array.isArray(source)) return true
-  if (typeof source !== 'string') return false
-  if (isRemoteFolder(source)) return true
-  if (isRemoteSource(source) || /^[a-z][a-z0-9+.-]+:\/\//i.test(source)) return false
-  try {
-    return statSync(source).isDirectory()
-  } catch {
-    return false
-  }
+  return Array.isArray(source) || (typeof source === 'string' && isFolder(source))
 }
 
 /** How a {@link TextFileListLoader} reads its files. */
@@ -156,7 +146,7 @@ export class TextFileListLoader extends StreamingDataLoader<Row, RecordStats> {
   async #expand(signal: AbortSignal | undefined): Promise<Part[]> {
     const parts: Part[] = []
     for (const source of this.#given) {
-      if (typeof source === 'string' && (await isFolder(source))) {
+      if (typeof source === 'string' && isFolder(source)) {
         const files = await listFolder(source, {
           suffixes: this.#spec.suffixes,
           what: this.#spec.what,
@@ -194,7 +184,7 @@ export class TextFileListLoader extends StreamingDataLoader<Row, RecordStats> {
     const mismatch = (got: string, cause?: unknown) =>
       new FormatError(`Expected the columns of the first file (${describe(first)}), got ${got}`, {
         code: 'SCHEMA_MISMATCH',
-        location: isRemoteSource(name) ? { url: name } : { file: name },
+        location: sourceLocation(name),
         ...(cause === undefined ? {} : { cause }),
       })
     // a loader that knows its schema only from data (JSON) was given the first file's columns
@@ -240,6 +230,7 @@ function forgetOnFailure<T>(promise: Promise<T>, forget: () => void): Promise<T>
   return promise
 }
 
+/** Same names and types in order; nullability may differ from file to file (`schemasEqual` checks it too). */
 function sameColumns(a: readonly Field[], b: readonly Field[]): boolean {
   return a.length === b.length && a.every((f, i) => f.name === b[i]?.name && f.type === b[i]?.type)
 }
