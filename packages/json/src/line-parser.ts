@@ -7,7 +7,7 @@ import {
   JSON_KIND,
   STRING_KIND,
 } from '@sd/core'
-import { longIntegerValue } from './big-integers.js'
+import { isLongInteger, longIntegerValue } from './big-integers.js'
 
 const SKIP = 255
 const QUOTE = 0x22
@@ -257,9 +257,14 @@ function numberValue(buf: Uint8Array, s: number, e: number): number {
     const v = frac > 0 ? mantissa / (POW10[frac] as number) : mantissa
     return negative ? -v : v
   }
+  return Number(asciiText(buf, s, e))
+}
+
+/** The ASCII bytes `buf[s, e)` as a string (a number literal's text). */
+function asciiText(buf: Uint8Array, s: number, e: number): string {
   let text = ''
   for (let k = s; k < e; k++) text += String.fromCharCode(buf[k] as number)
-  return Number(text)
+  return text
 }
 
 /**
@@ -267,12 +272,8 @@ function numberValue(buf: Uint8Array, s: number, e: number): number {
  * int64; undefined for a literal with a fraction or exponent, or beyond int64.
  */
 function exactInteger(buf: Uint8Array, s: number, e: number): bigint | undefined {
-  let text = ''
-  for (let k = s; k < e; k++) {
-    const c = buf[k] as number
-    if (c !== MINUS && !isDigit(c)) return undefined
-    text += String.fromCharCode(c)
-  }
+  const text = asciiText(buf, s, e)
+  if (!isLongInteger(text)) return undefined
   const v = longIntegerValue(text)
   return typeof v === 'bigint' ? v : undefined
 }
