@@ -72,7 +72,7 @@ export class BinaryOut {
     const used = this.stagedLength
     let staged = this.staged
     if (!staged || staged.length < used + n) {
-      const grown = uninitialized(Math.max(used + n + more, staged ? Math.ceil(staged.length * 1.5) : 0))
+      const grown = uninitialized(used + n + more)
       if (staged && used > 0) grown.set(staged.subarray(0, used))
       staged = grown
       this.staged = grown
@@ -142,9 +142,15 @@ export class BinaryOut {
     }
     let bytes: Uint8Array
     if (pieces.every((p) => p.kind === 'staged')) {
-      // values staged in row order are the column's bytes
+      // values staged in row order are the column's bytes (a view when the guess of their size
+      // was at most an eighth too large, else a copy of the exact size)
       const staged = this.staged ?? new Uint8Array(0)
-      bytes = staged.length === total ? staged : staged.slice(0, total)
+      bytes =
+        staged.length === total
+          ? staged
+          : staged.length - total <= staged.length / 8
+            ? staged.subarray(0, total)
+            : staged.slice(0, total)
     } else {
       bytes = new Uint8Array(total)
       for (const p of pieces) copyPiece(p, bytes, offsets, validity, this.indices, this.staged)

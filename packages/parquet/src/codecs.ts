@@ -11,6 +11,13 @@ export const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4'
 export const READ_CODECS: ReadonlySet<CompressionCodec> = new Set<CompressionCodec>(CODECS)
 
 type Decompressor = (input: Uint8Array, size: number) => Uint8Array
+const snappyWasm = compressors.SNAPPY as Decompressor
+/**
+ * SNAPPY pages that shrank to at most this share of their size are decompressed in JS (their
+ * long copies are bulk moves there, and no copy into and out of WASM memory is made); others by
+ * the WASM build (many short literals and copies, where it is several times faster).
+ */
+const JS_SNAPPY_RATIO = 0.25
 const zstdJs = compressors.ZSTD as Decompressor
 let zstdReady: Promise<void> | undefined
 let zstdLoaded = false
@@ -44,8 +51,9 @@ const lz4 = compressors.LZ4 as Decompressor
 const lz4Raw = compressors.LZ4_RAW as Decompressor
 
 /**
- * `input` decompressed with `codec` into exactly `size` bytes: SNAPPY in JS (see snappy.ts),
- * into `into` when it is given and large enough (the result is then a view of it), GZIP and
+ * `input` decompressed with `codec` into exactly `size` bytes: SNAPPY in JS (see snappy.ts) into
+ * `into` when it is given and large enough (the result is then a view of it) or by the WASM build
+ * of hyparquet-compressors (see {@link JS_SNAPPY_RATIO}), GZIP and
  * BROTLI by node:zlib, ZSTD by the zstd WASM build (hyparquet-compressors' JS decoder before it
  * loads), LZ4 and LZ4_RAW by hyparquet-compressors. Anything that does not come out at `size`
  * bytes is an error: the page is corrupt.
@@ -62,7 +70,12 @@ export function decompress(
       out = input
       break
     case 'SNAPPY': {
-      const target = into && into.length >= size ? into : new Uint8Array(snappyLength(input, size))
+      snappyLength(input, size)
+      if (input.length > size * JS_SNAPPY_RATIO) {
+        out = snappyWasm(input, size)
+        break
+      }
+      const target = into && into.length >= size ? into : new Uint8Array(size)
       snappyDecompress(input, target, size)
       out = target.length === size ? target : target.subarray(0, size)
       break
@@ -110,6 +123,7 @@ function zstdContentSize(input: Uint8Array): number {
 
 /** The uncompressed length a snappy block starts with, checked against the page header's `size`. */
 function snappyLength(input: Uint8Array, size: number): number {
+  // (hysnappy checks neither the header against the page nor the output against the header)
   const claimed = snappyHeader(input).length
   if (claimed !== size)
     throw new Error(`snappy data holds ${claimed} bytes where the page header says ${size}`)
