@@ -37,6 +37,11 @@ export interface RangeEnd {
   /** Line breaks it passed, and data records it counted (read, skipped or failed). */
   lines: number
   rows: number
+  /**
+   * The range's buffer, handed back (transferred) for the read of a later range: a buffer per
+   * range left to the worker's garbage collector was freed late, and memory grew with the file.
+   */
+  buffer?: ArrayBuffer
 }
 
 /** What a worker's range task streams: its items (batches, skipped records, an error), then its end. */
@@ -91,17 +96,29 @@ export async function* parallelText<T, P>(
   const { reader, signal } = options
   const to = reader.byteLength
   const fifo: Planned[] = []
-  const copy = !(reader instanceof FileRangeReader)
+  const file = reader instanceof FileRangeReader ? reader : undefined
+  /** Buffers the workers handed back, for the next ranges' reads (at most one per range in flight, and one). */
+  const spare: ArrayBuffer[] = []
+  const bufferBytes = options.rangeBytes + options.overlap
   async function* plan(): AsyncGenerator<PoolTask<T>> {
     let index = 0
     for (let s = options.from.byte; s < to; index++) {
       throwIfAborted(signal)
       const e = Math.min(to, s + options.rangeBytes)
       const readEnd = Math.min(to, e + options.overlap)
-      let bytes = await reader.read(s, readEnd, signal)
-      // a reader may keep what it returned (a cache): workers get their own copy then
-      if (copy || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength)
-        bytes = bytes.slice()
+      const buffer = spare.pop()
+      let bytes: Uint8Array
+      if (buffer && file) bytes = await file.readInto(new Uint8Array(buffer, 0, readEnd - s), s, signal)
+      else {
+        bytes = await reader.read(s, readEnd, signal)
+        // a reader may keep what it returned (a cache): workers get their own copy then
+        if (buffer) {
+          const own = new Uint8Array(buffer, 0, bytes.length)
+          own.set(bytes)
+          bytes = own
+        } else if (!file || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength)
+          bytes = bytes.slice()
+      }
       const start = index === 0 ? s : options.recordStart(bytes, s, s)
       const last = readEnd >= to
       const next = e < to ? options.recordStart(bytes, s, e) : -1
@@ -132,6 +149,9 @@ export async function* parallelText<T, P>(
         accepting = at.byte === current.range.start
       }
       if (item.type === 'end') {
+        const buffer = item.buffer
+        if (buffer && buffer.byteLength >= bufferBytes && spare.length <= options.maxInFlight)
+          spare.push(buffer)
         if (accepting) at = { byte: item.stop, line: at.line + item.lines, row: at.row + item.rows }
         current = undefined
         continue
