@@ -132,6 +132,7 @@ export {
   acceptRangePayload,
   RangeItems,
   rangeItemTransfer,
+  rangeStream,
   shiftedError,
   type TextRangePayload,
 } from './io/text/range-items.js'

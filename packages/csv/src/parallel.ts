@@ -12,7 +12,7 @@ import {
 import type { CsvDecoder } from './decoder.js'
 import { FastCsvEngine } from './fast-engine.js'
 import type { ResolvedCsvOptions } from './options.js'
-import type { CsvRangeTask } from './range-task.js'
+import { type CsvRangeTask, parseCsvRange } from './range-task.js'
 import { CR, LF, RD_CR, RD_CRLF } from './scanner.js'
 
 /** Nominal bytes of the ranges workers parse. */
@@ -69,6 +69,7 @@ export async function* parallelCsv(p: ParallelCsv): AsyncGenerator<RecordBatch> 
       rd,
       rowsHint: Math.min(p.batchSize, Math.ceil(((range.limit - range.start) / recordBytes) * 1.1)),
     }),
+    local: (task, range) => parseCsvRange({ ...task, range }),
     serial: (at, until) => serial(p, at, until),
     counters: p.counters,
     onSkip: options.onSkip,

@@ -10,7 +10,7 @@ import {
 } from '@sd/core'
 import type { ColumnPlan } from './infer-schema.js'
 import type { ResolvedJsonOptions } from './options.js'
-import { type NdjsonRangeTask, ndjsonParser } from './range-task.js'
+import { type NdjsonRangeTask, ndjsonParser, parseNdjsonRange } from './range-task.js'
 
 /** Nominal bytes of the ranges workers parse. */
 export const RANGE_BYTES = 4 << 20
@@ -56,6 +56,7 @@ export async function* parallelNdjson(p: ParallelNdjson): AsyncGenerator<RecordB
       maxBatchBytes: p.maxBatchBytes,
       plans: p.plans,
     }),
+    local: (task, range) => parseNdjsonRange({ ...task, range }),
     serial: (at, until) => serial(p, at, until),
     counters: p.counters,
     onSkip: options.onSkip,

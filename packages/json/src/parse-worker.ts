@@ -1,8 +1,8 @@
-import { type RangeItem, rangeItemTransfer, serveWorker, type TextRangePayload } from '@sd/core'
+import { type RangeItem, rangeItemTransfer, rangeStream, serveWorker, type TextRangePayload } from '@sd/core'
 import { type NdjsonRangeTask, parseNdjsonRange } from './range-task.js'
 
 /** The worker thread of parallel NDJSON parsing: parses the ranges the loader sends. */
 serveWorker<NdjsonRangeTask, RangeItem<TextRangePayload>>({
-  stream: (task) => parseNdjsonRange(task),
+  stream: rangeStream(parseNdjsonRange),
   transfer: rangeItemTransfer,
 })

@@ -28,6 +28,8 @@ export interface ParallelTextPass<T> {
   recordStart(bytes: Uint8Array, base: number, at: number): number
   /** The task of a range for a worker (the range's bytes are transferred with it). */
   task(range: TextRange): T
+  /** The worker's parse of a task, run in this thread on a range it parses ahead (see `parallelText`). */
+  local?(task: T, range: TextRange): Iterable<RangeItem<TextRangePayload>>
   /** Parses in this thread from `at` until a record starts at or after `until` (see `parallelText`). */
   serial(at: TextPosition, until: number): AsyncGenerator<RecordBatch, TextPosition>
   /** The pass's counters, which accepted ranges add to. */
@@ -62,15 +64,14 @@ export async function* parallelTextPass<T>(p: ParallelTextPass<T>): AsyncGenerat
       overlap: OVERLAP,
       maxInFlight: p.workers * 2,
       recordStart: p.recordStart,
-      task: (range) => {
-        p.onBytes(Math.min(range.bytes.length, p.rangeBytes))
-        return {
-          task: p.task(range),
-          transfer: [range.bytes.buffer as ArrayBuffer],
-          what: `parsing bytes ${range.start} to ${range.limit} of ${p.reader.name}`,
-        }
-      },
+      onRange: (range) => p.onBytes(Math.min(range.bytes.length, p.rangeBytes)),
+      task: (range) => ({
+        task: p.task(range),
+        transfer: [range.bytes.buffer as ArrayBuffer],
+        what: `parsing bytes ${range.start} to ${range.limit} of ${p.reader.name}`,
+      }),
       serial: p.serial,
+      ...(p.local ? { local: p.local } : {}),
       accept: (payload, at) => acceptRangePayload(payload, at, p.counters, p.onSkip),
     })
     outcome = 'done'

@@ -4,6 +4,7 @@ import type { RecordCounters } from '../../instruments.js'
 import type { RecordBatch } from '../../record-batch.js'
 import { errorFromMessage, errorToMessage } from '../../workers/error-message.js'
 import type { ErrorMessage } from '../../workers/protocol.js'
+import type { TaskContext } from '../../workers/serve.js'
 import type { RangeEnd, RangeItem, TextPosition, TextRange } from './parallel-text.js'
 
 /**
@@ -69,6 +70,22 @@ export class RangeItems {
     const item: RangeItem<TextRangePayload> = { type: 'item', payload }
     transfers.set(item, transfer)
     return item
+  }
+}
+
+/**
+ * A range worker's `stream` handler (for `serveWorker`) around `parse`: first it lets the messages
+ * that came meanwhile in (a cancel: the main thread took the range over), then says `start`, from
+ * which the main thread waits for the range rather than parse it itself.
+ */
+export function rangeStream<T, P = TextRangePayload>(
+  parse: (task: T) => Iterable<RangeItem<P>>,
+): (task: T, ctx: TaskContext) => AsyncGenerator<RangeItem<P>> {
+  return async function* started(task, ctx) {
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    if (ctx.signal.aborted) return
+    yield { type: 'start' }
+    yield* parse(task)
   }
 }
 
