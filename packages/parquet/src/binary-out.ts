@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 import { allocBitmap, concatColumnData, DictionaryColumn, Utf8Column } from '@sd/core'
 import { validityFrom } from './column-out.js'
 
@@ -22,8 +22,8 @@ function checkUtf8(bytes: Uint8Array): void {
 
 /** A run of byte-array values whose bytes are copied when the batch is finished. */
 type Piece =
-  /** PLAIN values: a 4-byte length before each, from `start` of `src`. */
-  | { kind: 'plain'; from: number; to: number; src: Uint8Array; start: number }
+  /** Values copied as they were read (PLAIN): bytes from `at` of `BinaryOut.staged`, in row order. */
+  | { kind: 'staged'; from: number; to: number; at: number }
   /** Dictionary indices (in `BinaryOut.indices`) into `dict`. */
   | { kind: 'dict'; from: number; to: number; dict: Utf8Column }
   /** Dense values `[first, ...)` of a decoded page: `offsets` into `bytes`. */
@@ -39,6 +39,10 @@ export class BinaryOut {
   /** Dictionary indices of rows read from dictionary pages (null slots 0). */
   indices: Int32Array | undefined
   nulls = 0
+  /** Bytes of values copied as they were read (see {@link BinaryOut.stage}). */
+  staged: Uint8Array | undefined
+  /** Bytes of `staged` in use. */
+  stagedLength = 0
 
   constructor(length: number, nullable: boolean) {
     this.length = length
@@ -57,6 +61,24 @@ export class BinaryOut {
   get offsets(): Int32Array {
     this.#offsets ??= new Int32Array(this.length + 1)
     return this.#offsets
+  }
+
+  /**
+   * Room for `n` more staged bytes (at `stagedLength`, which moves past them): the staged buffer,
+   * grown when needed to hold them plus `more` (the bytes the rest of the rows are expected to
+   * take), so that a batch whose values come from one page is sized exactly.
+   */
+  stage(n: number, more: number): Uint8Array {
+    const used = this.stagedLength
+    let staged = this.staged
+    if (!staged || staged.length < used + n) {
+      const grown = uninitialized(used + n + more)
+      if (staged && used > 0) grown.set(staged.subarray(0, used))
+      staged = grown
+      this.staged = grown
+    }
+    this.stagedLength = used + n
+    return staged
   }
 
   /** The indices array, made on first use. */
@@ -118,8 +140,21 @@ export class BinaryOut {
       if (total > 0x7fffffff) throw new Error('a batch holds more than 2 GiB of byte-array values')
       offsets[i] = total
     }
-    const bytes = new Uint8Array(total)
-    for (const p of pieces) copyPiece(p, bytes, offsets, validity, this.indices)
+    let bytes: Uint8Array
+    if (pieces.every((p) => p.kind === 'staged')) {
+      // values staged in row order are the column's bytes (a view when the guess of their size
+      // was at most an eighth too large, else a copy of the exact size)
+      const staged = this.staged ?? new Uint8Array(0)
+      bytes =
+        staged.length === total
+          ? staged
+          : staged.length - total <= staged.length / 8
+            ? staged.subarray(0, total)
+            : staged.slice(0, total)
+    } else {
+      bytes = new Uint8Array(total)
+      for (const p of pieces) copyPiece(p, bytes, offsets, validity, this.indices, this.staged)
+    }
     // strings are checked as arrow-rs and DuckDB check them: invalid UTF-8 is a corrupt file
     if (type === 'string') checkUtf8(bytes)
     return new Utf8Column(type, offsets, bytes, validity, this.nulls)
@@ -127,6 +162,15 @@ export class BinaryOut {
 }
 
 type DictPiece = Extract<Piece, { kind: 'dict' }>
+
+/**
+ * A buffer of `n` bytes that is not zeroed first (every byte of it that is ever read is written
+ * before: staged bytes are handed out only up to `stagedLength`). Its own `ArrayBuffer`, whole.
+ */
+function uninitialized(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n)
+  return new Uint8Array(b.buffer, b.byteOffset, n)
+}
 
 /** The distinct dictionaries of the pieces in order, or `undefined` when a piece is not from one. */
 function dictionariesOf(pieces: readonly Piece[]): Utf8Column[] | undefined {
@@ -167,20 +211,13 @@ function copyPiece(
   offsets: Int32Array,
   validity: Uint8Array | undefined,
   indices: Int32Array | undefined,
+  staged: Uint8Array | undefined,
 ): void {
   switch (p.kind) {
-    case 'plain': {
-      const src = p.src
-      let at = p.start
-      for (let i = p.from; i < p.to; i++) {
-        const o = offsets[i] as number
-        const n = (offsets[i + 1] as number) - o
-        if (validity && !(((validity[i >>> 3] as number) >>> (i & 7)) & 1)) continue
-        at += 4
-        if (n < 24) for (let b = 0; b < n; b++) bytes[o + b] = src[at + b] as number
-        else bytes.set(src.subarray(at, at + n), o)
-        at += n
-      }
+    case 'staged': {
+      const o = offsets[p.from] as number
+      const n = (offsets[p.to] as number) - o
+      if (n > 0) bytes.set((staged as Uint8Array).subarray(p.at, p.at + n), o)
       return
     }
     case 'dict': {

@@ -6,6 +6,7 @@ import type { ChunkBytes } from './chunk-bytes.js'
 import type { ColumnOut, FlatColumnSpec } from './column-info.js'
 import type { ColumnPages, PageLocation } from './group-task.js'
 import { type DataPage, type Dictionary, readDataPage, readDictionary } from './page.js'
+import { givePageBuffer, takePageBuffer } from './page-buffers.js'
 import { pageError } from './page-error.js'
 import { setBits } from './rle.js'
 import { checkThrift, PAGE_HEADER } from './thrift-check.js'
@@ -52,6 +53,17 @@ export class ChunkReader {
   /** Row of the row group the current page reads next (pruned reads). */
   #cursor = 0
   #preludeRead = false
+  /** The reusable memory pages are decompressed into (see page-buffers.ts). */
+  #buffer: Uint8Array | undefined
+  readonly #pageBuffer = (size: number): Uint8Array => {
+    let buffer = this.#buffer
+    if (!buffer || buffer.length < size) {
+      if (buffer) givePageBuffer(buffer)
+      buffer = takePageBuffer(size)
+      this.#buffer = buffer
+    }
+    return buffer
+  }
 
   /**
    * `rows` is the row group's row count, which the pages must add up to; `nullCount` the chunk's
@@ -218,6 +230,8 @@ export class ChunkReader {
   release(): void {
     this.#page = undefined
     this.#dictionary = undefined
+    if (this.#buffer) givePageBuffer(this.#buffer)
+    this.#buffer = undefined
     this.#bytes.release()
   }
 
@@ -254,14 +268,14 @@ export class ChunkReader {
         if (header.type === 'DICTIONARY_PAGE') {
           if (this.#pageRows > 0) throw new Error('a dictionary page follows data pages')
           if (this.#dictionary) throw new Error('a second dictionary page')
-          this.#dictionary = readDictionary(header, compressed, this.#spec.ctx)
+          this.#dictionary = readDictionary(header, compressed, this.#spec.ctx, this.#pageBuffer)
           continue
         }
         if (header.type !== 'DATA_PAGE' && header.type !== 'DATA_PAGE_V2') {
           if (header.type !== 'INDEX_PAGE') throw new Error(`unknown page type ${String(header.type)}`)
           continue
         }
-        const page = readDataPage(header, compressed, this.#spec.ctx, this.#dictionary)
+        const page = readDataPage(header, compressed, this.#spec.ctx, this.#dictionary, this.#pageBuffer)
         if (this.#pageRows + page.rows > this.#rows) {
           throw new Error(
             `pages hold ${this.#pageRows + page.rows} rows or more where the row group has ${this.#rows}`,

@@ -2,6 +2,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { init as zstdInit, decompress as zstdWasm } from '@bokuweb/zstd-wasm'
 import type { CompressionCodec, Compressors } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
+import { snappyDecompress, snappyHeader } from './snappy.js'
 
 /** Every Parquet codec but LZO: what this package reads and writes. */
 export const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW'] as const
@@ -10,7 +11,13 @@ export const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4'
 export const READ_CODECS: ReadonlySet<CompressionCodec> = new Set<CompressionCodec>(CODECS)
 
 type Decompressor = (input: Uint8Array, size: number) => Uint8Array
-const snappy = compressors.SNAPPY as Decompressor
+const snappyWasm = compressors.SNAPPY as Decompressor
+/**
+ * SNAPPY pages that shrank to at most this share of their size are decompressed in JS (their
+ * long copies are bulk moves there, and no copy into and out of WASM memory is made); others by
+ * the WASM build (many short literals and copies, where it is several times faster).
+ */
+const JS_SNAPPY_RATIO = 0.25
 const zstdJs = compressors.ZSTD as Decompressor
 let zstdReady: Promise<void> | undefined
 let zstdLoaded = false
@@ -44,23 +51,33 @@ const lz4 = compressors.LZ4 as Decompressor
 const lz4Raw = compressors.LZ4_RAW as Decompressor
 
 /**
- * `input` decompressed with `codec` into exactly `size` bytes: SNAPPY by the WASM build of
- * hyparquet-compressors (its length header checked first), GZIP and BROTLI by node:zlib, ZSTD by
- * the zstd WASM build (hyparquet-compressors' JS decoder before it loads), LZ4 and LZ4_RAW by
- * hyparquet-compressors. Anything that does not come out at `size` bytes is an
- * error: the page is corrupt.
+ * `input` decompressed with `codec` into exactly `size` bytes: SNAPPY in JS (see snappy.ts) into
+ * `into` when it is given and large enough (the result is then a view of it) or by the WASM build
+ * of hyparquet-compressors (see {@link JS_SNAPPY_RATIO}), GZIP and
+ * BROTLI by node:zlib, ZSTD by the zstd WASM build (hyparquet-compressors' JS decoder before it
+ * loads), LZ4 and LZ4_RAW by hyparquet-compressors. Anything that does not come out at `size`
+ * bytes is an error: the page is corrupt.
  */
-export function decompress(codec: CompressionCodec, input: Uint8Array, size: number): Uint8Array {
+export function decompress(
+  codec: CompressionCodec,
+  input: Uint8Array,
+  size: number,
+  into?: Uint8Array | undefined,
+): Uint8Array {
   let out: Uint8Array
   switch (codec) {
     case 'UNCOMPRESSED':
       out = input
       break
     case 'SNAPPY': {
-      const claimed = snappyLength(input)
-      if (claimed !== size)
-        throw new Error(`snappy data holds ${claimed} bytes where the page header says ${size}`)
-      out = snappy(input, size)
+      snappyLength(input, size)
+      if (input.length > size * JS_SNAPPY_RATIO) {
+        out = snappyWasm(input, size)
+        break
+      }
+      const target = into && into.length >= size ? into : new Uint8Array(size)
+      snappyDecompress(input, target, size)
+      out = target.length === size ? target : target.subarray(0, size)
       break
     }
     case 'GZIP':
@@ -104,16 +121,13 @@ function zstdContentSize(input: Uint8Array): number {
   return fcsBytes === 2 ? value + 256 : value
 }
 
-/** The uncompressed length a snappy block starts with. */
-function snappyLength(input: Uint8Array): number {
-  let value = 0
-  for (let i = 0, shift = 0; i < 5; i++, shift += 7) {
-    if (i >= input.length) break
-    const b = input[i] as number
-    value += (b & 0x7f) * 2 ** shift
-    if (b < 0x80) return value
-  }
-  throw new Error('snappy data has no valid length header')
+/** The uncompressed length a snappy block starts with, checked against the page header's `size`. */
+function snappyLength(input: Uint8Array, size: number): number {
+  // (hysnappy checks neither the header against the page nor the output against the header)
+  const claimed = snappyHeader(input).length
+  if (claimed !== size)
+    throw new Error(`snappy data holds ${claimed} bytes where the page header says ${size}`)
+  return claimed
 }
 
 /** The same decompressors in the shape hyparquet takes (for the nested columns it assembles). */

@@ -40,15 +40,30 @@ export interface DataPage {
   values: ValueReader<AnyOut>
 }
 
+/**
+ * Memory a page may be decompressed into (at least `size` bytes), valid until the next page is
+ * read: the reader's reusable page buffer.
+ */
+export type PageBuffer = (size: number) => Uint8Array
+
+/** Encodings whose readers copy every value out as they read (so the page's memory can be reused). */
+const COPYING = new Set(['PLAIN', 'PLAIN_DICTIONARY', 'RLE_DICTIONARY', 'RLE'])
+
 /** A dictionary page's values, copied out of the page. */
-export function readDictionary(header: PageHeader, compressed: Uint8Array, ctx: PageContext): Dictionary {
+export function readDictionary(
+  header: PageHeader,
+  compressed: Uint8Array,
+  ctx: PageContext,
+  buffer?: PageBuffer,
+): Dictionary {
   const count = header.dictionary_page_header?.num_values ?? 0
   if (!(count >= 0)) throw new Error(`dictionary page header promises ${count} values`)
   const encoding = header.dictionary_page_header?.encoding
   if (encoding !== undefined && encoding !== 'PLAIN' && encoding !== 'PLAIN_DICTIONARY') {
     throw new Error(`dictionary page encoding ${encoding} is not PLAIN`)
   }
-  const data = decompress(ctx.codec, compressed, header.uncompressed_page_size)
+  const size = header.uncompressed_page_size
+  const data = decompress(ctx.codec, compressed, size, ctx.codec === 'SNAPPY' ? buffer?.(size) : undefined)
   if (ctx.physical === 'BYTE_ARRAY') {
     const offsets = new Int32Array(count + 1)
     let p = 0
@@ -73,10 +88,10 @@ export function readDictionary(header: PageHeader, compressed: Uint8Array, ctx: 
     return { kind: 'binary', column: new Utf8Column('string', offsets, bytes) }
   }
   if (ctx.physical === 'BOOLEAN') throw new Error('a BOOLEAN column cannot have a dictionary')
-  const size = count * ctx.width
-  if (size > data.length) throw new Error(`dictionary page holds fewer than ${count} values`)
-  // a copy with its own aligned buffer (the page may be a view into file bytes)
-  return { kind: 'fixed', bytes: data.slice(0, size) }
+  const bytes = count * ctx.width
+  if (bytes > data.length) throw new Error(`dictionary page holds fewer than ${count} values`)
+  // a copy with its own aligned buffer (the page may be a view into file bytes, or a reused buffer)
+  return { kind: 'fixed', bytes: data.slice(0, bytes) }
 }
 
 /** A data page (v1 or v2) of a flat column, decompressed and ready to read. */
@@ -85,6 +100,7 @@ export function readDataPage(
   compressed: Uint8Array,
   ctx: PageContext,
   dictionary: Dictionary | undefined,
+  buffer?: PageBuffer,
 ): DataPage {
   const v1 = header.data_page_header
   const v2 = header.data_page_header_v2
@@ -93,10 +109,17 @@ export function readDataPage(
   let defs: HybridDecoder | undefined
   let data: Uint8Array
   let start = 0
+  const into = (size: number) =>
+    ctx.codec === 'SNAPPY' && COPYING.has(encoding) ? buffer?.(size) : undefined
   if (v1) {
     rows = v1.num_values
     encoding = v1.encoding
-    data = decompress(ctx.codec, compressed, header.uncompressed_page_size)
+    data = decompress(
+      ctx.codec,
+      compressed,
+      header.uncompressed_page_size,
+      into(header.uncompressed_page_size),
+    )
     if (ctx.nullable) {
       if (v1.definition_level_encoding !== 'RLE') {
         throw new Error(`definition level encoding ${v1.definition_level_encoding} is not supported`)
@@ -121,7 +144,7 @@ export function readDataPage(
       throw new Error(`a required column's page has ${def} bytes of definition levels`)
     const values = compressed.subarray(def)
     const size = header.uncompressed_page_size - def
-    data = v2.is_compressed === false ? values : decompress(ctx.codec, values, size)
+    data = v2.is_compressed === false ? values : decompress(ctx.codec, values, size, into(size))
     if (data.length !== size)
       throw new Error(`page values take ${data.length} bytes where the header says ${size}`)
   } else throw new Error(`page of type ${header.type} has no data page header`)

@@ -70,7 +70,11 @@ export class RleBool implements ValueReader<BoolOut> {
   }
 }
 
-/** PLAIN byte arrays: a 4-byte little-endian length before each value. */
+/**
+ * PLAIN byte arrays: a 4-byte little-endian length before each value. One pass over the length
+ * prefixes writes the lengths and checks they stay inside the page; a second copies the values
+ * into the output's staged bytes (so the page's memory can be reused as soon as it is read).
+ */
 export class PlainBinary implements ValueReader<BinaryOut> {
   readonly #data: Uint8Array
   readonly #end: number
@@ -87,6 +91,7 @@ export class PlainBinary implements ValueReader<BinaryOut> {
     const validity = out.validity
     const start = this.#pos
     let p = start
+    let count = 0
     for (let i = pos; i < pos + m; i++) {
       if (validity && !(((validity[i >>> 3] as number) >>> (i & 7)) & 1)) continue
       if (p + 4 > end) throw new Error('page ends inside a byte array length')
@@ -96,9 +101,27 @@ export class PlainBinary implements ValueReader<BinaryOut> {
       p += 4 + n
       if (p > end) throw new Error(`byte array of ${n} bytes runs past the page`)
       lengths[i + 1] = n
+      count++
     }
     this.#pos = p
-    out.pieces.push({ kind: 'plain', from: pos, to: pos + m, src: data, start })
+    const total = p - start - 4 * count
+    const at = out.stagedLength
+    // the rest of the output is guessed to hold values of the same mean length
+    const rest = out.length - pos - m
+    const target = out.stage(total, m > 0 ? Math.ceil((total / m) * rest) : 0)
+    let q = start
+    let o = at
+    for (let j = 0; j < count; j++) {
+      const n =
+        ((data[q] as number) | ((data[q + 1] as number) << 8) | ((data[q + 2] as number) << 16)) +
+        (data[q + 3] as number) * 16777216
+      q += 4
+      if (n < 24) for (let b = 0; b < n; b++) target[o + b] = data[q + b] as number
+      else target.set(data.subarray(q, q + n), o)
+      q += n
+      o += n
+    }
+    out.pieces.push({ kind: 'staged', from: pos, to: pos + m, at })
   }
 }
 
