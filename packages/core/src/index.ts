@@ -119,7 +119,7 @@ export {
   type TextSource,
 } from './io/text/byte-source.js'
 export { type ByteRangeUnit, byteRangeUnits, lineSpan, lineStart } from './io/text/line-units.js'
-export { type ParallelTextPass, parallelTextPass } from './io/text/parallel-pass.js'
+export { type ParallelTextPass, parallelTextPass, startTextPool } from './io/text/parallel-pass.js'
 export {
   type ParallelTextOptions,
   parallelText,

@@ -35,6 +35,9 @@ describe('option validators', () => {
   it('resolve workers and int64', () => {
     expect(resolveWorkers('auto', 0)).toBe(Math.max(1, availableParallelism()))
     expect(resolveWorkers(undefined, 0)).toBe(0)
+    // a pass whose calling thread parses too counts it among the cores
+    expect(resolveWorkers('auto', 0, true)).toBe(Math.max(1, availableParallelism() - 1))
+    expect(resolveWorkers(3, 0, true)).toBe(3)
     expect(resolveWorkers(3, 0)).toBe(3)
     expect(() => resolveWorkers(-1, 0)).toThrow(/workers/)
     expect(resolveInt64(undefined)).toBe('bigint')

@@ -69,11 +69,17 @@ export type WorkersOption = 'auto' | number
 
 /**
  * The worker count of a `workers` option: `'auto'` is the machine's available parallelism (at
- * least 1), a number is taken as it is (0 = decode in the main thread).
+ * least 1), a number is taken as it is (0 = decode in the main thread). With `callerParses` (a
+ * pass whose calling thread parses its share, as the text loaders' do), `'auto'` counts the
+ * calling thread among the cores: one worker fewer, at least 1.
  */
-export function resolveWorkers(value: WorkersOption | undefined, fallback: WorkersOption): number {
+export function resolveWorkers(
+  value: WorkersOption | undefined,
+  fallback: WorkersOption,
+  callerParses = false,
+): number {
   const v = value ?? fallback
-  if (v === 'auto') return Math.max(1, availableParallelism())
+  if (v === 'auto') return Math.max(1, availableParallelism() - (callerParses ? 1 : 0))
   return nonNegativeInteger('workers', v as number, 0)
 }
 

@@ -82,7 +82,8 @@ export interface CsvOptions extends LoaderOptions {
   compression?: Compression
   /**
    * Threads that parse: `0` (default) parses in the calling thread; `'auto'` or a count splits a
-   * plain file into ranges parsed by that many worker threads.
+   * plain file into ranges parsed by that many worker threads and the calling thread. `'auto'` is
+   * one worker fewer than the available parallelism (at least 1).
    */
   workers?: WorkersOption
   /** The parser: see {@link CsvEngine}. Default `'auto'`. */
@@ -187,7 +188,7 @@ export function resolveCsvOptions(options: CsvOptions = {}): ResolvedCsvOptions 
     chunkBytes: positiveInteger('chunkBytes', options.chunkBytes, 256 << 10),
     unitBytes: positiveInteger('unitBytes', options.unitBytes, 16 << 20),
     compression: oneOf('compression', options.compression, ['auto', 'gzip', 'none'], 'auto'),
-    workers: resolveWorkers(options.workers, 0),
+    workers: resolveWorkers(options.workers, 0, true),
     engine: engine === 'csv-parse' || !fastDialect ? 'csv-parse' : 'fast',
   }
 }

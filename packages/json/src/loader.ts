@@ -16,7 +16,7 @@ import { ColumnBuilder, MAX_BATCH_BYTES } from './column-builder.js'
 import type { ColumnPlan } from './infer-schema.js'
 import { NdjsonReader } from './ndjson-reader.js'
 import { type JsonOptions, type ResolvedJsonOptions, resolveJsonOptions } from './options.js'
-import { parallelNdjson, RANGE_BYTES } from './parallel.js'
+import { type NdjsonPoolLease, parallelNdjson, RANGE_BYTES, startNdjsonWorkers } from './parallel.js'
 import type { RecordReader } from './record-reader.js'
 import { decideFormat, firstSignificantByte } from './sniff.js'
 import { filePlans, isRangeUnit, jsonUnits, readRangeUnit } from './units.js'
@@ -139,6 +139,7 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
       const r = await chunks.next()
       return r.done ? undefined : asBuffer(r.value)
     }
+    let started: NdjsonPoolLease | undefined
     try {
       const head: Buffer[] = []
       let first = -1
@@ -187,6 +188,8 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
         ranged !== undefined &&
         ranged.byteLength >= 2 * RANGE_BYTES
       let handOff = false
+      // the workers start while this thread reads the first batch
+      if (parallel) started = startNdjsonWorkers(options.workers)
       try {
         reading: for (;;) {
           const chunk = head.shift() ?? (await next())
@@ -215,7 +218,10 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
         throw err
       }
       if (handOff && nd && ranged && builder.plans) {
+        const lease = started
+        started = undefined
         yield* parallelNdjson({
+          started: lease,
           reader: ranged,
           at: text.location,
           options,
@@ -232,6 +238,8 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
       const last = builder.take()
       if (last) yield last
     } finally {
+      // workers started for a parallel pass that did not happen (the file ended, an error, a break)
+      await started?.release('stopped')
       await chunks.return?.(undefined)
       await text.close()
     }

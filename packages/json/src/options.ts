@@ -77,7 +77,8 @@ export interface JsonOptions extends LoaderOptions {
   unitBytes?: number
   /**
    * Threads that parse NDJSON: `0` (default) parses in the calling thread; `'auto'` or a count
-   * splits a plain file into line-aligned ranges parsed by that many worker threads.
+   * splits a plain file into line-aligned ranges parsed by that many worker threads and the calling
+   * thread. `'auto'` is one worker fewer than the available parallelism (at least 1).
    */
   workers?: WorkersOption
 }
@@ -135,6 +136,6 @@ export function resolveJsonOptions(options: JsonOptions): ResolvedJsonOptions {
     maxRecordBytes: positiveInteger('maxRecordBytes', options.maxRecordBytes, 64 * 2 ** 20),
     chunkBytes: positiveInteger('chunkBytes', options.chunkBytes, 256 * 1024),
     unitBytes: positiveInteger('unitBytes', options.unitBytes, 16 * 2 ** 20),
-    workers: resolveWorkers(options.workers, 0),
+    workers: resolveWorkers(options.workers, 0, true),
   }
 }

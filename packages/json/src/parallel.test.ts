@@ -135,4 +135,21 @@ describe('NDJSON in worker threads', () => {
     await settle()
     expect(threads()).toBe(before)
   })
+
+  it('starts the workers with the first batch, and stops them on a break there', {
+    timeout: 120_000,
+  }, async () => {
+    await closeSharedPools()
+    await settle()
+    const before = threads()
+    for await (const b of loadJson(path, { workers: 2, cacheEnabled: false })) {
+      expect(b.numRows).toBeGreaterThan(0)
+      // the first batch comes from this thread while the workers start
+      for (let i = 0; i < 100 && threads() < before + 2; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(threads()).toBeGreaterThanOrEqual(before + 2)
+      break
+    }
+    await settle()
+    expect(threads()).toBe(before)
+  })
 })

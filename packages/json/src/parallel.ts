@@ -1,11 +1,15 @@
 import {
   type ErrorLocation,
+  type PoolLease,
   parallelTextPass,
+  type RangeItem,
   type RangeReader,
   type RecordBatch,
   type RecordCounters,
   readRange,
+  startTextPool,
   type TextPosition,
+  type TextRangePayload,
   workerModule,
 } from '@sd/core'
 import type { ColumnPlan } from './infer-schema.js'
@@ -14,6 +18,17 @@ import { type NdjsonRangeTask, ndjsonParser, parseNdjsonRange } from './range-ta
 
 /** Nominal bytes of the ranges workers parse. */
 export const RANGE_BYTES = 4 << 20
+
+const MODULE = workerModule(import.meta.url, 'parse-worker')
+const NAME = 'NDJSON parse'
+
+/** The pool of a parallel pass, started ahead of it (see `startTextPool`). */
+export type NdjsonPoolLease = PoolLease<NdjsonRangeTask, RangeItem<TextRangePayload>>
+
+/** Starts `workers` NDJSON parse threads while this thread reads the first batch. */
+export function startNdjsonWorkers(workers: number): NdjsonPoolLease {
+  return startTextPool<NdjsonRangeTask>(MODULE, workers, NAME)
+}
 
 /** What {@link parallelNdjson} needs from the pass that read the first batch. */
 export interface ParallelNdjson {
@@ -28,6 +43,8 @@ export interface ParallelNdjson {
   counters: RecordCounters
   signal: AbortSignal
   onBytes: (bytes: number) => void
+  /** The pool, started while the first batch was read. */
+  started?: NdjsonPoolLease | undefined
 }
 
 /**
@@ -40,9 +57,10 @@ export async function* parallelNdjson(p: ParallelNdjson): AsyncGenerator<RecordB
   const { options } = p
   const { onSkip: _onSkip, ...workerOptions } = options
   yield* parallelTextPass<NdjsonRangeTask>({
-    module: workerModule(import.meta.url, 'parse-worker'),
+    module: MODULE,
     workers: options.workers,
-    name: 'NDJSON parse',
+    name: NAME,
+    started: p.started,
     reader: p.reader,
     from: p.from,
     signal: p.signal,

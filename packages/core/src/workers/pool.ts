@@ -132,6 +132,14 @@ export class WorkerPool<T = unknown, R = unknown> {
     return this.#closed
   }
 
+  /**
+   * Starts the worker threads now rather than on the first task, so that they load their module
+   * while the caller prepares the work. Does nothing once started or closed.
+   */
+  start(): void {
+    if (!this.#closed && this.#slots.length === 0) this.#start()
+  }
+
   /** Runs a task that returns one result. */
   async run(task: T, options: TaskOptions = {}): Promise<R> {
     const it = this.stream(task, options)

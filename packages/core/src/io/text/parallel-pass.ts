@@ -1,7 +1,7 @@
 import type { SdError } from '../../errors.js'
 import type { RecordCounters } from '../../instruments.js'
 import type { RecordBatch } from '../../record-batch.js'
-import { leasePool } from '../../workers/shared.js'
+import { leasePool, type PoolLease } from '../../workers/shared.js'
 import type { RangeReader } from '../range-reader.js'
 import { parallelText, type RangeItem, type TextPosition, type TextRange } from './parallel-text.js'
 import { acceptRangePayload, type TextRangePayload } from './range-items.js'
@@ -38,6 +38,27 @@ export interface ParallelTextPass<T> {
   onSkip: ((error: SdError) => void) | undefined
   /** Counts bytes handed to workers, for the pass's statistics. */
   onBytes(bytes: number): void
+  /** A lease of the pass's pool taken ahead ({@link startTextPool}): given back once the pass holds its own. */
+  started?: PoolLease<T, RangeItem<TextRangePayload>> | undefined
+}
+
+function textPoolOptions(module: URL, workers: number, name: string) {
+  return { module, size: workers, name, window: WINDOW }
+}
+
+/**
+ * Leases the pool of a parallel text pass and starts its threads now, so that they load while
+ * this thread reads the first batch (the pass then finds them running). Pass the lease to
+ * {@link parallelTextPass} as `started`; when the pass does not happen, release it `'stopped'`.
+ */
+export function startTextPool<T>(
+  module: URL,
+  workers: number,
+  name: string,
+): PoolLease<T, RangeItem<TextRangePayload>> {
+  const lease = leasePool<T, RangeItem<TextRangePayload>>(textPoolOptions(module, workers, name))
+  lease.pool.start()
+  return lease
 }
 
 /**
@@ -47,12 +68,8 @@ export interface ParallelTextPass<T> {
  * equal to one thread's, with errors at the same line, row and byte.
  */
 export async function* parallelTextPass<T>(p: ParallelTextPass<T>): AsyncGenerator<RecordBatch> {
-  const lease = leasePool<T, RangeItem<TextRangePayload>>({
-    module: p.module,
-    size: p.workers,
-    name: p.name,
-    window: WINDOW,
-  })
+  const lease = leasePool<T, RangeItem<TextRangePayload>>(textPoolOptions(p.module, p.workers, p.name))
+  await p.started?.release('done')
   let outcome: 'done' | 'stopped' = 'stopped'
   try {
     yield* parallelText<T, TextRangePayload>({
