@@ -74,5 +74,6 @@ export function* parseCsvRange(task: CsvRangeTask): Generator<RangeItem<TextRang
   for (const batch of decoder.takeBatches()) yield items.batch(batch) as RangeItem<TextRangePayload>
   const last = items.finish(error)
   if (last) yield last
-  yield { type: 'end', stop: engine.position, lines: engine.scanner.line - 1, rows: decoder.nextRow }
+  // the batches were copied out of the range's bytes as they were sent: its buffer goes back
+  yield items.end(range, engine.position, engine.scanner.line - 1, decoder.nextRow)
 }

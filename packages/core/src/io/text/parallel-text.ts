@@ -37,6 +37,11 @@ export interface RangeEnd {
   /** Line breaks it passed, and data records it counted (read, skipped or failed). */
   lines: number
   rows: number
+  /**
+   * The range's buffer, handed back (transferred) for the read of a later range: a buffer per
+   * range left to the worker's garbage collector was freed late, and memory grew with the file.
+   */
+  buffer?: ArrayBuffer
 }
 
 /**
@@ -118,11 +123,24 @@ export async function* parallelText<T, P>(
 ): AsyncGenerator<RecordBatch, TextPosition> {
   const { reader, signal, pool } = options
   const to = reader.byteLength
-  const copy = !(reader instanceof FileRangeReader)
+  const file = reader instanceof FileRangeReader ? reader : undefined
+  /** Buffers of whole ranges handed back with their ends, for the next reads (one per range in flight, and one). */
+  const spare: ArrayBuffer[] = []
+  const rangeBuffer = options.rangeBytes + options.overlap
+  const recycle = (buffer: ArrayBuffer | undefined) => {
+    if (buffer && buffer.byteLength >= rangeBuffer && spare.length <= options.maxInFlight) spare.push(buffer)
+  }
   const read = async (s: number, e: number) => {
+    const buffer = e - s <= rangeBuffer ? spare.pop() : undefined
+    if (buffer && file) return file.readInto(new Uint8Array(buffer, 0, e - s), s, signal)
     const bytes = await reader.read(s, e, signal)
+    if (buffer) {
+      const own = new Uint8Array(buffer, 0, bytes.length)
+      own.set(bytes)
+      return own
+    }
     // a reader may keep what it returned (a cache): workers get their own copy then
-    return copy || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength
+    return !file || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength
       ? bytes.slice()
       : bytes
   }
@@ -221,6 +239,7 @@ export async function* parallelText<T, P>(
         const item = r.value
         if (item.type === 'start') continue
         if (item.type === 'end') {
+          recycle(item.buffer)
           if (accepting) at = { byte: item.stop, line: at.line + item.lines, row: at.row + item.rows }
           break
         }

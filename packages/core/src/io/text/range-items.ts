@@ -5,7 +5,7 @@ import type { RecordBatch } from '../../record-batch.js'
 import { errorFromMessage, errorToMessage } from '../../workers/error-message.js'
 import type { ErrorMessage } from '../../workers/protocol.js'
 import type { TaskContext } from '../../workers/serve.js'
-import type { RangeItem, TextPosition } from './parallel-text.js'
+import type { RangeEnd, RangeItem, TextPosition, TextRange } from './parallel-text.js'
 
 /**
  * What a text loader's worker sends for a range, item by item: a batch, the records skipped before
@@ -48,6 +48,17 @@ export class RangeItems {
     if (error === undefined && this.#skipped.length === 0 && c.skippedRecords === 0 && c.nulledValues === 0)
       return undefined
     return this.#item(error === undefined ? {} : { error: errorToMessage(error) }, [])
+  }
+
+  /**
+   * The range's last item: where the parse stopped and what it counted, with the range's buffer
+   * handed back to the main thread for a later range (no item may use `range.bytes` after it).
+   */
+  end(range: TextRange, stop: number, lines: number, rows: number): RangeEnd {
+    const buffer = range.bytes.buffer as ArrayBuffer
+    const end: RangeEnd = { type: 'end', stop, lines, rows, buffer }
+    transfers.set(end, [buffer])
+    return end
   }
 
   #item(payload: TextRangePayload, transfer: ArrayBuffer[]): RangeItem<TextRangePayload> {
