@@ -6,6 +6,7 @@ import type { ColumnInfo } from './column-info.js'
 import { type GroupTask, mergeRanges } from './group-task.js'
 import { readNestedColumn, WholeGroupColumn } from './nested-column.js'
 import type { OpenBatch } from './open-batch.js'
+import { holdPageBuffers, releasePageBuffers } from './page-buffers.js'
 import { selectedRanges } from './page-index.js'
 import { readVectorChunk, WholeVectorColumn } from './vector-chunk.js'
 
@@ -74,6 +75,7 @@ export class GroupReader {
   readonly upfrontBytes: number
   readonly #readers = new Map<string, ColumnReader>()
   readonly #fields = new Map<string, Field>()
+  #released = false
 
   constructor(source: ByteSource, task: GroupTask, tuning: ReadTuning) {
     this.task = task
@@ -131,6 +133,8 @@ export class GroupReader {
       const data = readNestedColumn(source, task.metadata, info.name, task.groupStart, task.rows, location)
       this.#readers.set(info.name, new WholeGroupColumn(data, info.finishNested, location))
     }
+    // (last: a constructor that throws holds nothing)
+    holdPageBuffers()
   }
 
   /** The next `n` rows of every selected column. */
@@ -153,6 +157,10 @@ export class GroupReader {
   release(): void {
     for (const reader of this.#readers.values()) reader.release?.()
     this.#readers.clear()
+    if (!this.#released) {
+      this.#released = true
+      releasePageBuffers()
+    }
   }
 }
 

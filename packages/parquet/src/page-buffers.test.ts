@@ -1,7 +1,13 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadParquet } from './load.js'
-import { givePageBuffer, takePageBuffer } from './page-buffers.js'
+import {
+  givePageBuffer,
+  holdPageBuffers,
+  pageBufferStats,
+  releasePageBuffers,
+  takePageBuffer,
+} from './page-buffers.js'
 import { exec, lit, query, tempDir } from './test-support/fixtures.js'
 
 let dir: string
@@ -26,6 +32,19 @@ describe('page buffers', () => {
     const b = takePageBuffer(a.length + 1)
     expect(b).not.toBe(a)
     expect(b.length).toBeGreaterThan(a.length)
+  })
+
+  it('drops the kept buffers when the last row group reader is released (the pass ended)', async () => {
+    holdPageBuffers()
+    givePageBuffer(takePageBuffer(4096))
+    expect(pageBufferStats().buffers).toBeGreaterThan(0)
+    releasePageBuffers()
+    expect(pageBufferStats()).toEqual({ buffers: 0, bytes: 0 })
+    // a whole read leaves none kept either
+    for await (const b of loadParquet(join(dir, 'text.parquet'), { workers: 0, cacheEnabled: false })) {
+      expect(b.numRows).toBeGreaterThan(0)
+    }
+    expect(pageBufferStats()).toEqual({ buffers: 0, bytes: 0 })
   })
 
   it('leave every batch its own values while pages reuse the memory (DuckDB, SNAPPY, batches across pages)', async () => {

@@ -9,7 +9,7 @@
 const MAX_KEPT = 8
 /** Bytes kept for reuse at most, all buffers together. */
 const MAX_KEPT_BYTES = 256 * 1024 * 1024
-/** Kept buffers are dropped once none has been taken for this long (the pass is over). */
+/** Kept buffers are also dropped once none has been taken for this long (a reader never released). */
 const IDLE_MS = 1000
 
 const free: Uint8Array[] = []
@@ -62,6 +62,26 @@ export function givePageBuffer(buffer: Uint8Array): void {
   if (!timer) {
     timer = setTimeout(sweep, IDLE_MS)
     timer.unref?.()
+  }
+}
+
+/** Readers of row groups alive (see {@link holdPageBuffers}). */
+let holders = 0
+
+/**
+ * Marks a row group reader alive: kept buffers stay for the next row group's pages while one
+ * is. Pair each call with one {@link releasePageBuffers}.
+ */
+export function holdPageBuffers(): void {
+  holders++
+}
+
+/** Marks a row group reader released; when none is left (the pass ended), kept buffers are dropped. */
+export function releasePageBuffers(): void {
+  holders = Math.max(0, holders - 1)
+  if (holders === 0) {
+    free.length = 0
+    keptBytes = 0
   }
 }
 
