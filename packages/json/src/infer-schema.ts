@@ -19,13 +19,13 @@ export interface ColumnPlan {
 }
 
 /**
- * The own property `key` of a parsed record: `__proto__` included (which `record[key]` would read
- * as the prototype), and `constructor`, `toString`... only when the record has them itself.
+ * The own property `key` of a parsed record: `constructor`, `toString`... only when the record has
+ * them itself. An own `__proto__` (a data property, as `JSON.parse` makes it) is read as itself:
+ * it hides the prototype's accessor. No descriptor is made (this runs for every value of a first
+ * batch).
  */
 export function ownValue(record: object, key: string): unknown {
-  return Object.hasOwn(record, key)
-    ? (Object.getOwnPropertyDescriptor(record, key)?.value as unknown)
-    : undefined
+  return Object.hasOwn(record, key) ? (record as Record<string, unknown>)[key] : undefined
 }
 
 /** The storage kind of a column type in a `BatchBuilder`. */
@@ -73,6 +73,20 @@ function widen(a: JsonColumnType | undefined, b: JsonColumnType): JsonColumnType
   return 'json'
 }
 
+/** What the first batch showed of a key. */
+interface Seen {
+  type: JsonColumnType | undefined
+  count: number
+  nulls: boolean
+}
+
+function note(entry: Seen, value: unknown): void {
+  if (value === undefined) return
+  entry.count++
+  if (value === null) entry.nulls = true
+  else if (entry.type !== 'json') entry.type = widen(entry.type, jsonValueType(value))
+}
+
 /**
  * The columns of a stream, decided once from its first batch of records: the keys in first-seen
  * order (or `columns`), each typed by the values seen (integers in int32 range → `int32`, other
@@ -87,23 +101,37 @@ export function inferColumns(
   columnTypes: Readonly<Record<string, JsonColumnType>>,
   int64: Int64Option = 'bigint',
 ): ColumnPlan[] {
-  const seen = new Map<string, { type: JsonColumnType | undefined; count: number; nulls: boolean }>()
-  const track = (name: string, value: unknown) => {
-    let entry = seen.get(name)
-    if (!entry) {
-      entry = { type: undefined, count: 0, nulls: false }
-      seen.set(name, entry)
+  const seen = new Map<string, Seen>()
+  const entry = (name: string): Seen => {
+    let e = seen.get(name)
+    if (!e) {
+      e = { type: undefined, count: 0, nulls: false }
+      seen.set(name, e)
     }
-    if (value === undefined) return
-    entry.count++
-    if (value === null) entry.nulls = true
-    else if (entry.type !== 'json') entry.type = widen(entry.type, jsonValueType(value))
+    return e
   }
+  const track = (name: string, value: unknown) => note(entry(name), value)
   if (columns) {
     for (const name of columns) seen.set(name, { type: undefined, count: 0, nulls: false })
     for (const record of records) for (const name of columns) track(name, ownValue(record, name))
   } else {
-    for (const record of records) for (const key of Object.keys(record)) track(key, ownValue(record, key))
+    // records of one layout have their keys in one order: the previous record's entries serve
+    let lastKeys: string[] = []
+    let lastEntries: Seen[] = []
+    for (const record of records) {
+      // own enumerable keys and their values, in one order (no lookup by name per value)
+      const keys = Object.keys(record)
+      const values = Object.values(record)
+      const entries = keys.length === lastKeys.length ? lastEntries : new Array<Seen>(keys.length)
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string
+        const e = key === lastKeys[i] && entries === lastEntries ? (entries[i] as Seen) : entry(key)
+        entries[i] = e
+        note(e, values[i])
+      }
+      lastKeys = keys
+      lastEntries = entries
+    }
     for (const name of Object.keys(columnTypes)) track(name, undefined)
   }
   const plans: ColumnPlan[] = []

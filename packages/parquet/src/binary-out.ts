@@ -64,20 +64,18 @@ export class BinaryOut {
   }
 
   /**
-   * Room for `n` more staged bytes (at `stagedLength`, which moves past them): the staged buffer,
-   * grown when needed to hold them plus `more` (the bytes the rest of the rows are expected to
-   * take), so that a batch whose values come from one page is sized exactly.
+   * The staged buffer, with room for at least `n` bytes after `stagedLength`: grown to exactly
+   * that (its bytes in use copied) when it has less.
    */
-  stage(n: number, more: number): Uint8Array {
+  reserve(n: number): Uint8Array {
     const used = this.stagedLength
     let staged = this.staged
     if (!staged || staged.length < used + n) {
-      const grown = uninitialized(used + n + more)
+      const grown = uninitialized(used + n)
       if (staged && used > 0) grown.set(staged.subarray(0, used))
       staged = grown
       this.staged = grown
     }
-    this.stagedLength = used + n
     return staged
   }
 

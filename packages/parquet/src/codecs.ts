@@ -13,11 +13,13 @@ export const READ_CODECS: ReadonlySet<CompressionCodec> = new Set<CompressionCod
 type Decompressor = (input: Uint8Array, size: number) => Uint8Array
 const snappyWasm = compressors.SNAPPY as Decompressor
 /**
- * SNAPPY pages that shrank to at most this share of their size are decompressed in JS (their
- * long copies are bulk moves there, and no copy into and out of WASM memory is made); others by
- * the WASM build (many short literals and copies, where it is several times faster).
+ * SNAPPY pages that shrank to at most this share of their size, or hardly shrank at all (at least
+ * {@link JS_SNAPPY_LITERAL} of it), are decompressed in JS: their long copies or long literals are
+ * bulk moves there, and no copy into and out of WASM memory is made. Others go to the WASM build
+ * (many short literals and copies, where it is several times faster).
  */
 const JS_SNAPPY_RATIO = 0.25
+const JS_SNAPPY_LITERAL = 0.85
 const zstdJs = compressors.ZSTD as Decompressor
 let zstdReady: Promise<void> | undefined
 let zstdLoaded = false
@@ -71,7 +73,7 @@ export function decompress(
       break
     case 'SNAPPY': {
       snappyLength(input, size)
-      if (input.length > size * JS_SNAPPY_RATIO) {
+      if (input.length > size * JS_SNAPPY_RATIO && input.length < size * JS_SNAPPY_LITERAL) {
         out = snappyWasm(input, size)
         break
       }

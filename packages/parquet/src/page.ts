@@ -149,13 +149,14 @@ export function readDataPage(
       throw new Error(`page values take ${data.length} bytes where the header says ${size}`)
   } else throw new Error(`page of type ${header.type} has no data page header`)
   if (!(Number.isInteger(rows) && rows >= 0)) throw new Error(`page header promises ${rows} rows`)
-  return { rows, encoding, defs, values: valueReader(encoding, data, start, ctx, dictionary) }
+  return { rows, encoding, defs, values: valueReader(encoding, data, start, rows, ctx, dictionary) }
 }
 
 function valueReader(
   encoding: string,
   data: Uint8Array,
   start: number,
+  rows: number,
   ctx: PageContext,
   dictionary: Dictionary | undefined,
 ): ValueReader<AnyOut> {
@@ -164,7 +165,7 @@ function valueReader(
   switch (encoding) {
     case 'PLAIN':
       if (physical === 'BOOLEAN') return reader(new PlainBool(data, start))
-      if (physical === 'BYTE_ARRAY') return reader(new PlainBinary(data, start))
+      if (physical === 'BYTE_ARRAY') return reader(new PlainBinary(data, start, rows))
       return reader(new PlainFixed(data, start))
     case 'PLAIN_DICTIONARY':
     case 'RLE_DICTIONARY': {

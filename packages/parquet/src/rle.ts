@@ -108,34 +108,22 @@ export class HybridDecoder {
     const mask = this.#mask
     let bit = this.#bit
     let max = 0
+    let j = 0
     if (width <= 24) {
       // four bytes hold any value of up to 24 bits at any bit offset; the last values of the page
       // take the careful path so no read goes past its end
       const safeEnd = (this.#end - 4) * 8
-      let j = 0
-      for (; j < k && bit <= safeEnd; j++, bit += width) {
-        const p = bit >>> 3
-        const v =
-          (((bytes[p] as number) |
-            ((bytes[p + 1] as number) << 8) |
-            ((bytes[p + 2] as number) << 16) |
-            ((bytes[p + 3] as number) << 24)) >>>
-            (bit & 7)) &
-          mask
-        out[at + j] = v
-        if (v > max) max = v
+      const fast = bit > safeEnd ? 0 : Math.min(k, Math.floor((safeEnd - bit) / width) + 1)
+      if (fast > 0) {
+        max = unpackFast(bytes, bit, width, mask, out, at, fast)
+        bit += fast * width
+        j = fast
       }
-      for (; j < k; j++, bit += width) {
-        const v = this.#slow(bit)
-        out[at + j] = v
-        if (v > max) max = v
-      }
-    } else {
-      for (let j = 0; j < k; j++, bit += width) {
-        const v = this.#slow(bit)
-        out[at + j] = v
-        if (v > max) max = v
-      }
+    }
+    for (; j < k; j++, bit += width) {
+      const v = this.#slow(bit)
+      out[at + j] = v
+      if (v > max) max = v
     }
     this.#bit = bit
     return max
@@ -193,6 +181,65 @@ export class HybridDecoder {
   }
 }
 
+/**
+ * `n` values of `width` (at most 24) bits from bit `bit` of `bytes` into `out[at, at + n)`, each
+ * read as a 4-byte word (the caller keeps those words inside the encoded run); returns the
+ * largest. Its own function, with no cold path: the optimizing compiler keeps it optimized (a
+ * rarely taken branch in the same loop made it fall back to slower code at every page end).
+ */
+function unpackFast(
+  bytes: Uint8Array,
+  bit: number,
+  width: number,
+  mask: number,
+  out: Int32Array | Uint8Array,
+  at: number,
+  n: number,
+): number {
+  let max = 0
+  let b = bit
+  for (let j = 0; j < n; j++, b += width) {
+    const p = b >>> 3
+    const v =
+      (((bytes[p] as number) |
+        ((bytes[p + 1] as number) << 8) |
+        ((bytes[p + 2] as number) << 16) |
+        ((bytes[p + 3] as number) << 24)) >>>
+        (b & 7)) &
+      mask
+    out[at + j] = v
+    if (v > max) max = v
+  }
+  return max
+}
+
+/**
+ * `count` whole bytes into `dst` from byte `q`, taken from `src` from bit `srcBit`; returns the
+ * set bits. The bulk of {@link copyBits}, in its own function so it stays optimized (see
+ * {@link unpackFast}).
+ */
+function copyBytes(dst: Uint8Array, q: number, src: Uint8Array, srcBit: number, count: number): number {
+  let ones = 0
+  let p = srcBit >>> 3
+  const shift = srcBit & 7
+  const end = q + count
+  if (shift === 0) {
+    for (; q < end; q++, p++) {
+      const byte = src[p] as number
+      dst[q] = byte
+      ones += POPCOUNT[byte] as number
+    }
+    return ones
+  }
+  const back = 8 - shift
+  for (; q < end; q++, p++) {
+    const byte = (((src[p] as number) >>> shift) | ((src[p + 1] as number) << back)) & 0xff
+    dst[q] = byte
+    ones += POPCOUNT[byte] as number
+  }
+  return ones
+}
+
 /** Sets bits `[at, at + n)` of `bitmap`. */
 export function setBits(bitmap: Uint8Array, at: number, n: number): void {
   let i = at
@@ -235,24 +282,12 @@ export function copyBits(
     d++
     s++
   }
-  const shift = s & 7
-  let p = s >>> 3
-  let q = d >>> 3
   const wholeEnd = stop & ~7
-  if (shift === 0) {
-    for (; d < wholeEnd; d += 8, s += 8) {
-      const byte = src[p++] as number
-      dst[q++] = byte
-      ones += POPCOUNT[byte] as number
-    }
-  } else {
-    const back = 8 - shift
-    for (; d < wholeEnd; d += 8, s += 8) {
-      const byte = (((src[p] as number) >>> shift) | ((src[p + 1] as number) << back)) & 0xff
-      p++
-      dst[q++] = byte
-      ones += POPCOUNT[byte] as number
-    }
+  if (d < wholeEnd) {
+    const bytes = (wholeEnd - d) >>> 3
+    ones += copyBytes(dst, d >>> 3, src, s, bytes)
+    d += bytes * 8
+    s += bytes * 8
   }
   for (; d < stop; d++, s++) {
     const b = ((src[s >>> 3] as number) >>> (s & 7)) & 1

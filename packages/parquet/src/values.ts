@@ -71,58 +71,76 @@ export class RleBool implements ValueReader<BoolOut> {
 }
 
 /**
- * PLAIN byte arrays: a 4-byte little-endian length before each value. One pass over the length
- * prefixes writes the lengths and checks they stay inside the page; a second copies the values
- * into the output's staged bytes (so the page's memory can be reused as soon as it is read).
+ * PLAIN byte arrays: a 4-byte little-endian length before each value. Each value is checked to
+ * lie inside the page and copied into the output's staged bytes as it is read (so the page's
+ * memory can be reused), in one pass over the page.
  */
 export class PlainBinary implements ValueReader<BinaryOut> {
   readonly #data: Uint8Array
   readonly #end: number
   #pos: number
-  constructor(data: Uint8Array, start: number, end = data.length) {
+  /** Rows of the page not read yet (a guide to the bytes the next rows take). */
+  #rowsLeft: number
+  constructor(data: Uint8Array, start: number, rows: number, end = data.length) {
     this.#data = data
     this.#pos = start
     this.#end = end
+    this.#rowsLeft = rows
   }
   read(out: BinaryOut, pos: number, m: number, _k: number): void {
-    const data = this.#data
-    const end = this.#end
-    const lengths = out.offsets
-    const validity = out.validity
     const start = this.#pos
-    let p = start
-    let count = 0
-    for (let i = pos; i < pos + m; i++) {
-      if (validity && !(((validity[i >>> 3] as number) >>> (i & 7)) & 1)) continue
-      if (p + 4 > end) throw new Error('page ends inside a byte array length')
-      const n =
-        ((data[p] as number) | ((data[p + 1] as number) << 8) | ((data[p + 2] as number) << 16)) +
-        (data[p + 3] as number) * 16777216
-      p += 4 + n
-      if (p > end) throw new Error(`byte array of ${n} bytes runs past the page`)
-      lengths[i + 1] = n
-      count++
-    }
-    this.#pos = p
-    const total = p - start - 4 * count
-    const at = out.stagedLength
-    // the rest of the output is guessed to hold values of the same mean length
-    const rest = out.length - pos - m
-    const target = out.stage(total, m > 0 ? Math.ceil((total / m) * rest) : 0)
-    let q = start
-    let o = at
-    for (let j = 0; j < count; j++) {
-      const n =
-        ((data[q] as number) | ((data[q + 1] as number) << 8) | ((data[q + 2] as number) << 16)) +
-        (data[q + 3] as number) * 16777216
-      q += 4
-      if (n < 24) for (let b = 0; b < n; b++) target[o + b] = data[q + b] as number
-      else target.set(data.subarray(q, q + n), o)
-      q += n
-      o += n
-    }
-    out.pieces.push({ kind: 'staged', from: pos, to: pos + m, at })
+    // bytes per row of the rest of the page, with a little to spare, so that one reservation
+    // holds the output's rows: a batch within one page is one buffer (see BinaryOut.finish)
+    const left = Math.max(this.#rowsLeft, m, 1)
+    const perRow = Math.max(0, (this.#end - start - 4 * left) / left) * 1.02
+    out.reserve(Math.ceil(perRow * (out.length - pos)) + 64)
+    this.#pos = copyPlain(this.#data, start, this.#end, out, pos, m)
+    this.#rowsLeft -= m
   }
+}
+
+/**
+ * Rows `[pos, pos + m)` of `out` (their valid ones) from the length-prefixed values at `start` of
+ * `data`: each length written at `offsets[row + 1]` and checked to end inside `end`, each value
+ * copied to the staged bytes (grown when the reservation runs out). Returns where the values end.
+ * (A function of its own, with no cold path after its loop: see `unpackFast` in rle.ts.)
+ */
+function copyPlain(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  out: BinaryOut,
+  pos: number,
+  m: number,
+): number {
+  const lengths = out.offsets
+  const validity = out.validity
+  let target = out.staged as Uint8Array
+  const first = out.stagedLength
+  let o = first
+  let p = start
+  for (let i = pos; i < pos + m; i++) {
+    if (validity && !(((validity[i >>> 3] as number) >>> (i & 7)) & 1)) continue
+    if (p + 4 > end) throw new Error('page ends inside a byte array length')
+    const n =
+      ((data[p] as number) | ((data[p + 1] as number) << 8) | ((data[p + 2] as number) << 16)) +
+      (data[p + 3] as number) * 16777216
+    p += 4
+    if (p + n > end) throw new Error(`byte array of ${n} bytes runs past the page`)
+    lengths[i + 1] = n
+    if (o + n > target.length) {
+      out.stagedLength = o
+      const rows = pos + m - i
+      target = out.reserve(n + Math.ceil(((o - first + n) / (i - pos + 1)) * (rows + out.length - pos - m)))
+    }
+    if (n < 24) for (let b = 0; b < n; b++) target[o + b] = data[p + b] as number
+    else target.set(data.subarray(p, p + n), o)
+    p += n
+    o += n
+  }
+  out.stagedLength = o
+  out.pieces.push({ kind: 'staged', from: pos, to: pos + m, at: first })
+  return p
 }
 
 /** Byte arrays of a page decoded whole (DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY). */
