@@ -135,7 +135,7 @@ export const jsonSuite: Suite = async (options) => {
     measurements,
     ratios,
     notes: [
-      `workers 'auto' is ${availableParallelism()} threads here; sd runs with cacheEnabled: false. Load average at the end: ${loadavg()
+      `workers 'auto' is the calling thread and ${Math.max(1, availableParallelism() - 1)} worker thread(s) here, sharing the ranges; sd runs with cacheEnabled: false. Load average at the end: ${loadavg()
         .map((l) => l.toFixed(1))
         .join(', ')}.`,
       `Every reader hands every value to a consumer: numbers summed, string lengths summed, trues counted (sd from its columns; the others from their JS values). Ratios are of the peer's time over ours, median over ${rounds} interleaved rounds after a warm-up round.`,

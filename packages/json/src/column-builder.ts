@@ -9,7 +9,7 @@ import {
   RecordBatch,
   type RecordCounters,
   type SdError,
-} from '@sd/core'
+} from '@sd/core/text-worker'
 import { describeValue } from './describe.js'
 import { type Extractor, type MissFn, makeExtractor } from './extractor.js'
 import { type ColumnPlan, fitsType, inferColumns, kindOf, ownValue } from './infer-schema.js'

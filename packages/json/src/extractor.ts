@@ -6,7 +6,7 @@ import {
   INT64_KIND,
   JSON_KIND,
   STRING_KIND,
-} from '@sd/core'
+} from '@sd/core/text-worker'
 import { ownValue } from './infer-schema.js'
 
 /** Called for a value the fast path does not store: null, missing, or of the wrong type. */

@@ -7,7 +7,7 @@ import {
   type Int64Option,
   JSON_KIND,
   STRING_KIND,
-} from '@sd/core'
+} from '@sd/core/text-worker'
 import type { JsonColumnType } from './options.js'
 
 /** A column the builder fills: its field and how values are stored. */

@@ -6,7 +6,7 @@ import {
   INT64_KIND,
   JSON_KIND,
   STRING_KIND,
-} from '@sd/core'
+} from '@sd/core/text-worker'
 import { isLongInteger, longIntegerValue } from './big-integers.js'
 
 const SKIP = 255

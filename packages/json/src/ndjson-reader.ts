@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer'
-import { type ErrorLocation, FormatError, firstInvalidUtf8, type RecordCounters } from '@sd/core'
+import { type ErrorLocation, FormatError, firstInvalidUtf8, type RecordCounters } from '@sd/core/text-worker'
 import { parseRecordText } from './big-integers.js'
 import { type ColumnBuilder, LINE_FULL, LINE_SLOW } from './column-builder.js'
 import { describeValue, snippet } from './describe.js'

@@ -1,4 +1,10 @@
-import { type RangeItem, rangeItemTransfer, rangeStream, serveWorker, type TextRangePayload } from '@sd/core'
+import {
+  type RangeItem,
+  rangeItemTransfer,
+  rangeStream,
+  serveWorker,
+  type TextRangePayload,
+} from '@sd/core/text-worker'
 import { type NdjsonRangeTask, parseNdjsonRange } from './range-task.js'
 
 /** The worker thread of parallel NDJSON parsing: parses the ranges the loader sends. */

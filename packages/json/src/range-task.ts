@@ -4,7 +4,7 @@ import {
   RangeItems,
   type TextRange,
   type TextRangePayload,
-} from '@sd/core'
+} from '@sd/core/text-worker'
 import { ColumnBuilder } from './column-builder.js'
 import type { ColumnPlan } from './infer-schema.js'
 import { NdjsonReader } from './ndjson-reader.js'

@@ -20,7 +20,7 @@ export interface DecodeTask {
   key: string
   /** Path or URL, for error messages. */
   name: string
-  /** The footer's bytes (metadata, length, `PAR1`). */
+  /** The footer's bytes (metadata, length, `PAR1`), in memory shared by every task of the file. */
   footer: Uint8Array
   int64: 'bigint' | 'number'
   rowGroup: number

@@ -32,6 +32,24 @@ const SENT: ReadTuning = {
 
 type Reply = { message: PieceMessage[] }
 
+/** Footers in shared memory, by the part's footer bytes. */
+const sharedFooters = new WeakMap<Uint8Array, Uint8Array>()
+
+/**
+ * A part's footer in a `SharedArrayBuffer`, made once per part: a task carries a reference to it
+ * rather than a copy (the footer grows with the row groups: a copy in every task made a pass's
+ * messages grow with the square of the file's size).
+ */
+export function sharedFooter(bytes: Uint8Array): Uint8Array {
+  let shared = sharedFooters.get(bytes)
+  if (!shared) {
+    shared = new Uint8Array(new SharedArrayBuffer(bytes.length))
+    shared.set(bytes)
+    sharedFooters.set(bytes, shared)
+  }
+  return shared
+}
+
 /**
  * Heap limits of a decode thread. A young generation of 2 MiB (V8 grows it to 16+ MiB) makes the
  * thread collect every few row groups, which frees the read and decompression buffers it dropped:
@@ -77,7 +95,7 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
         job: job.index,
         key: `${job.part.entry.name}|${job.part.version}`,
         name: job.part.entry.name,
-        footer: job.part.footer,
+        footer: sharedFooter(job.part.footer),
         int64: spec.parquet.int64,
         rowGroup: job.task.rowGroup,
         columns: job.task.columns.map((c) => c.name),

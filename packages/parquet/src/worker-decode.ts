@@ -34,7 +34,8 @@ function parsed(task: DecodeTask): ParsedFooter {
   const key = `${task.key}|${task.int64}`
   let hit = footers.get(key)
   if (!hit) {
-    const metadata = parquetMetadata(task.footer)
+    // parsed from a copy: the metadata may keep views of its bytes, and those stay this thread's
+    const metadata = parquetMetadata(task.footer.slice())
     const columns = describeColumns(metadata, task.int64)
     const groupStarts: number[] = []
     let start = 0
