@@ -63,10 +63,12 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    */
   int64?: 'bigint' | 'number'
   /**
-   * Threads that decode row groups: a number (0 decodes in the calling thread), or `'auto'` (the
-   * default): one per available core (`os.availableParallelism()`), used when a pass has more than
+   * Threads that decode row groups: a number (`0`, the default, decodes in the calling thread), or
+   * `'auto'`: one per available core (`os.availableParallelism()`), used when a pass has more than
    * one row group and at least 8 MiB of compressed data after the first (smaller passes decode in
-   * the calling thread: starting threads would cost more than it saves).
+   * the calling thread: starting threads would cost more than it saves). Threads pay off in a
+   * long-lived process on a machine with cores to spare; a single read in a fresh process on two
+   * cores is faster in the calling thread (the threads' start and compiler warm-up cost more).
    */
   workers?: 'auto' | number
   /**
@@ -229,7 +231,7 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
       code: 'INVALID_OPTION',
     })
   }
-  const { workers = 'auto' } = options
+  const { workers = 0 } = options
   if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 256)) {
     throw new ValidationError(`workers must be 'auto' or an integer from 0 to 256, got ${String(workers)}`, {
       code: 'INVALID_OPTION',
