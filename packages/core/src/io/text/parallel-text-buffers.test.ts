@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { RecordBatch } from '../../record-batch.js'
-import { type LinePayload, type LineTask, parseLines } from '../../test-support/line-ranges.js'
+import { type LinePayload, type LineTask, linePassBase, parseLines } from '../../test-support/line-ranges.js'
 import { WorkerPool } from '../../workers/pool.js'
 import { FileRangeReader } from '../file-range.js'
 import { parallelText, type RangeItem, type TextPosition } from './parallel-text.js'
@@ -39,17 +39,7 @@ async function run(worker: 'line-range-worker' | 'line-range-give-back') {
     for await (const item of pool.stream({ range: empty, delayMs: 0 })) warm ||= item.type === 'end'
     expect(warm).toBe(true)
     const pass = parallelText<LineTask, LinePayload>({
-      reader,
-      from: { byte: 0, line: 1, row: 0 },
-      signal: new AbortController().signal,
-      pool,
-      rangeBytes: 16 << 10,
-      overlap: 64,
-      maxInFlight: 4,
-      recordStart: (bytes, base, at) => {
-        const i = bytes.indexOf(10, at - base)
-        return i < 0 ? -1 : base + i + 1
-      },
+      ...linePassBase(reader, pool),
       task: (range) => {
         ranges++
         return { task: { range, delayMs: 0 }, transfer: [range.bytes.buffer as ArrayBuffer] }
