@@ -130,7 +130,7 @@ describe('keys from data never become prototypes', () => {
       [{ isAdmin: true }, 'c0', 1],
       [{ isAdmin: true, n: 2 }, 'c1', 2],
     ])
-    const nested = rows[0]?.__proto__ as Record<string, unknown>
+    const nested = Object.getOwnPropertyDescriptor(rows[0], '__proto__')?.value as object
     expect(Object.getPrototypeOf(nested)).toBe(protoOfRows)
   })
 
