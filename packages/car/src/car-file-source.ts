@@ -1,9 +1,11 @@
+import { fileURLToPath } from 'node:url'
 import {
-  FileRangeReader,
   type HttpRangeOptions,
-  HttpRangeReader,
-  isHttpUrl,
+  isRemoteSource,
+  openRange,
   type RangeReader,
+  type S3Options,
+  schemeOf,
   throwIfAborted,
 } from '@sd/core'
 import type { CID } from 'multiformats/cid'
@@ -40,12 +42,18 @@ export interface CarFileOptions extends HttpRangeOptions {
   index?: boolean | 'auto'
   /** Largest block accepted, in bytes. Default 2 MiB. */
   maxBlockBytes?: number
+  /**
+   * Credentials, region and endpoint for `s3://bucket/key` CARs; each defaults to its AWS
+   * environment variable.
+   */
+  s3?: S3Options
 }
 
 const AUTO_INDEX_BYTES = 64 << 20
 
 /**
- * The blocks of a CARv1 or CARv2 file, local or at an http(s) URL, found through an index (the
+ * The blocks of a CARv1 or CARv2 file, local or remote (`http(s)://`, `s3://`, or a scheme
+ * registered with core such as `hf://`), found through an index (the
  * sidecar, or a scan of the section headers). Every block handed out is hashed against its CID.
  */
 export class CarFileSource implements DagSource {
@@ -77,21 +85,22 @@ export class CarFileSource implements DagSource {
   /** Opens a CAR: reads its header, then its index (sidecar or scan). */
   static async open(source: string, options: CarFileOptions = {}): Promise<CarFileSource> {
     const signal = options.signal
-    const remote = isHttpUrl(source)
-    const reader = remote
-      ? await HttpRangeReader.open(source, options)
-      : await FileRangeReader.open(source, signal)
+    // a remote CAR has no sidecar beside it; a `file:` URL is a local path
+    const remote = isRemoteSource(source)
+    const path = schemeOf(source) === 'file' ? fileURLToPath(source) : source
+    const { index: _index, maxBlockBytes: _max, ...open } = options
+    const reader = await openRange(path, open)
     try {
       const maxBlockBytes = options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES
       const layout = await readCarLayout(reader, signal)
       const useSidecar = !remote && options.index !== false
-      let index = useSidecar ? await readSidecar(source, reader.version) : undefined
+      let index = useSidecar ? await readSidecar(path, reader.version) : undefined
       const fromSidecar = index !== undefined
       if (!index) {
         index = await scanIndex(reader, layout, maxBlockBytes, remote, signal)
         const write =
           options.index === true || (options.index !== false && reader.byteLength >= AUTO_INDEX_BYTES)
-        if (useSidecar && write) await writeSidecar(source, reader.version, index)
+        if (useSidecar && write) await writeSidecar(path, reader.version, index)
       }
       return new CarFileSource(reader, layout, index, maxBlockBytes, fromSidecar)
     } catch (err) {

@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { RecordBatch } from '@sd/core'
 import { loadParquet } from '@sd/parquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GatewayServer, serveGateway } from './gateway-server.js'
@@ -8,6 +9,7 @@ import type { FileManifest } from './manifest.js'
 import { packFile } from './pack.js'
 import { duckdb } from './test-support/duckdb.js'
 import { tempDir } from './test-support/files.js'
+import { writeCar } from './write-car.js'
 
 const dir = tempDir()
 const MiB = 1 << 20
@@ -92,5 +94,79 @@ describe('loadCar over a packed Parquet file', () => {
     expect(fromGateway.numRows).toBe(fromFile.numRows)
     expect(fromGateway.column('h')).toEqual(fromFile.column('h'))
     expect(sameBytes(fromGateway.column('id'), fromFile.column('id'))).toBe(true)
+  })
+})
+
+describe('keys from data never become prototypes', () => {
+  const names = ['__proto__', 'constructor', 'toString']
+  const protoOfRows = Object.getPrototypeOf({})
+
+  function expectOwnKeys(rows: Record<string, unknown>[], values: unknown[][]) {
+    expect(rows).toHaveLength(values.length)
+    for (const [i, row] of rows.entries()) {
+      expect(Object.getPrototypeOf(row)).toBe(protoOfRows)
+      expect(Object.keys(row)).toEqual(names)
+      for (const [j, name] of names.entries()) {
+        expect(Object.hasOwn(row, name)).toBe(true)
+        expect(Object.getOwnPropertyDescriptor(row, name)?.value).toEqual(values[i]?.[j])
+      }
+      expect((row as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+      expect(String(Object.prototype.toString.call(row))).toBe('[object Object]')
+    }
+    expect(({} as { isAdmin?: unknown }).isAdmin).toBeUndefined()
+  }
+
+  it('in a packed NDJSON file (a nested object under __proto__ stays a value)', async () => {
+    const path = join(dir, 'proto.ndjson')
+    writeFileSync(
+      path,
+      '{"__proto__":{"isAdmin":true},"constructor":"c0","toString":1}\n' +
+        '{"__proto__":{"isAdmin":true,"n":2},"constructor":"c1","toString":2}\n',
+    )
+    const packed = await packFile(path, join(dir, 'proto-ndjson.car'))
+    expect(packed.manifest.layout === 'file' && packed.manifest.format).toBe('ndjson')
+    const rows = await loadCar(join(dir, 'proto-ndjson.car')).toArray()
+    expectOwnKeys(rows, [
+      [{ isAdmin: true }, 'c0', 1],
+      [{ isAdmin: true, n: 2 }, 'c1', 2],
+    ])
+    const nested = Object.getOwnPropertyDescriptor(rows[0], '__proto__')?.value as object
+    expect(Object.getPrototypeOf(nested)).toBe(protoOfRows)
+  })
+
+  it('in a packed CSV file', async () => {
+    const path = join(dir, 'proto.csv')
+    writeFileSync(path, '__proto__,constructor,toString\nisAdmin,x,1\nisAdmin,y,2\n')
+    await packFile(path, join(dir, 'proto-csv.car'))
+    const rows = await loadCar(join(dir, 'proto-csv.car')).toArray()
+    expectOwnKeys(rows, [
+      ['isAdmin', 'x', 1],
+      ['isAdmin', 'y', 2],
+    ])
+  })
+
+  it('in the batch layout of writeCar (manifest schema and statistics included)', async () => {
+    const batch = RecordBatch.fromColumns({
+      ['__proto__']: ['isAdmin', 'b'],
+      constructor: Int32Array.of(3, 4),
+      toString: Float64Array.of(0.5, 1.5),
+    })
+    expect(batch.schema.map((f) => f.name)).toEqual(names)
+    const written = await writeCar([batch], join(dir, 'proto-batches.car'))
+    expect(written.manifest.schema?.map((f) => f.name)).toEqual(names)
+    const ds = loadCar(join(dir, 'proto-batches.car'))
+    expect((await ds.schema())?.map((f) => f.name)).toEqual(names)
+    expectOwnKeys(await ds.toArray(), [
+      ['isAdmin', 3, 0.5],
+      ['b', 4, 1.5],
+    ])
+    const projected = await loadCar(join(dir, 'proto-batches.car'), {
+      columns: ['toString', '__proto__'],
+    }).toArray()
+    expect(projected.map((r) => Object.keys(r))).toEqual([
+      ['toString', '__proto__'],
+      ['toString', '__proto__'],
+    ])
+    expect(Object.getPrototypeOf(projected[0])).toBe(protoOfRows)
   })
 })

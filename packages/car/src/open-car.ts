@@ -10,11 +10,14 @@ import { isIpfsUrl } from './ipfs-url.js'
 export interface OpenCarOptions extends CarFileOptions, GatewayOptions {}
 
 /**
- * Opens a CAR: a path, an http(s) URL of a CAR file (read with range requests), or a trustless
- * gateway URL `http(s)://host/ipfs/<cid>` (blocks fetched as the reads need them, each checked
- * against its CID), or `ipfs://<cid>[/<path>]` read through the gateway of the `gateway` option or
- * `SD_IPFS_GATEWAY` (the path followed through UnixFS directories and dag-cbor maps). A local CAR is indexed from its sidecar (`<car>.idx`) when there is a valid
- * one, else by a scan of its section headers.
+ * Opens a CAR: a path; a URL of a CAR file, read with range requests (`http(s)://`,
+ * `s3://bucket/key` signed with the credentials of the `s3` option or the AWS environment
+ * variables, or a scheme registered with core such as `hf://`); a trustless gateway URL
+ * `http(s)://host/ipfs/<cid>` (blocks fetched as the reads need them, each checked against its
+ * CID); or `ipfs://<cid>[/<path>]` read through the gateway of the `gateway` option or
+ * `SD_IPFS_GATEWAY` (the path followed through UnixFS directories and dag-cbor maps). A local CAR
+ * is indexed from its sidecar (`<car>.idx`) when there is a valid one, else by a scan of its
+ * section headers; a remote CAR by a scan.
  *
  * @example
  * ```ts
