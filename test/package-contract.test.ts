@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 interface Manifest {
@@ -26,6 +27,105 @@ const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
 
 const sdNames = (deps: Record<string, string> | undefined) =>
   Object.keys(deps ?? {}).filter((n) => n.startsWith('@sd/'))
+
+/** The package's source files that ship: no tests, no test support, no declarations. */
+function shippedSources(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry)
+    if (statSync(path).isDirectory()) {
+      if (entry !== 'test-support') out.push(...shippedSources(path))
+    } else if (path.endsWith('.ts') && !path.endsWith('.test.ts') && !path.endsWith('.d.ts')) out.push(path)
+  }
+  return out
+}
+
+/** A static `import ... from` or `export ... from` statement of a file. */
+interface StaticLink {
+  specifier: string
+  /** `import type ...` or `export type ...`: erased at compile time, loads nothing. */
+  typeOnly: boolean
+  line: number
+}
+
+const linkCache = new Map<string, StaticLink[]>()
+
+/**
+ * The static module statements of a file (parsed, so examples in comments do not count). Under
+ * `verbatimModuleSyntax`, `import { type A } from 'x'` still loads `x` at run time: only a
+ * statement-level `import type` / `export type` is type-only.
+ */
+function staticLinks(file: string): StaticLink[] {
+  const cached = linkCache.get(file)
+  if (cached) return cached
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(file, 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+    ts.ScriptKind.TS,
+  )
+  const out: StaticLink[] = []
+  const add = (specifier: ts.Node | undefined, typeOnly: boolean, node: ts.Node) => {
+    if (specifier === undefined || !ts.isStringLiteral(specifier)) return
+    const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1
+    out.push({ specifier: specifier.text, typeOnly, line })
+  }
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement))
+      add(statement.moduleSpecifier, statement.importClause?.isTypeOnly === true, statement)
+    else if (ts.isExportDeclaration(statement))
+      add(statement.moduleSpecifier, statement.isTypeOnly, statement)
+    else if (
+      ts.isImportEqualsDeclaration(statement) &&
+      ts.isExternalModuleReference(statement.moduleReference)
+    )
+      add(statement.moduleReference.expression, statement.isTypeOnly, statement)
+  }
+  linkCache.set(file, out)
+  return out
+}
+
+/** The files an entry loads through static value imports (relative ones, `.js` read as `.ts`). */
+function reachable(entry: string): Set<string> {
+  const seen = new Set<string>()
+  const visit = (file: string) => {
+    if (seen.has(file) || !existsSync(file)) return
+    seen.add(file)
+    for (const link of staticLinks(file)) {
+      if (!link.typeOnly && link.specifier.startsWith('.'))
+        visit(resolve(dirname(file), link.specifier.replace(/\.js$/, '.ts')))
+    }
+  }
+  visit(entry)
+  return seen
+}
+
+/** The source file of each entry point in the manifest's `exports` (its `@sd/source` condition). */
+function entryFiles(manifest: Manifest, packageDir: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [key, entry] of Object.entries(manifest.exports ?? {})) {
+    const source =
+      entry && typeof entry === 'object' ? (entry as Record<string, unknown>)['@sd/source'] : undefined
+    if (typeof source === 'string') out.set(key, resolve(packageDir, source))
+  }
+  return out
+}
+
+/** The names of the `export function` declarations of a file. */
+function exportedFunctions(file: string): string[] {
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(file, 'utf8'),
+    ts.ScriptTarget.Latest,
+    false,
+    ts.ScriptKind.TS,
+  )
+  return source.statements
+    .filter(ts.isFunctionDeclaration)
+    .filter((f) => f.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) === true)
+    .flatMap((f) => (f.name ? [f.name.text] : []))
+}
 
 function conditionOrder(entry: unknown): string[] {
   return entry && typeof entry === 'object' ? Object.keys(entry) : []
@@ -69,6 +169,40 @@ describe.each(packages)('package contract of packages/$dir', ({ dir, manifest })
     }
   })
 
+  it('imports its optional peers only dynamically (a third-party one also behind its own entry point)', () => {
+    const packageDir = join(root, 'packages', dir)
+    const optional = Object.keys(manifest.peerDependencies ?? {}).filter(
+      (name) => manifest.peerDependenciesMeta?.[name]?.optional === true,
+    )
+    const found: { file: string; link: StaticLink; peer: string }[] = []
+    for (const file of shippedSources(join(packageDir, 'src'))) {
+      const text = readFileSync(file, 'utf8')
+      if (!optional.some((name) => text.includes(name))) continue
+      for (const link of staticLinks(file)) {
+        if (link.typeOnly) continue
+        const peer = optional.find((name) => link.specifier === name || link.specifier.startsWith(`${name}/`))
+        if (peer !== undefined) found.push({ file, link, peer })
+      }
+    }
+    // another sd package: always through importPeer, so a user without it gets MISSING_PEER;
+    // a third-party peer (apache-arrow): statically only in files that a subpath entry point
+    // (such as @sd/core/arrow) loads and the main entry point never does
+    const entries = entryFiles(manifest, packageDir)
+    const thirdParty = found.some(({ peer }) => !peer.startsWith('@sd/'))
+    const fromMain = thirdParty
+      ? reachable(entries.get('.') ?? join(packageDir, 'src', 'index.ts'))
+      : new Set()
+    const fromSubpaths = new Set(
+      thirdParty
+        ? [...entries].filter(([key]) => key !== '.').flatMap(([, file]) => [...reachable(file)])
+        : [],
+    )
+    const offending = found
+      .filter(({ file, peer }) => peer.startsWith('@sd/') || !fromSubpaths.has(file) || fromMain.has(file))
+      .map(({ file, link }) => `${relative(root, file)}:${link.line} imports '${link.specifier}' statically`)
+    expect(offending, 'use `await importPeer(...)`, or `import type` for types').toEqual([])
+  })
+
   it('takes apache-arrow, when at all, as an optional peer', () => {
     expect(manifest.dependencies?.['apache-arrow']).toBeUndefined()
     if (manifest.peerDependencies?.['apache-arrow'] !== undefined) {
@@ -97,10 +231,18 @@ describe.each(packages)('package contract of packages/$dir', ({ dir, manifest })
       .filter((s) => s.length > 0)
     for (const statement of statements)
       expect(statement).toMatch(/^export (type )?(\*|\{[\s\S]*\}) from '\.\/[\w./-]+\.js'$/)
-    // a package with a loadX factory keeps it in load.ts, and its loader in loader.ts
-    if (/\bload[A-Z]\w*/.test(code)) {
-      expect(code).toMatch(/ from '\.\/load\.js'/)
+    // a package with a loadX factory keeps it in load.ts (every loadX it exports comes from there,
+    // declared as a function), and its loader in loader.ts
+    const loadNames = [...code.matchAll(/\b(load[A-Z]\w*)\b/g)].map((m) => m[1] as string)
+    const hasLoad = existsSync(join(src, 'load.ts'))
+    if (loadNames.length > 0 || hasLoad) {
+      expect(hasLoad, `packages/${dir}/src/load.ts`).toBe(true)
       expect(existsSync(join(src, 'loader.ts')), `packages/${dir}/src/loader.ts`).toBe(true)
+      const factories = exportedFunctions(join(src, 'load.ts')).filter((name) => /^load[A-Z]\w*$/.test(name))
+      expect(factories.length, `packages/${dir}/src/load.ts exports a load[A-Z]* function`).toBeGreaterThan(0)
+      for (const name of loadNames) expect(factories, `${name} is a function of load.ts`).toContain(name)
+      for (const statement of statements.filter((st) => /\bload[A-Z]\w*\b/.test(st)))
+        expect(statement, 'a loadX is exported from ./load.js').toMatch(/ from '\.\/load\.js'$/)
     }
   })
 

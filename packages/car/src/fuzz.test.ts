@@ -16,9 +16,11 @@ import { writeCar } from './write-car.js'
  * section starts (varints, CIDs). Every case ends within a time bound in the exact original data
  * or a typed `SdError`, never a crash, a hang, an untyped error or wrong data; and when `verify()`
  * calls a mutated CAR sound, reading it must give the original data. 150 cases in the normal run,
- * 5,000 with `SD_FUZZ_LONG=1`; `SD_FUZZ_SEED` replays a seed; `SD_FUZZ_REPORT=1` prints the outcomes.
+ * 5,000 with `SD_SLOW=1` or `SD_FUZZ_LONG=1`; `SD_FUZZ_SEED=<n>` replays a seed; `SD_FUZZ_REPORT=1`
+ * prints the outcomes.
  */
-const CASES = process.env.SD_FUZZ_LONG === '1' ? 5000 : 150
+const LONG = process.env.SD_SLOW === '1' || process.env.SD_FUZZ_LONG === '1'
+const CASES = LONG ? 5000 : 150
 const SEED = Number(process.env.SD_FUZZ_SEED ?? 20_261_202)
 const TIME_BOUND_MS = 10_000
 

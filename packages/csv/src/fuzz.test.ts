@@ -11,9 +11,10 @@ import { generateCsv, random } from './test-support/generate.js'
  * flipped, inserted, deleted, duplicated, cut; quotes, delimiters, line breaks, invalid UTF-8 and
  * byte order marks thrown in). Every case must end in data or a typed `SdError` within a time
  * bound, never a crash, a hang or an untyped error; and both engines must give the same answer.
- * 400 cases in the normal run, 20,000 with `SD_FUZZ_LONG=1` or `SD_SLOW=1`; `SD_FUZZ_SEED` replays a seed.
+ * 400 cases in the normal run, 20,000 with `SD_SLOW=1` or `SD_FUZZ_LONG=1`; `SD_FUZZ_SEED=<n>` replays a seed.
  */
-const CASES = process.env.SD_FUZZ_LONG === '1' || process.env.SD_SLOW === '1' ? 20_000 : 400
+const LONG = process.env.SD_SLOW === '1' || process.env.SD_FUZZ_LONG === '1'
+const CASES = LONG ? 20_000 : 400
 const SEED = Number(process.env.SD_FUZZ_SEED ?? 1611)
 const TIME_BOUND_MS = 10_000
 

@@ -10,9 +10,10 @@ import type { JsonOptions } from './options.js'
  * typed `SdError` within a time bound; read with `onBadRecord: 'skip'` and `onBadValue: 'null'`,
  * the data is checked against `JSON.parse` line by line (every object line a row, every other line
  * a skipped record, every value the line's or null). 500 cases in the normal run, 20,000 with
- * `SD_FUZZ_LONG=1` or `SD_SLOW=1`; `SD_FUZZ_SEED` replays a seed.
+ * `SD_SLOW=1` or `SD_FUZZ_LONG=1`; `SD_FUZZ_SEED=<n>` replays a seed.
  */
-const CASES = process.env.SD_FUZZ_LONG === '1' || process.env.SD_SLOW === '1' ? 20_000 : 500
+const LONG = process.env.SD_SLOW === '1' || process.env.SD_FUZZ_LONG === '1'
+const CASES = LONG ? 20_000 : 500
 const SEED = Number(process.env.SD_FUZZ_SEED ?? 2026)
 const TIME_BOUND_MS = 10_000
 

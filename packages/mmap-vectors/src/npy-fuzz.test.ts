@@ -12,8 +12,8 @@ import { baseNpyFiles } from './test-support/numpy-base.js'
 // Seeded mutations of valid .npy files (NumPy writes them): every open, read-only and for
 // writing, ends in correct data or a typed SdError within a time bound: never a crash, a hang, an
 // untyped error, data that differs from NumPy's reading of the same file, or a write that loses
-// bytes. SD_FUZZ_LONG=1 runs the long set; SD_FUZZ_SEED=<n> replays another seed.
-const LONG = process.env.SD_FUZZ_LONG === '1'
+// bytes. SD_SLOW=1 or SD_FUZZ_LONG=1 runs the long set; SD_FUZZ_SEED=<n> replays another seed.
+const LONG = process.env.SD_SLOW === '1' || process.env.SD_FUZZ_LONG === '1'
 const CASES = LONG ? 20_000 : 400
 const SEED = Number(process.env.SD_FUZZ_SEED ?? 20_261_201)
 /** Milliseconds one open may take (generous: the machine may be busy). */

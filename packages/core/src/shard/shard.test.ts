@@ -133,7 +133,24 @@ describe('shuffle', () => {
   })
 
   it('mixes rows across units within the buffer, and keeps memory to one buffer', async () => {
-    const { ids: order } = await ids(dataset().shuffle({ seed: 1, bufferSize: 6000 }))
+    const batchSize = 1000
+    const bufferSize = 6000
+    // no read-ahead queue, so every row read from the files and not yet handed over is held by the
+    // shuffle: the source counts 4 bytes per row read, at the moment each batch comes out
+    const loader = new IntFilesLoader(dir, { batchSize, unitRows: UNIT, prefetchBatches: 0 })
+    const ds = loader.toDataset().shuffle({ seed: 1, bufferSize })
+    const order: number[] = []
+    const held: number[] = []
+    for await (const batch of ds) {
+      held.push((ds.getStats().throughput?.totalBytes ?? 0) / 4 - order.length)
+      order.push(...(batch.column('id') as Int32Array))
+    }
+    expect(sorted(order)).toEqual(everyId)
+    // the whole first block is read before its first row goes out ...
+    expect(held[0]).toBeGreaterThanOrEqual(bufferSize)
+    // ... and never more than that block, the rest of the last batch read and the first batch of
+    // the unit read ahead
+    expect(Math.max(...held)).toBeLessThanOrEqual(bufferSize + 2 * batchSize)
     // the first 6000 rows out come from two units, interleaved
     const units = new Set(order.slice(0, 6000).map((id) => Math.floor(id / UNIT)))
     expect(units.size).toBeGreaterThanOrEqual(2)
