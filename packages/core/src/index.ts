@@ -137,6 +137,11 @@ export {
   type TextRangePayload,
 } from './io/text/range-items.js'
 export {
+  type RemoteOptions,
+  type ResolvedRemoteOptions,
+  resolveRemoteOptions,
+} from './io/text/remote-options.js'
+export {
   type BatchCacheKeyOptions,
   batchCacheKey,
   type SourceVersion,

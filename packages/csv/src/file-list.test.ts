@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import type { StreamingDataset } from '@sd/core'
-import { type S3Server, startS3Server, withS3Environment } from '@sd/core/testing'
+import { putFolder, type S3Server, startS3Server, withS3Environment } from '@sd/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadCsv } from './load.js'
 import { duckdb, tempDir } from './test-support/files.js'
@@ -10,6 +10,7 @@ import { duckdb, tempDir } from './test-support/files.js'
 const tmp = tempDir('sd-csv-files-')
 const folder = join(tmp.dir, 'parts')
 let server: S3Server
+let prefix: string
 
 type Point = { id: number; name: string; score: number }
 
@@ -31,8 +32,8 @@ beforeAll(async () => {
   writeFileSync(join(folder, '.a.csv.crc'), 'junk')
   writeFileSync(join(folder, 'notes.txt'), 'not a csv')
   server = await startS3Server({ buckets: ['data'] })
-  for (const name of ['a.csv', 'b.csv', 'day=2/c.csv.gz', '_SUCCESS'])
-    await server.put('data', `parts/${name}`, readFileSync(join(folder, name)))
+  // every file, the hidden and foreign ones included: the listing leaves them out as a folder walk does
+  prefix = await putFolder(server, folder, 'data', 'parts/')
 })
 afterAll(async () => {
   await server?.close()
@@ -121,14 +122,35 @@ describe('several CSV files as one dataset', () => {
     })
   })
 
-  it('reads an s3:// prefix like the local folder', async () => {
+  it('reads an s3:// prefix like the local folder, credentials and endpoint from the s3 option', async () => {
+    const s3 = server.s3Options()
+    const since = (await server.seen()).length
+    expect(await loadCsv(prefix, { s3 }).toArray()).toEqual(await loadCsv(folder).toArray())
+    // signed listing, then signed range reads of the objects
+    const seen = await server.seen(since)
+    expect(seen.some((r) => r.path.startsWith('/data') && r.path.includes('list-type=2'))).toBe(true)
+    expect(seen.some((r) => r.range !== undefined)).toBe(true)
+    expect(seen.every((r) => r.signed && r.status < 300)).toBe(true)
+    const remote = await loadCsv(prefix, { s3, unitBytes: 8000, timeoutMs: 5000, retries: 1 })
+      .shard({ rank: 0, worldSize: 2 })
+      .toArray()
+    const local = await loadCsv(folder, { unitBytes: 8000 }).shard({ rank: 0, worldSize: 2 }).toArray()
+    expect(remote).toEqual(local)
+    await expect(
+      loadCsv(prefix, { s3: { ...s3, secretAccessKey: 'wrong' }, retries: 0 }).toArray(),
+    ).rejects.toMatchObject({ name: 'AuthError', location: { url: prefix } })
+  })
+
+  it('reads an s3:// prefix with credentials from the AWS environment variables', async () => {
     await withS3Environment(server, async () => {
-      expect(await loadCsv('s3://data/parts/').toArray()).toEqual(await loadCsv(folder).toArray())
-      const remote = await loadCsv('s3://data/parts/', { unitBytes: 8000 })
-        .shard({ rank: 0, worldSize: 2 })
-        .toArray()
-      const local = await loadCsv(folder, { unitBytes: 8000 }).shard({ rank: 0, worldSize: 2 }).toArray()
-      expect(remote).toEqual(local)
+      expect(await loadCsv(prefix).toArray()).toEqual(await loadCsv(folder).toArray())
     })
+  })
+
+  it('validates the s3 and HTTP options when the dataset is made', () => {
+    expect(() => loadCsv(prefix, { s3: 'x' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
+    expect(() => loadCsv(prefix, { timeoutMs: -1 })).toThrow(/timeoutMs/)
   })
 })

@@ -1,4 +1,11 @@
-import { type ByteSource, isFileList, type Row, type StreamingDataset, TextFileListLoader } from '@sd/core'
+import {
+  type ByteSource,
+  isFileList,
+  type Row,
+  resolveRemoteOptions,
+  type StreamingDataset,
+  TextFileListLoader,
+} from '@sd/core'
 import { type CsvStats, CsvStreamingLoader } from './loader.js'
 import type { CsvOptions } from './options.js'
 import { layoutTypes } from './units.js'
@@ -33,6 +40,7 @@ export function loadCsv(source: ByteSource | readonly ByteSource[], options: Csv
     {
       suffixes: CSV_SUFFIXES,
       what: '*.csv',
+      remote: resolveRemoteOptions(options),
       open: (file, first) =>
         new CsvStreamingLoader(
           file,

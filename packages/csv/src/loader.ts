@@ -8,7 +8,9 @@ import {
   type RecordBatch,
   type RecordCounters,
   type RecordStats,
+  type ResolvedRemoteOptions,
   rangeView,
+  resolveRemoteOptions,
   skipRows,
   sourceVersion,
   type TextSource,
@@ -54,12 +56,15 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
   readonly csvOptions: ResolvedCsvOptions
   /** The options as given (a unit is read by a loader of its own, with these). */
   readonly #given: CsvOptions
+  /** How URL and `s3://` sources are reached. */
+  readonly #remote: ResolvedRemoteOptions
   #layout: { layout: CsvLayout; version: string } | undefined
 
   constructor(source: ByteSource, options: CsvOptions = {}) {
     super(source, options)
     this.#given = options
     this.csvOptions = resolveCsvOptions(options)
+    this.#remote = resolveRemoteOptions(options)
     if (this.csvOptions.engine === 'csv-parse') {
       try {
         normalize_options(csvParseOptions(this.csvOptions, undefined))
@@ -247,6 +252,8 @@ export class CsvStreamingLoader extends TextStreamingLoader<CsvStats> {
       compression: this.csvOptions.compression,
       signal,
       onBytes,
+      http: this.#remote.http,
+      s3: this.#remote.s3,
     })
   }
 

@@ -7,6 +7,7 @@ import {
   nonEmptyString,
   oneOf,
   positiveInteger,
+  type RemoteOptions,
   resolveInt64,
   resolveWorkers,
   type SdError,
@@ -27,8 +28,13 @@ export type BadValuePolicy = 'error' | 'null' | 'skip'
  */
 export type CsvEngine = 'auto' | 'fast' | 'csv-parse'
 
-/** Options of {@link loadCsv} and {@link CsvStreamingLoader}. */
-export interface CsvOptions extends LoaderOptions {
+/**
+ * Options of {@link loadCsv} and {@link CsvStreamingLoader}: the shared loader options, core's
+ * remote options for URL and `s3://` sources (`s3`, and the HTTP options `fetch`, `headers`,
+ * `retries`, `backoffMs`, `timeoutMs`, `idleTimeoutMs`, `minBytesPerSecond`, `maxRedirects`), and
+ * the CSV dialect and typing below.
+ */
+export interface CsvOptions extends LoaderOptions, RemoteOptions {
   /** Field delimiter, one or more characters. Default `','`. */
   delimiter?: string
   /** Quote character(s). Default `'"'`; `null` or `''` turns quoting off. */

@@ -106,19 +106,30 @@ describe('CSV in line-aligned byte ranges', () => {
 })
 
 describe('CSV objects in S3', () => {
-  it('reads and shards an s3:// object like the local file', async () => {
+  const url = 's3://data/csv/points.csv'
+
+  it('reads and shards an s3:// object like the local file (credentials from the s3 option)', async () => {
+    const s3 = server.s3Options()
+    const remote = () =>
+      loadCsv(url, { batchSize: 200, unitBytes: 12_000, s3 }) as unknown as StreamingDataset<Point>
+    expect(await remote().toArray()).toEqual(await load().toArray())
+    const shard = await remote()
+      .shard({ rank: 1, worldSize: 2 })
+      .shuffle({ seed: 2, bufferSize: 400 })
+      .toArray()
+    const local = await load()
+      .shard({ rank: 1, worldSize: 2 })
+      .shuffle({ seed: 2, bufferSize: 400 })
+      .toArray()
+    expect(shard).toEqual(local)
+    await expect(
+      loadCsv(url, { s3: { ...s3, secretAccessKey: 'wrong' }, retries: 0 }).toArray(),
+    ).rejects.toMatchObject({ name: 'AuthError', location: { url } })
+  })
+
+  it('takes the credentials from the AWS variables when no s3 option is given', async () => {
     await withS3Environment(server, async () => {
-      const url = 's3://data/csv/points.csv'
       expect(await load(url).toArray()).toEqual(await load().toArray())
-      const remote = await load(url)
-        .shard({ rank: 1, worldSize: 2 })
-        .shuffle({ seed: 2, bufferSize: 400 })
-        .toArray()
-      const local = await load()
-        .shard({ rank: 1, worldSize: 2 })
-        .shuffle({ seed: 2, bufferSize: 400 })
-        .toArray()
-      expect(remote).toEqual(local)
     })
   })
 })

@@ -1,13 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { putFolder, type S3Server, startS3Server } from '@sd/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadJson } from './load.js'
 import { duckdb, fixtures } from './test-support/fixtures.js'
 
 const files = fixtures()
 const folder = join(files.dir, 'events')
-afterAll(() => files.remove())
+let server: S3Server
+let prefix: string
+afterAll(async () => {
+  await server?.close()
+  files.remove()
+})
 
 beforeAll(async () => {
   mkdirSync(join(folder, 'late'), { recursive: true })
@@ -23,6 +29,8 @@ beforeAll(async () => {
   const late = Array.from({ length: 100 }, (_, k) => JSON.stringify({ id: 2000 + k, extra: true })).join('\n')
   writeFileSync(join(folder, 'late', 'c.ndjson.gz'), gzipSync(`${late}\n`))
   writeFileSync(join(folder, '_SUCCESS'), '')
+  server = await startS3Server({ buckets: ['data'] })
+  prefix = await putFolder(server, folder, 'data', 'events/')
 })
 
 describe('several JSON files as one dataset', () => {
@@ -63,5 +71,22 @@ describe('several JSON files as one dataset', () => {
       code: 'TYPE_MISMATCH',
       location: { file: bad, line: 1, column: 'id' },
     })
+  })
+
+  it('reads an s3:// prefix of NDJSON objects like the local folder (signed listing and range reads)', async () => {
+    const s3 = server.s3Options()
+    const since = (await server.seen()).length
+    const local = await loadJson(folder, { batchSize: 300 }).toArray()
+    expect(await loadJson(prefix, { batchSize: 300, s3 }).toArray()).toEqual(local)
+    const seen = await server.seen(since)
+    expect(seen.some((r) => r.path.includes('list-type=2'))).toBe(true)
+    expect(seen.filter((r) => r.range !== undefined).length).toBeGreaterThanOrEqual(3)
+    expect(seen.every((r) => r.signed && r.status < 300)).toBe(true)
+    const shard = (source: string, rank: number) =>
+      loadJson(source, { unitBytes: 20_000, s3, timeoutMs: 5000 }).shard({ rank, worldSize: 2 }).toArray()
+    for (const rank of [0, 1]) expect(await shard(prefix, rank)).toEqual(await shard(folder, rank))
+    await expect(
+      loadJson(prefix, { s3: { ...s3, secretAccessKey: 'wrong' }, retries: 0 }).toArray(),
+    ).rejects.toMatchObject({ name: 'AuthError', location: { url: prefix } })
   })
 })

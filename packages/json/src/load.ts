@@ -3,6 +3,7 @@ import {
   type Field,
   isFileList,
   type Row,
+  resolveRemoteOptions,
   type StreamingDataset,
   TextFileListLoader,
 } from '@sd/core'
@@ -48,6 +49,7 @@ export function loadJson(source: ByteSource | readonly ByteSource[], options: Js
     {
       suffixes: JSON_SUFFIXES,
       what: '*.ndjson, *.jsonl or *.json',
+      remote: resolveRemoteOptions(options),
       open: (file, first) =>
         new JsonStreamingLoader(file, first?.length ? fixedColumns(options, first) : options),
     },

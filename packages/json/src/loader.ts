@@ -6,6 +6,8 @@ import {
   type ReadContext,
   type RecordBatch,
   type RecordStats,
+  type ResolvedRemoteOptions,
+  resolveRemoteOptions,
   skipRows,
   sourceVersion,
   TextStreamingLoader,
@@ -44,10 +46,13 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
   readonly jsonOptions: ResolvedJsonOptions
   /** The columns a whole pass decides, by source version (what range units are typed by). */
   #plans: { version: string; plans: ColumnPlan[] } | undefined
+  /** How URL and `s3://` sources are reached. */
+  readonly #remote: ResolvedRemoteOptions
 
   constructor(source: ByteSource, options: JsonOptions = {}) {
     super(source, options)
     this.jsonOptions = resolveJsonOptions(options)
+    this.#remote = resolveRemoteOptions(options)
     if (this.jsonOptions.format === 'ndjson' && this.jsonOptions.path !== undefined) {
       throw new ValidationError(
         `path ("${this.jsonOptions.path}") only applies to array documents, not to format 'ndjson'`,
@@ -123,6 +128,8 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
       signal,
       compression: this.jsonOptions.compression,
       chunkBytes: this.jsonOptions.chunkBytes,
+      http: this.#remote.http,
+      s3: this.#remote.s3,
     })
   }
 
@@ -133,6 +140,8 @@ export class JsonStreamingLoader extends TextStreamingLoader<JsonStats> {
       compression: options.compression,
       chunkBytes: options.chunkBytes,
       onBytes: (bytes) => ctx.countBytes(bytes),
+      http: this.#remote.http,
+      s3: this.#remote.s3,
     })
     const chunks = text.chunks[Symbol.asyncIterator]()
     const next = async () => {

@@ -6,6 +6,7 @@ import {
   nameList,
   oneOf,
   positiveInteger,
+  type RemoteOptions,
   resolveInt64,
   resolveWorkers,
   type SdError,
@@ -22,8 +23,13 @@ export type JsonFormat = 'auto' | 'ndjson' | 'array'
  */
 export type JsonColumnType = 'int32' | 'int64' | 'float64' | 'bool' | 'string' | 'json'
 
-/** Options of {@link loadJson} and {@link JsonStreamingLoader}: the shared loader options plus these. */
-export interface JsonOptions extends LoaderOptions {
+/**
+ * Options of {@link loadJson} and {@link JsonStreamingLoader}: the shared loader options, core's
+ * remote options for URL and `s3://` sources (`s3`, and the HTTP options `fetch`, `headers`,
+ * `retries`, `backoffMs`, `timeoutMs`, `idleTimeoutMs`, `minBytesPerSecond`, `maxRedirects`), plus
+ * these.
+ */
+export interface JsonOptions extends LoaderOptions, RemoteOptions {
   /**
    * `'ndjson'` (one record per line), `'array'` (records are the elements of an array in a JSON
    * document), or `'auto'` (the default): a file whose first non-space byte is `[`, or any file

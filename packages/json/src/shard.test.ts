@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DatasetState, StreamingDataset } from '@sd/core'
-import { type S3Server, startS3Server } from '@sd/core/testing'
+import { type S3Server, startS3Server, withS3Environment } from '@sd/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadJson } from './load.js'
 
@@ -103,35 +103,37 @@ describe('NDJSON in line-aligned byte ranges', () => {
 })
 
 describe('NDJSON objects in S3', () => {
-  it('reads and shards an s3:// object like the local file (credentials from the AWS variables)', async () => {
-    const saved = { ...process.env }
-    const { endpoint, region, credentials } = server
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  const url = 's3://data/json/events.ndjson'
+  const remote = (s3?: ReturnType<S3Server['s3Options']>) =>
+    loadJson(url, {
+      batchSize: 250,
+      unitBytes: 20_000,
+      ...(s3 ? { s3 } : {}),
+    }) as unknown as StreamingDataset<Event>
+
+  it('reads and shards an s3:// object like the local file (credentials from the s3 option)', async () => {
+    const s3 = server.s3Options()
+    expect(await remote(s3).toArray()).toEqual(await load().toArray())
+    const local = await load()
+      .shard({ rank: 0, worldSize: 2 })
+      .shuffle({ seed: 1, bufferSize: 500 })
+      .toArray()
+    const shard = await remote(s3)
+      .shard({ rank: 0, worldSize: 2 })
+      .shuffle({ seed: 1, bufferSize: 500 })
+      .toArray()
+    expect(shard).toEqual(local)
+    await expect(remote({ ...s3, secretAccessKey: 'wrong' }).toArray()).rejects.toMatchObject({
+      name: 'AuthError',
+      location: { url },
     })
-    try {
-      const url = 's3://data/json/events.ndjson'
-      expect(await load(url).toArray()).toEqual(await load().toArray())
-      const local = await load()
-        .shard({ rank: 0, worldSize: 2 })
-        .shuffle({ seed: 1, bufferSize: 500 })
-        .toArray()
-      const remote = await load(url)
-        .shard({ rank: 0, worldSize: 2 })
-        .shuffle({ seed: 1, bufferSize: 500 })
-        .toArray()
-      expect(remote).toEqual(local)
+  })
+
+  it('takes the credentials from the AWS variables when no s3 option is given', async () => {
+    await withS3Environment(server, async () => {
+      expect(await remote().toArray()).toEqual(await load().toArray())
       process.env.AWS_SECRET_ACCESS_KEY = 'wrong'
-      await expect(load(url).toArray()).rejects.toMatchObject({
-        name: 'AuthError',
-        location: { url },
-      })
-    } finally {
-      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-      Object.assign(process.env, saved)
-    }
+      await expect(remote().toArray()).rejects.toMatchObject({ name: 'AuthError', location: { url } })
+    })
   })
 })

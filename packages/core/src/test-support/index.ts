@@ -12,6 +12,7 @@ export {
   type TestServer,
   testBytes,
 } from './http-server.js'
+export { putFolder } from './s3-folder.js'
 export {
   type S3SeenRequest,
   type S3Server,

@@ -13,6 +13,7 @@ import {
 import type { HttpOptions } from '../http-options.js'
 import { isRemoteSource, openRange } from '../open-range.js'
 import type { RangeReader } from '../range-reader.js'
+import type { S3Options } from '../s3-config.js'
 
 /**
  * Where a text loader's bytes come from: a file path or `http(s)` URL, a {@link RangeReader} some
@@ -34,8 +35,10 @@ export interface OpenTextOptions {
   compression?: Compression
   /** Called with the source bytes of each read (compressed bytes for a gzip source). */
   onBytes?: ((bytes: number) => void) | undefined
-  /** HTTP timeouts and retries, for a URL. */
+  /** HTTP timeouts and retries, for a URL (an `s3://` object's requests included). */
   http?: HttpOptions | undefined
+  /** Credentials, region and endpoint for an `s3://` object (default: the AWS environment variables). */
+  s3?: S3Options | undefined
 }
 
 /** An opened text source: its bytes in chunks, and random access when it has it. */
@@ -116,7 +119,11 @@ export async function openTextSource(source: ByteSource, options: OpenTextOption
   if (typeof source === 'string' || isRangeReader(source)) {
     const owned = typeof source === 'string'
     const reader = owned
-      ? await openRange(source, { ...(options.http ?? {}), ...(signal ? { signal } : {}) })
+      ? await openRange(source, {
+          ...(options.http ?? {}),
+          ...(options.s3 ? { s3: options.s3 } : {}),
+          ...(signal ? { signal } : {}),
+        })
       : source
     try {
       let gzip = compression === 'gzip'

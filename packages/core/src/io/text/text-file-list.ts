@@ -9,6 +9,7 @@ import { countUnitRows, skipRows } from '../../shard/unit-rows.js'
 import type { DataUnit } from '../../shard/units.js'
 import { isFolder, listFolder } from '../folder-list.js'
 import { type ByteSource, checkByteSource, sourceLocation, sourceName } from './byte-source.js'
+import type { ResolvedRemoteOptions } from './remote-options.js'
 import type { TextStreamingLoader } from './text-loader.js'
 
 /** Sources a text loader reads as several files: a list, a local folder, an `s3://` or scheme folder. */
@@ -33,6 +34,8 @@ export interface TextFileListSpec {
    * columns and their types stay the same across files (the loader fixes its types from it).
    */
   open(source: ByteSource, first: readonly Field[] | undefined): TextStreamingLoader
+  /** How a remote folder (`s3://bucket/prefix/`, a scheme folder) is listed: HTTP and S3 options. */
+  remote?: ResolvedRemoteOptions | undefined
 }
 
 /** The unit of a file whose loader lists none: the whole file. */
@@ -147,7 +150,10 @@ export class TextFileListLoader extends StreamingDataLoader<Row, RecordStats> {
     const parts: Part[] = []
     for (const source of this.#given) {
       if (typeof source === 'string' && isFolder(source)) {
+        const remote = this.#spec.remote
         const files = await listFolder(source, {
+          ...remote?.http,
+          ...(remote?.s3 ? { s3: remote.s3 } : {}),
           suffixes: this.#spec.suffixes,
           what: this.#spec.what,
           signal,
