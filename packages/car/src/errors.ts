@@ -23,7 +23,6 @@ export type CarErrorCode =
   | 'CAR_BAD_MANIFEST'
   | 'CAR_NO_MANIFEST'
   | 'CAR_UNEXPECTED_BLOCK'
-  | 'CAR_BAD_RANGE'
   | 'CAR_BAD_RESPONSE'
 
 /** Options of {@link CarError}: a code, where it happened, and the CID it concerns. */
