@@ -98,7 +98,7 @@ describe('loadCar over a packed Parquet file', () => {
     for await (const want of fromFile) {
       const next = await got.next()
       expect(next.done).toBe(false)
-      const batch = next.value as Exclude<typeof next.value, undefined>
+      const batch = next.value as RecordBatch
       expect(batch.numRows).toBe(want.numRows)
       const ours = batch.columns()
       const theirs = want.columns()
