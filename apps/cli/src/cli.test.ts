@@ -42,6 +42,7 @@ describe.concurrent('the sd command line', () => {
     expect(text).toMatch(new RegExp(`^Usage: sd ${command} `))
     expect(text).toMatch(/^Options:\n/m)
     expect(text).toMatch(/^ {2}--debug +print the stack of an error$/m)
+    expect(text).toMatch(/^ {2}-q, --quiet +\S/m)
     expect(text).toMatch(new RegExp(`^Examples:\\n {2}\\$ sd ${command} `, 'm'))
   })
 
@@ -82,6 +83,11 @@ describe.concurrent('the sd command line', () => {
     expect(format.status).toBe(2)
     expect(format.stderr).toBe(
       'sd: USAGE: Unknown format "xlsx" for --to: expected one of parquet, csv, ndjson, json, car\n',
+    )
+    const filter = await sd(['convert', csv, tmp.path('out.parquet'), '--filter', '{"id":{"$foo":1}}'])
+    expect(filter.status).toBe(2)
+    expect(filter.stderr).toMatch(
+      /^sd: USAGE: option '--filter <json>' argument .* INVALID_FILTER: Invalid filter at id\.\$foo: unknown operator \$foo /,
     )
     const bare = await sd([])
     expect(bare.status).toBe(2)

@@ -68,3 +68,15 @@ export function parseFormat(name: string, flag: string): Format {
 export function isTsv(raw: string): boolean {
   return /\.tsv(\.gz)?$/i.test(raw)
 }
+
+/**
+ * A raw float32 vector file (anything but `.npy`) has no header telling its dimension: without
+ * `--dimension` the command line cannot be run as written (a usage error naming the option).
+ */
+export function checkVectorDimension(path: string, dimension: number | undefined): void {
+  if (dimension === undefined && !/\.npy$/i.test(path)) {
+    throw new UsageError(
+      `${path} is raw float32 vectors with no header: give the components per vector with --dimension <n>`,
+    )
+  }
+}

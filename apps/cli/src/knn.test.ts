@@ -133,6 +133,63 @@ describe('sd knn', () => {
     expect(first).toEqual(Array.from(data.subarray(1234 * D, 1235 * D)))
   })
 
+  it('shows the progress of saving, training and loading on stderr, and none with --quiet', async () => {
+    const env = { SD_PROGRESS_DELAY_MS: '0' }
+    const exact = tmp.path('progress.car')
+    const ivf = tmp.path('progress-ivf.car')
+    const [built, trained] = await Promise.all([
+      sd(['knn', 'build', npy, '--out', exact], { env }),
+      sd(['knn', 'build', npy, '--out', ivf, '--ivf', '16'], { env }),
+    ])
+    expect(built.status, built.stderr).toBe(0)
+    expect(built.stderr).toMatch(
+      /^saving \S+progress\.car: [\d.]+ kB of [\d.]+ kB \(100%\), [\d.]+ \S?B\/s, done in [\d.]+ s$/m,
+    )
+    expect(trained.status, trained.stderr).toBe(0)
+    expect(trained.stderr).toMatch(
+      /^training 16 lists on 3,000 vectors: 30,000 of 30,000 rows \(100%\), [\d,]+ rows\/s, done in [\d.]+ s$/m,
+    )
+    expect(trained.stderr).toMatch(/^saving \S+progress-ivf\.car: .*\(100%\).*done in/m)
+    const query = JSON.stringify(queries[0])
+    const [loaded, quiet, quietBuild] = await Promise.all([
+      sd(['knn', 'search', exact, '--query', query, '-k', '2'], { env }),
+      sd(['knn', 'search', ivf, '--query', query, '-k', '2', '-q'], { env }),
+      sd(['knn', 'build', npy, '--out', tmp.path('quiet.car'), '--quiet'], { env }),
+    ])
+    expect(loaded.status, loaded.stderr).toBe(0)
+    expect(loaded.stderr).toMatch(
+      /^loading \S+progress\.car: [\d.]+ kB of [\d.]+ kB \(100%\), .*done in [\d.]+ s$/m,
+    )
+    // quiet: the results as they are, nothing on stderr
+    expect([quiet.status, quiet.stderr]).toEqual([0, ''])
+    expect(quiet.stdout).toMatch(/│ +0 │ +1 │ +7 │ [\d.]+ │ \{"id":"7"\} +│/)
+    expect([quietBuild.status, quietBuild.stdout, quietBuild.stderr]).toEqual([0, '', ''])
+  })
+
+  it('gives exit status 2 for a filter outside the filter language and a raw file without --dimension', async () => {
+    const index = tmp.path('exact.car')
+    const [operator, json] = await Promise.all([
+      sd(['knn', 'search', index, '--query', '[1]', '--filter', '{"lang":{"$foo":1}}']),
+      sd(['knn', 'search', index, '--query', '[1]', '--filter', '{"lang":']),
+    ])
+    expect(operator.status).toBe(2)
+    expect(operator.stderr).toBe(
+      `sd: USAGE: option '--filter <json>' argument '{"lang":{"$foo":1}}' is invalid. INVALID_FILTER: Invalid filter at lang.$foo: unknown operator $foo (expected $eq $ne $gt $gte $lt $lte $in $nin $not) (see sd knn search --help)\n`,
+    )
+    expect(json.status).toBe(2)
+    const [build, inspect, head] = await Promise.all([
+      sd(['knn', 'build', raw, '--out', tmp.path('nodim.car')]),
+      sd(['inspect', raw]),
+      sd(['head', raw]),
+    ])
+    for (const run of [build, inspect, head]) {
+      expect(run.status).toBe(2)
+      expect(run.stderr).toBe(
+        `sd: USAGE: ${raw} is raw float32 vectors with no header: give the components per vector with --dimension <n>\n`,
+      )
+    }
+  })
+
   it('refuses a query of the wrong dimension in one line', async () => {
     const run = await sd(['knn', 'search', tmp.path('exact.car'), '--query', '[1, 2, 3]'])
     expect(run.status).toBe(1)

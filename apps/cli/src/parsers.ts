@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { type Filter, isSdError, validateFilter } from '@sd/core'
 import { InvalidArgumentError } from 'commander'
 
 /** A positive integer flag value. */
@@ -50,6 +51,21 @@ export function jsonObject(value: string): Record<string, unknown> {
     throw new InvalidArgumentError(`expected a JSON object such as {"id":{"$gt":10}}, got ${value}`)
   }
   return parsed as Record<string, unknown>
+}
+
+/**
+ * A `--filter`: a JSON object (inline or in a file) checked by the sd filter language's own
+ * validator, so an unknown operator or a malformed condition is a usage error like malformed JSON.
+ */
+export function filterValue(value: string): Filter {
+  const parsed = jsonObject(value)
+  try {
+    validateFilter(parsed)
+  } catch (err) {
+    if (isSdError(err)) throw new InvalidArgumentError(`${err.code}: ${err.message}`)
+    throw err
+  }
+  return parsed as Filter
 }
 
 /** `name=type` pairs (`--types big=int64,at=string`); repeated flags add up. */

@@ -1,15 +1,26 @@
 import { Command, Option } from 'commander'
-import { columnTypes, jsonObject, nameList, nonNegativeInt, positiveInt } from './parsers.js'
+import { columnTypes, filterValue, nameList, nonNegativeInt, positiveInt } from './parsers.js'
 
 const FORMATS = 'parquet, csv, ndjson, json, car'
 const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW']
 const PROFILES = ['unixfs-v1-2025', 'kubo-cidv1', 'kubo-v0']
 
-/** Options every command takes. */
-function common(command: Command, json = 'print the result as JSON, for scripts'): Command {
+/** What `--quiet` leaves out of a command that prints a summary of what it did. */
+const QUIET_SUMMARY = 'no progress on stderr and no summary on stdout (errors still go to stderr)'
+
+/**
+ * Options every command takes: `--json` (what it means for this command), `-q, --quiet` (progress
+ * and banners left out; what the command was asked to print, a table or results, still prints) and
+ * `--debug`.
+ */
+function common(
+  command: Command,
+  json = 'print the result as JSON, for scripts',
+  quiet = QUIET_SUMMARY,
+): Command {
   return command
     .option('--json', json)
-    .option('-q, --quiet', 'no progress and no summary on stdout (errors still go to stderr)')
+    .option('-q, --quiet', quiet)
     .option('--debug', 'print the stack of an error')
 }
 
@@ -43,7 +54,7 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
       .option(
         '--filter <json>',
         'only rows that match, e.g. \'{"year":{"$gte":2020}}\' (or a file holding it)',
-        jsonObject,
+        filterValue,
       )
       .option('--from <format>', `the input's format when its name does not tell (${FORMATS}, vectors)`)
       .option('--delimiter <char>', 'CSV field delimiter (default "," or a tab for .tsv)')
@@ -111,6 +122,7 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
       )
       .argument('<source>', 'a path or an http(s) URL (a CAR may be a gateway URL)'),
     'print the report as JSON',
+    'no progress on stderr (the report still prints)',
   )
     .option('--from <format>', `the format when the name does not tell (${FORMATS}, vectors)`)
     .option('--dimension <n>', 'components per vector of a raw float32 file', positiveInt)
@@ -126,14 +138,15 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
     .action((source, options) => run('inspect', [source, options]))
 
   readOptions(
-    program
-      .command('head')
-      .description('Print the first rows as an aligned table, or as JSON / NDJSON.')
-      .argument('<source>', 'a path, an http(s) URL, a CAR or gateway URL, or hf:org/name')
-      .option('-n, --rows <n>', 'how many rows', positiveInt, 10)
-      .option('--json', 'a JSON array of row objects')
-      .option('--ndjson', 'one JSON object per line')
-      .option('--debug', 'print the stack of an error'),
+    common(
+      program
+        .command('head')
+        .description('Print the first rows as an aligned table, or as JSON / NDJSON.')
+        .argument('<source>', 'a path, an http(s) URL, a CAR or gateway URL, or hf:org/name')
+        .option('-n, --rows <n>', 'how many rows', positiveInt, 10),
+      'a JSON array of row objects',
+      'nothing on stderr but errors (the rows still print)',
+    ).option('--ndjson', 'one JSON object per line'),
   )
     .addHelpText(
       'after',
@@ -153,20 +166,23 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
       )
       .argument('<car>', 'a CAR path or URL'),
     'print the report as JSON',
+    'no progress and no report: the exit status tells (errors still go to stderr)',
   )
     .addHelpText('after', examples('sd verify events.car', 'sd verify https://host/events.car --json'))
     .action((car, options) => run('verify', [car, options]))
 
-  program
-    .command('serve')
-    .description(
-      'Serve CARs as an IPFS trustless gateway (GET /ipfs/<cid>, ?format=raw|car) until Ctrl-C or SIGTERM.',
-    )
-    .argument('<cars...>', 'CAR files')
-    .option('-p, --port <port>', 'port (default: a free one)', nonNegativeInt)
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--json', 'print {"url","roots"} as one JSON line')
-    .option('--debug', 'print the stack of an error')
+  common(
+    program
+      .command('serve')
+      .description(
+        'Serve CARs as an IPFS trustless gateway (GET /ipfs/<cid>, ?format=raw|car) until Ctrl-C or SIGTERM.',
+      )
+      .argument('<cars...>', 'CAR files')
+      .option('-p, --port <port>', 'port (default: a free one)', nonNegativeInt)
+      .option('--host <host>', 'interface to listen on', '127.0.0.1'),
+    'print {"url","roots"} as one JSON line',
+    'no banner (URL, roots, "stopped"); --json still prints its line',
+  )
     .addHelpText(
       'after',
       examples(
@@ -220,19 +236,25 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
     )
     .action((vectors, options) => run('knn build', [vectors, options]))
 
-  knn
-    .command('search')
-    .description('The k nearest rows of a saved index for one or more query vectors, best first.')
-    .argument('<index>', 'an index CAR made by sd knn build')
-    .requiredOption(
-      '--query <json|file>',
-      'a vector [0.1, ...], vectors [[...], ...], or a .json/.npy/.f32 file',
-    )
-    .option('-k, --k <k>', 'results per query', positiveInt, 10)
-    .option('--filter <json>', 'only rows whose metadata match, e.g. \'{"lang":"en"}\'', jsonObject)
-    .option('--nprobe <lists>', 'IVF: lists scanned per query (more is slower and finds more)', positiveInt)
-    .option('--json', 'print the results as JSON')
-    .option('--debug', 'print the stack of an error')
+  common(
+    knn
+      .command('search')
+      .description('The k nearest rows of a saved index for one or more query vectors, best first.')
+      .argument('<index>', 'an index CAR made by sd knn build')
+      .requiredOption(
+        '--query <json|file>',
+        'a vector [0.1, ...], vectors [[...], ...], or a .json/.npy/.f32 file',
+      )
+      .option('-k, --k <k>', 'results per query', positiveInt, 10)
+      .option('--filter <json>', 'only rows whose metadata match, e.g. \'{"lang":"en"}\'', filterValue)
+      .option(
+        '--nprobe <lists>',
+        'IVF: lists scanned per query (more is slower and finds more)',
+        positiveInt,
+      ),
+    'print the results as JSON',
+    'no progress on stderr (the results still print)',
+  )
     .addHelpText(
       'after',
       examples(

@@ -68,6 +68,17 @@ export class Progress {
     this.#stopped = true
     if (this.#timer) clearTimeout(this.#timer)
     if (this.#poller) clearInterval(this.#poller)
+    if (!this.#bar && succeeded && !this.#options.quiet && DELAY_MS <= 0) {
+      // with no delay every task shows its progress, even one over before the first redraw (or one
+      // that kept the event loop busy to its end): its last state, as one line
+      this.#poll()
+      if (this.#state.bytes === 0 && this.#state.rows === 0) return
+      this.#start()
+      const bar = this.#bar as unknown as { render(): void; stop(): void }
+      bar.render = () => undefined
+      bar.stop()
+      return
+    }
     if (!this.#bar) return
     if (succeeded) {
       this.#poll()
@@ -91,6 +102,18 @@ export class Progress {
       this.#timer.unref()
       return
     }
+    this.#start()
+    if (this.#options.poll) {
+      this.#poller = setInterval(() => {
+        this.#poll()
+        this.#bar?.update(this.#value(), this.#payload())
+      }, 200)
+      this.#poller.unref()
+    }
+  }
+
+  /** Draws the bar's first frame. */
+  #start(): void {
     const stream = this.#options.stream ?? process.stderr
     const tty = stream.isTTY === true
     const bar = this.#total() === undefined ? '' : '[{bar}] '
@@ -106,13 +129,6 @@ export class Progress {
       clearOnComplete: !tty,
     })
     this.#bar.start(this.#total() ?? 1, this.#value(), this.#payload())
-    if (this.#options.poll) {
-      this.#poller = setInterval(() => {
-        this.#poll()
-        this.#bar?.update(this.#value(), this.#payload())
-      }, 200)
-      this.#poller.unref()
-    }
   }
 
   #poll(): void {
@@ -146,7 +162,8 @@ export class Progress {
     if (totalBytes !== undefined) {
       fraction = done(bytes, totalBytes)
       parts.push(`${formatBytes(bytes)} of ${formatBytes(totalBytes)} (${Math.floor(fraction * 100)}%)`)
-      parts.push(`${formatCount(rows)} rows`)
+      // a task that counts no rows (saving or loading an index) shows none
+      if (rows > 0) parts.push(`${formatCount(rows)} rows`)
     } else if (totalRows !== undefined) {
       fraction = done(rows, totalRows)
       parts.push(`${formatCount(rows)} of ${formatCount(totalRows)} rows (${Math.floor(fraction * 100)}%)`)

@@ -7,7 +7,7 @@ import type { ParquetFilter } from '@sd/parquet'
 import { UsageError } from './errors.js'
 import { batchFilter, checkFilterColumns, filterColumns } from './filter.js'
 import type { Location } from './formats.js'
-import { isTsv } from './formats.js'
+import { checkVectorDimension, isTsv } from './formats.js'
 import type { ProgressState } from './progress.js'
 
 /** How to read an input. */
@@ -116,6 +116,7 @@ export async function openInput(location: Location, options: ReadOptions): Promi
       return openCarInput(location, options, base, totalBytes)
     }
     case 'vectors': {
+      checkVectorDimension(location.raw, options.dimension)
       const { loadVectors } = await import('@sd/mmap-vectors')
       const dimension = options.dimension === undefined ? {} : { dimension: options.dimension }
       const dataset = loadVectors(location.raw, { ...base, ...dimension }) as unknown as StreamingDataset

@@ -8,6 +8,7 @@ import { type BlockPlace, indexCarFile } from './car-index.js'
 import { closedError, corrupt } from './errors.js'
 import { FORMAT, type IndexManifest, MAX_BLOCK_BYTES, VERSION } from './manifest.js'
 import { METRICS } from './metric.js'
+import { nextTurn } from './turn.js'
 
 /** A saved index opened for reading: the verified manifest and verified access to its blocks. */
 export class OpenedIndex {
@@ -123,10 +124,14 @@ export class OpenedIndex {
     return new Float32Array(ints.buffer)
   }
 
-  /** Reads a block's bytes for `verifyAll`, without keeping them. */
-  verifyBlocks(cids: CID[]): void {
+  /** Reads and checks every block of `cids` without keeping them, letting the event loop turn every 64 blocks. */
+  async verifyBlocks(cids: CID[]): Promise<void> {
     const scratch = new Uint8Array(MAX_BLOCK_BYTES)
-    for (const cid of cids) this.block(cid, scratch.subarray(0, this.place(cid).length))
+    for (let b = 0; b < cids.length; b++) {
+      const cid = cids[b] as CID
+      this.block(cid, scratch.subarray(0, this.place(cid).length))
+      if (b % 64 === 63) await nextTurn()
+    }
   }
 
   /** The file descriptor, for positional reads of rows (valid until `close`). */

@@ -144,7 +144,7 @@ export async function saveIndex(path: string, contents: IndexContents): Promise<
     // pass 1: hash the vector blocks (the manifest links them) while writing the .npy
     const vectorCids: CID[] = []
     const chunks1 = vectorChunks(contents)
-    writeNpy(
+    await writeNpy(
       npyTemp,
       contents.rows,
       contents.dimension,

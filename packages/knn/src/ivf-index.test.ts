@@ -150,4 +150,25 @@ describe('IvfIndex', () => {
     expect(() => new IvfIndex({ dimension: d, nlist: 0 })).toThrow(/nlist/)
     await ivf.close()
   })
+
+  it('reports each k-means iteration to onProgress, and trains the same centroids with it', async () => {
+    const seen: [number, number][] = []
+    const watched = new IvfIndex({ dimension: d, nlist, workers: 0 })
+    const plain = new IvfIndex({ dimension: d, nlist, workers: 0 })
+    const sample = rows.subarray(0, 3000 * d)
+    await watched.train(sample, {
+      iterations: 5,
+      seed: 7,
+      onProgress: (done, total) => seen.push([done, total]),
+    })
+    await plain.train(sample, { iterations: 5, seed: 7 })
+    expect(seen).toEqual([1, 2, 3, 4, 5].map((i) => [i, 5]))
+    // the same lists: the same vectors land in them and the same searches find the same rows
+    await Promise.all([watched.addVectors(rows), plain.addVectors(rows)])
+    const q = queries.subarray(0, 5 * d)
+    expect(await watched.searchBatch(q, 5, { nprobe: 2 })).toEqual(
+      await plain.searchBatch(q, 5, { nprobe: 2 }),
+    )
+    await Promise.all([watched.close(), plain.close()])
+  })
 })

@@ -319,7 +319,7 @@ export class IvfIndex {
       const ivf = m.ivf
       if (m.kind !== 'ivf' || !ivf)
         throw corrupt('KNN_BAD_SAVE', 'This is not an IVF index: open it with KnnIndex.load', path)
-      opened.verifyBlocks(m.vectors)
+      await opened.verifyBlocks(m.vectors)
       const index = new IvfIndex({
         dimension: m.dimension,
         metric: m.metric,

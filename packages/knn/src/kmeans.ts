@@ -5,6 +5,7 @@ import type { WorkerPool } from './pool.js'
 import { mulberry32 } from './random.js'
 import type { Heaps } from './scan.js'
 import { scanRange } from './scan.js'
+import { nextTurn } from './turn.js'
 
 /** Options of `train`. */
 export interface TrainOptions {
@@ -12,6 +13,11 @@ export interface TrainOptions {
   iterations?: number
   /** Seed of the initial centroids and of re-seeding empty lists (default 1). */
   seed?: number
+  /**
+   * Called after each iteration with the iterations done and their total (a progress display;
+   * the event loop turns between iterations).
+   */
+  onProgress?: (done: number, total: number) => void
 }
 
 /**
@@ -119,6 +125,8 @@ export async function kmeans(
         for (let i = 0; i < dimension; i++) centroids[base + i] = (centroids[base + i] as number) * inv
       }
     }
+    options.onProgress?.(it + 1, iterations)
+    await nextTurn()
   }
   return centroids
 }

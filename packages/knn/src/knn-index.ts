@@ -17,6 +17,7 @@ import { WorkerPool } from './pool.js'
 import { rankHeaps, type SearchResult } from './results.js'
 import type { Heaps } from './scan.js'
 import { checkRows, MemoryVectors } from './store.js'
+import { nextTurn } from './turn.js'
 import { checkFinite, toQuery, toRows, type VectorsInput } from './vectors.js'
 
 /** Options of {@link KnnIndex.fromVectors}. */
@@ -327,9 +328,12 @@ export class KnnIndex {
       const view = store.reserve(m.rows)
       const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
       const blockBytes = m.rowsPerBlock * m.dimension * 4
-      m.vectors.forEach((cid, b) => {
+      for (let b = 0; b < m.vectors.length; b++) {
+        const cid = m.vectors[b] as (typeof m.vectors)[number]
         opened.block(cid, bytes.subarray(b * blockBytes, Math.min(bytes.length, (b + 1) * blockBytes)))
-      })
+        // every 64 blocks (up to 64 MiB), timers and I/O callbacks run: a progress display, a signal
+        if (b % 64 === 63) await nextTurn()
+      }
       checkRows(view, m.dimension)
       const metadata = readMetadata(opened)
       const removed = opened.ints(m.removed, m.removedCount)

@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { nextTurn } from './turn.js'
 
 /**
  * The NumPy `.npy` v1.0 header of a C-order little-endian float32 array of shape `(rows, dimension)`,
@@ -18,25 +19,35 @@ export function npyHeader(rows: number, dimension: number): Buffer {
   return header
 }
 
+/** Bytes written between two turns of the event loop. */
+const TURN_BYTES = 64 * 1024 * 1024
+
 /**
  * Writes rows to a `.npy` file NumPy opens (`np.load(path, mmap_mode='r')`): the header, then each
- * chunk `rows(i)` yields in turn (float32, row-major). Returns the byte offset of the data.
+ * chunk `rows(i)` yields in turn (float32, row-major), letting the event loop turn every 64 MiB.
+ * Resolves to the byte offset of the data.
  */
-export function writeNpy(
+export async function writeNpy(
   path: string,
   rows: number,
   dimension: number,
   chunks: Iterable<Float32Array>,
-): number {
+): Promise<number> {
   const fd = openSync(path, 'w')
   try {
     const header = npyHeader(rows, dimension)
     writeSync(fd, header)
     let written = 0
+    let sinceTurn = 0
     for (const chunk of chunks) {
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done)
       written += chunk.length
+      sinceTurn += bytes.length
+      if (sinceTurn >= TURN_BYTES) {
+        sinceTurn = 0
+        await nextTurn()
+      }
     }
     if (written !== rows * dimension) throw new Error(`wrote ${written} values, expected ${rows * dimension}`)
     return header.length

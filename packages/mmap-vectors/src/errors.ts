@@ -41,6 +41,7 @@ export const MMAP_VECTORS_SHARED_CODES = [
   'CLOSED',
   'IO',
   'ABORTED',
+  'STATE_MISMATCH',
 ] as const satisfies readonly CoreErrorCode[]
 
 /**

@@ -41,6 +41,7 @@ export type {
   VectorBackend,
   VectorFileMode,
   VectorFormat,
+  VectorLoaderOptions,
   VectorsInput,
 } from './options.js'
 export { MemoryMappedVectors } from './vectors.js'

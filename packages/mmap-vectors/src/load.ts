@@ -59,7 +59,8 @@ export function loadMemoryMappedVectors(path: string, options: OpenVectorsOption
  * @example
  * ```ts
  * const ds = loadVectors('embeddings.npy', { batchSize: 1024 })
- * for await (const batch of ds) console.log(batch.numRows, batch.column('vector')[0]) // 1024 Float32Array(3)
+ * // per batch one flat Float32Array of rows x dimension: 1024 vectors of 3 components
+ * for await (const batch of ds) console.log(batch.numRows, batch.column('vector').length) // 1024 3072
  * ```
  */
 export function loadVectors(path: string, options: LoadVectorsOptions = {}): StreamingDataset<VectorRow> {

@@ -50,12 +50,25 @@ export interface OpenVectorsOptions {
 }
 
 /**
+ * Options of `VectorLoader` (`loadVectors`, `MemoryMappedVectors.toDataset`): the shared loader
+ * options and the size of its units.
+ */
+export interface VectorLoaderOptions extends LoaderOptions {
+  /**
+   * Bytes of vectors per unit when the dataset is sharded, shuffled or checkpointed
+   * (`dataset.shard()`...): the file splits into row ranges of this many bytes, rounded down to
+   * whole vectors (at least one). Default 16 MiB.
+   */
+  unitBytes?: number
+}
+
+/**
  * Options of `loadVectors`: how to open the file (read-only, read in batches: the page cache of
  * random reads does not apply), and the shared loader options, whose `cacheEnabled` and
  * `cacheSizeMb` are the batch cache.
  */
 export type LoadVectorsOptions = Pick<OpenVectorsOptions, 'dimension' | 'format' | 'offset' | 'backend'> &
-  LoaderOptions
+  VectorLoaderOptions
 
 /** Options of `MemoryMappedVectors.iterBatches`. */
 export interface IterVectorsOptions {

@@ -3,7 +3,6 @@ import {
   assertBatchSize,
   type CacheStats,
   fileSystemError,
-  type LoaderOptions,
   StateError,
   type StreamingDataset,
   UnsupportedError,
@@ -25,6 +24,7 @@ import {
   resolveOpenOptions,
   type VectorFileMode,
   type VectorFormat,
+  type VectorLoaderOptions,
   type VectorsInput,
 } from './options.js'
 import { PreadRows } from './pread-rows.js'
@@ -251,7 +251,7 @@ export class MemoryMappedVectors implements VectorSource {
    * is a `VectorColumn`), a view of the mapping with `'mmap'`. The file stays open: close it when
    * done with the dataset. Batches are not cached (appends may change the file).
    */
-  toDataset(options: LoaderOptions = {}): StreamingDataset<VectorRow> {
+  toDataset(options: VectorLoaderOptions = {}): StreamingDataset<VectorRow> {
     if (this.#closed) throw this.#closedError('toDataset')
     return new VectorLoader(() => ({ vectors: this, owned: false }), options).toDataset()
   }

@@ -19,6 +19,8 @@ export interface HeadOptions {
   types?: Record<string, string>
   json?: boolean
   ndjson?: boolean
+  /** Accepted like every command's; `sd head` shows no progress, and its rows are what it prints. */
+  quiet?: boolean
 }
 
 /** `sd head <source>`: the first rows as a table, a JSON array or NDJSON lines. */

@@ -1,7 +1,7 @@
 import { type Field, isoDate, isoTimestamp } from '@sd/core'
 import { typeDetail } from '../cells.js'
 import { UsageError } from '../errors.js'
-import { locate } from '../formats.js'
+import { checkVectorDimension, locate } from '../formats.js'
 import { fields, jsonText, print, table } from '../output.js'
 import { formatBytes, formatCount } from '../units.js'
 import { type CarReport, inspectCar } from './inspect-car.js'
@@ -35,6 +35,7 @@ export async function inspect(source: string, options: InspectOptions): Promise<
       break
     case 'vectors':
       if (location.kind !== 'file') throw new UsageError('Vector files are inspected from a local path')
+      checkVectorDimension(source, options.dimension)
       report = await inspectVectors(source, options.dimension)
       break
     case 'car':

@@ -1,6 +1,7 @@
 import { ValidationError } from '@sd/core'
 import { UsageError } from '../errors.js'
-import { locate } from '../formats.js'
+import { checkVectorDimension, locate } from '../formats.js'
+import { IoCounter } from '../io-counter.js'
 import { jsonText, print } from '../output.js'
 import { withProgress } from '../progress.js'
 import { openInput } from '../source.js'
@@ -37,6 +38,7 @@ export async function knnBuild(vectorsPath: string, options: KnnBuildOptions): P
   }
   const vectorsAt = locate(vectorsPath, 'vectors', '--from')
   if (vectorsAt.kind !== 'file') throw new UsageError('The vectors must be a local .npy or raw float32 file')
+  checkVectorDimension(vectorsPath, options.dimension)
   if (!/\.car$/i.test(options.out)) throw new UsageError(`--out must name a .car file, got ${options.out}`)
   const quiet = options.quiet === true || options.json === true
   const { loadMemoryMappedVectors } = await import('@sd/mmap-vectors')
@@ -56,10 +58,17 @@ export async function knnBuild(vectorsPath: string, options: KnnBuildOptions): P
       )
     }
     let saved: Awaited<ReturnType<InstanceType<typeof KnnIndex>['save']>>
+    /** Saving writes the rows twice (the CAR's blocks and the `.npy`): progress by bytes written. */
+    const save = (index: { save(path: string): Promise<typeof saved> }) => {
+      const io = new IoCounter()
+      const totalBytes = 2 * rows * d * 4
+      const poll = () => ({ bytes: Math.min(totalBytes, io.now().write) })
+      return withProgress(`saving ${options.out}`, { totalBytes, quiet, poll }, () => index.save(options.out))
+    }
     if (options.ivf === undefined) {
       const index = KnnIndex.fromVectors(vectors, { metric, ...(metadata ? { metadata } : {}) })
       try {
-        saved = await index.save(options.out)
+        saved = await save(index)
       } finally {
         await index.close()
       }
@@ -75,9 +84,18 @@ export async function knnBuild(vectorsPath: string, options: KnnBuildOptions): P
             options.sample ?? Math.min(Math.max(nlist * 64, 10_000), Math.floor(SAMPLE_BYTES / (d * 4))),
           ),
         )
-        await index.train(
-          evenSample(vectors, sampleRows),
-          options.seed === undefined ? {} : { seed: options.seed },
+        const sample = evenSample(vectors, sampleRows)
+        // progress in vectors assigned to their nearest centroid: the sample once per iteration
+        const iterations = 10
+        await withProgress(
+          `training ${formatCount(nlist)} lists on ${formatCount(sampleRows)} vectors`,
+          { totalRows: sampleRows * iterations, quiet },
+          (progress) =>
+            index.train(sample, {
+              iterations,
+              ...(options.seed === undefined ? {} : { seed: options.seed }),
+              onProgress: (done) => progress.update({ rows: done * sampleRows }),
+            }),
         )
         await withProgress(`adding ${vectorsPath}`, { totalRows: rows, quiet }, async (progress) => {
           let done = 0
@@ -88,7 +106,7 @@ export async function knnBuild(vectorsPath: string, options: KnnBuildOptions): P
             progress.update({ rows: done, bytes: done * d * 4 })
           }
         })
-        saved = await index.save(options.out)
+        saved = await save(index)
       } finally {
         await index.close()
       }

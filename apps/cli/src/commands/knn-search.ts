@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import * as dagCbor from '@ipld/dag-cbor'
 import { type Filter, ValidationError } from '@sd/core'
 import { UsageError } from '../errors.js'
+import { IoCounter } from '../io-counter.js'
 import { jsonText, print, table } from '../output.js'
 import { jsonValue } from '../parsers.js'
+import { withProgress } from '../progress.js'
 
 /** Options of `sd knn search`. */
 export interface KnnSearchOptions {
@@ -12,6 +15,8 @@ export interface KnnSearchOptions {
   filter?: Filter
   nprobe?: number
   json?: boolean
+  /** No progress on stderr (the results still print). */
+  quiet?: boolean
 }
 
 interface Hit {
@@ -29,7 +34,21 @@ interface Hit {
 export async function knnSearch(indexPath: string, options: KnnSearchOptions): Promise<void> {
   const kind = await indexKind(indexPath)
   const { IvfIndex, KnnIndex } = await import('@sd/knn')
-  const index = kind === 'ivf' ? await IvfIndex.load(indexPath) : await KnnIndex.load(indexPath)
+  // an exact index reads all its rows; an IVF index checks its blocks and keeps the rows in the file
+  const io = new IoCounter()
+  const totalBytes = (await stat(indexPath)).size
+  const progress = {
+    totalBytes,
+    quiet: options.quiet === true || options.json === true,
+    // the CAR's block index is read first, then the blocks: a little more than the file in all
+    poll: () => ({ bytes: Math.min(totalBytes, io.now().read) }),
+  }
+  const index = await withProgress(
+    `loading ${indexPath}`,
+    progress,
+    (): Promise<InstanceType<typeof IvfIndex> | InstanceType<typeof KnnIndex>> =>
+      kind === 'ivf' ? IvfIndex.load(indexPath) : KnnIndex.load(indexPath),
+  )
   try {
     const queries = await readQueries(options.query, index.dimension)
     const search = { ...(options.filter ? { filter: options.filter } : {}) }

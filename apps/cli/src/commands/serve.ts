@@ -5,6 +5,8 @@ export interface ServeOptions {
   port?: number
   host?: string
   json?: boolean
+  /** No banner: nothing on stdout but the `--json` line. */
+  quiet?: boolean
 }
 
 /**
@@ -20,7 +22,7 @@ export async function serve(cars: string[], options: ServeOptions): Promise<void
   })
   const roots = gateway.roots.map(String)
   if (options.json) print(jsonText({ url: gateway.url, roots }, 0))
-  else {
+  else if (!options.quiet) {
     print(`serving ${cars.length} CAR${cars.length === 1 ? '' : 's'} at ${gateway.url}`)
     for (const root of roots) print(`  ${gateway.url}/ipfs/${root}`)
     print('stop with Ctrl-C')
@@ -35,5 +37,5 @@ export async function serve(cars: string[], options: ServeOptions): Promise<void
     process.on('SIGTERM', stop)
   })
   await gateway.close()
-  if (!options.json) print('stopped')
+  if (!options.json && !options.quiet) print('stopped')
 }
