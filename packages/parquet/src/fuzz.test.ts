@@ -134,7 +134,7 @@ function same(ours: Sums, theirs: Sums, original: Sums): boolean {
 }
 
 /** The figures of each column (see {@link AGGREGATES}). */
-const FIGURES: Record<string, (keyof Sums)[]> = {
+const FIGURES: Record<string, string[]> = {
   id: ['id'],
   d: ['d', 'cd'],
   s: ['s', 'cs'],
@@ -143,7 +143,7 @@ const FIGURES: Record<string, (keyof Sums)[]> = {
   n: ['n'],
 }
 /** The figures counting a column's non-null values. */
-const COUNTS: Record<string, keyof Sums> = { d: 'cd', s: 'cs', b: 'cb' }
+const COUNTS: Record<string, string> = { d: 'cd', s: 'cs', b: 'cb' }
 
 /**
  * What must hold of a file whose page data (not its headers, not its footer) was damaged and that
