@@ -66,6 +66,9 @@ export async function readNestedColumn(
 ): Promise<DecodedArray> {
   const chunks: ChunkData[] = []
   const safe = withoutProtoNames(metadata)
+  // where the levels of each leaf chunk end, in rows: hyparquet cuts what it assembles to the
+  // rows asked for, so a chunk whose levels make more rows than the group has would read shifted
+  const ends = new Map<string, number>()
   try {
     await parquetRead({
       file: asyncBuffer(source),
@@ -76,9 +79,24 @@ export async function readNestedColumn(
       compressors: decompressors,
       utf8: false,
       onChunk: (chunk) => chunks.push(chunk),
+      onPage: (page) => {
+        const leaf = page.pathInSchema.join('.')
+        ends.set(leaf, Math.max(ends.get(leaf) ?? 0, page.rowEnd))
+      },
     })
   } catch (err) {
     throw pageError(err, location)
+  }
+  for (const [leaf, end] of ends) {
+    if (end !== groupStart + rows) {
+      // DuckDB writes a null fixed-size ARRAY as one null per element, each after the first
+      // marked as continuing the null row's list: a reader assembling lists by the levels makes
+      // each a row of its own
+      throw pageError(
+        new Error(`the levels of ${leaf} make ${end - groupStart} rows where the row group has ${rows}`),
+        location,
+      )
+    }
   }
   // chunks may start before the group range and arrive in any order: order and cut them
   chunks.sort((a, b) => a.rowStart - b.rowStart)
