@@ -5,8 +5,8 @@
  * sd runs with `workers: 0` and `'auto'`, at 10,000- and 65,536-row batches, cache off.
  *
  * Files (see data.ts): 5M rows x 5 columns (BIGINT, DOUBLE, INTEGER, VARCHAR, BOOLEAN) written by
- * DuckDB (nullable) and by parquet-wasm (REQUIRED), SNAPPY and ZSTD, row groups of 122,880 rows; a
- * string-heavy file (texts of 200-2,000 bytes); a wide file (100 FLOAT columns).
+ * DuckDB (nullable) and by hyparquet-writer (REQUIRED), SNAPPY and ZSTD, row groups of 122,880
+ * rows; a string-heavy file (texts of 200-2,000 bytes); a wide file (100 FLOAT columns).
  *
  * Checks: workers 0 >= 1.0x parquet-wasm on every file (each at its best batch size); workers
  * 'auto' >= 1.6x parquet-wasm and >= 2.5x DuckDB chunks on the 5-column files at both batch sizes,

@@ -1,4 +1,4 @@
-import { type LoaderOptions, ValidationError } from '@sd/core'
+import { invalidOption, type LoaderOptions, nameList } from '@sd/core'
 import type { FileFormat } from './manifest.js'
 import type { OpenCarOptions } from './open-car.js'
 
@@ -34,31 +34,14 @@ export interface ResolvedCarOptions {
 
 /** Checks `columns` and `batches` (a `ValidationError` with code `INVALID_OPTION` names the bad one). */
 export function resolveCarOptions(options: CarLoadOptions): ResolvedCarOptions {
-  const { columns, batches } = options
-  if (columns !== undefined) {
-    if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string')) {
-      throw new ValidationError(
-        `columns must be a non-empty array of column names, got ${JSON.stringify(columns)}`,
-        {
-          code: 'INVALID_OPTION',
-        },
-      )
-    }
-    if (new Set(columns).size !== columns.length) {
-      throw new ValidationError(`columns lists a name twice: ${JSON.stringify(columns)}`, {
-        code: 'INVALID_OPTION',
-      })
-    }
-  }
+  const { batches } = options
+  const columns = nameList('columns', options.columns)
   if (
     batches !== undefined &&
     (!Array.isArray(batches) || batches.some((b) => !Number.isSafeInteger(b) || b < 0))
   ) {
-    throw new ValidationError(
+    throw invalidOption(
       `batches must be an array of batch indexes (0, 1, ...), got ${JSON.stringify(batches)}`,
-      {
-        code: 'INVALID_OPTION',
-      },
     )
   }
   return {

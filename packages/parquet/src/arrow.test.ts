@@ -1,12 +1,13 @@
 /**
  * Arrow interop end to end: our batch -> `@sd/core/arrow` -> Arrow IPC -> parquet-wasm writes
- * Parquet -> `loadParquet` reads back the same values, nulls included.
+ * Parquet -> `loadParquet` reads back the same values, nulls included, vectors and dictionary
+ * strings too.
  */
 
 import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { type Field, RecordBatch } from '@sd/core'
+import { DictionaryColumn, type Field, RecordBatch, Utf8Column } from '@sd/core'
 import { toArrowTable } from '@sd/core/arrow'
 import { tableToIPC } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,7 +34,23 @@ const SCHEMA: Field[] = [
   { name: 'bin', type: 'binary', nullable: false },
   { name: 'day', type: 'date', nullable: true },
   { name: 'ts', type: 'timestamp', nullable: true, unit: 'ms' },
+  { name: 'emb', type: 'vector', nullable: true, dimension: 4 },
+  { name: 'level', type: 'string', nullable: true },
 ]
+
+const LEVELS = ['low', 'mid', 'high', 'très haut']
+
+/** A dictionary string column (Arrow Dictionary<Int32, Utf8>), null every tenth row. */
+function levels(n: number): DictionaryColumn {
+  const validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff)
+  let nulls = 0
+  for (let i = 0; i < n; i += 10) {
+    validity[i >>> 3] = (validity[i >>> 3] as number) & ~(1 << (i & 7))
+    nulls++
+  }
+  const indices = Int32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 0 : (i * 7) % LEVELS.length))
+  return new DictionaryColumn(indices, Utf8Column.from(LEVELS), validity, nulls)
+}
 
 function batch(n: number): RecordBatch {
   const ids = Array.from({ length: n }, (_, i) => i)
@@ -48,6 +65,8 @@ function batch(n: number): RecordBatch {
       bin: ids.map((i) => Uint8Array.of(i % 256, 7)),
       day: ids.map((i) => (i % 9 === 0 ? null : new Date(Date.UTC(2024, 0, 1 + (i % 300))))),
       ts: ids.map((i) => (i % 4 === 0 ? null : new Date(1_700_000_000_000 + i * 1000))),
+      emb: ids.map((i) => (i % 6 === 0 ? null : Float32Array.of(i, -i, i / 3, 0.5))),
+      level: levels(n),
     },
     SCHEMA,
   )
@@ -56,6 +75,7 @@ function batch(n: number): RecordBatch {
 describe('Arrow IPC -> parquet-wasm -> loadParquet', () => {
   it('reads back the values and the nulls of our batch', async () => {
     const original = batch(5000)
+    expect(original.data('level').kind).toBe('dictionary')
     const ipc = tableToIPC(toArrowTable([original]), 'stream')
     const table = parquetWasm.Table.fromIPCStream(ipc)
     const props = new parquetWasm.WriterPropertiesBuilder().setMaxRowGroupSize(2000).build()
@@ -75,5 +95,16 @@ describe('Arrow IPC -> parquet-wasm -> loadParquet', () => {
     // typed columns stay typed
     expect(back.column('i32')).toBeInstanceOf(Int32Array)
     expect(back.column('i64')).toBeInstanceOf(BigInt64Array)
+    // the vector comes back flat, its dimension from the Arrow schema parquet-wasm keeps in the
+    // footer (Parquet itself only says LIST<FLOAT>)
+    const emb = back.data('emb')
+    expect(emb.kind).toBe('vector')
+    expect(back.field('emb').dimension).toBe(4)
+    expect(back.column('emb')).toEqual(original.column('emb'))
+    expect(back.column('emb')).toBeInstanceOf(Float32Array)
+    // dictionary pages (4 entries for 1,500-row batches) stay indices + dictionary
+    expect(back.data('level').kind).toBe('dictionary')
+    expect(back.column('level')).toEqual(original.column('level'))
+    expect(back.data('level').nullCount).toBe(500)
   })
 })

@@ -1,6 +1,14 @@
-import { availableParallelism } from 'node:os'
 import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
-import { pickHttpOptions, resolveHttpOptions, ValidationError, validateFilter } from '@sd/core'
+import {
+  invalidOption,
+  nameList,
+  oneOf,
+  pickHttpOptions,
+  resolveHttpOptions,
+  resolveInt64,
+  resolveWorkers,
+  validateFilter,
+} from '@sd/core'
 
 /** A value a filter compares with. */
 export type ParquetFilterValue = string | number | bigint | boolean | Date | Uint8Array | null
@@ -179,38 +187,20 @@ export interface ResolvedParquetOptions {
   s3: S3Options | undefined
 }
 
-/** Validates the Parquet-specific options (a {@link ValidationError} names the bad one). */
+/** The most decode threads a pass may ask for. */
+const MAX_WORKERS = 256
+
+/**
+ * Validates the Parquet-specific options: a `ValidationError` (code `INVALID_OPTION`) names the
+ * bad one, worded as core's validators word it in every package.
+ */
 export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedParquetOptions {
-  const { columns, filters, rowFormat = 'columns', filterStrict = true, int64 = 'bigint' } = options
-  if (columns !== undefined) {
-    if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) {
-      throw new ValidationError(`columns must be an array of column names, got ${JSON.stringify(columns)}`, {
-        code: 'INVALID_OPTION',
-      })
-    }
-    if (columns.length === 0) {
-      throw new ValidationError('columns is empty; expected at least one column name (omit it to read all)', {
-        code: 'INVALID_OPTION',
-      })
-    }
-    const seen = new Set<string>()
-    for (const name of columns) {
-      if (seen.has(name)) {
-        throw new ValidationError(`columns lists "${name}" twice; expected each column once`, {
-          code: 'INVALID_OPTION',
-          location: { column: name },
-        })
-      }
-      seen.add(name)
-    }
-  }
+  const { filters, filterStrict = true } = options
+  const columns = nameList('columns', options.columns)
+  const rowFormat = oneOf('rowFormat', options.rowFormat, ['columns', 'object'], 'columns')
+  const int64 = resolveInt64(options.int64)
   if (filters !== undefined && (typeof filters !== 'object' || filters === null || Array.isArray(filters))) {
-    throw new ValidationError(
-      `filters must be an object such as { value: { $gt: 10 } }, got ${String(filters)}`,
-      {
-        code: 'INVALID_OPTION',
-      },
-    )
+    throw invalidOption(`filters must be an object such as { value: { $gt: 10 } }, got ${String(filters)}`)
   } // core's filter language says what is wrong and where (INVALID_FILTER)
   if (filters !== undefined) validateFilter(filters)
 
@@ -219,34 +209,17 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     rowGroups !== undefined &&
     (!Array.isArray(rowGroups) || rowGroups.some((g) => !Number.isSafeInteger(g) || g < 0))
   ) {
-    throw new ValidationError(
+    throw invalidOption(
       `rowGroups must be an array of row group indexes (0, 1, ...), got ${JSON.stringify(rowGroups)}`,
-      {
-        code: 'INVALID_OPTION',
-      },
     )
   }
-  if (rowFormat !== 'columns' && rowFormat !== 'object') {
-    throw new ValidationError(`rowFormat must be 'columns' or 'object', got ${String(rowFormat)}`, {
-      code: 'INVALID_OPTION',
-    })
-  }
-  const { workers = 0 } = options
-  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 256)) {
-    throw new ValidationError(`workers must be 'auto' or an integer from 0 to 256, got ${String(workers)}`, {
-      code: 'INVALID_OPTION',
-    })
-  }
+  const { workers: workersOption = 0 } = options
+  const workers = resolveWorkers(workersOption, 0)
+  if (workersOption !== 'auto' && workers > MAX_WORKERS)
+    throw invalidOption(`workers must be 'auto' or at most ${MAX_WORKERS}, got ${JSON.stringify(workers)}`)
   const { chunkBytes } = options
   if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes >= 4096)) {
-    throw new ValidationError(`chunkBytes must be an integer of at least 4096, got ${String(chunkBytes)}`, {
-      code: 'INVALID_OPTION',
-    })
-  }
-  if (int64 !== 'bigint' && int64 !== 'number') {
-    throw new ValidationError(`int64 must be 'bigint' or 'number', got ${String(int64)}`, {
-      code: 'INVALID_OPTION',
-    })
+    throw invalidOption(`chunkBytes must be an integer of at least 4096, got ${String(chunkBytes)}`)
   }
   return {
     columns: columns ? [...columns] : undefined,
@@ -254,8 +227,8 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     filterStrict,
     rowFormat,
     int64,
-    workers: workers === 'auto' ? availableParallelism() : workers,
-    autoWorkers: workers === 'auto',
+    workers,
+    autoWorkers: workersOption === 'auto',
     chunkBytes,
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
     http: checkedHttpOptions(options),

@@ -184,6 +184,9 @@ describe('page index', () => {
     const bad = join(dir, 'bad-index.parquet')
     writeFileSync(bad, bytes)
     const err = await read(bad, { id: { $gte: 30_000, $lt: 30_100 } }).catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: 'PARQUET_BAD_PAGE_INDEX', location: { file: bad, column: 'id' } })
+    expect(err).toMatchObject({
+      code: 'PARQUET_BAD_PAGE_INDEX',
+      location: { file: bad, rowGroup: 1, column: 'id' },
+    })
   })
 })

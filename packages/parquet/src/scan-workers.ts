@@ -8,7 +8,7 @@ import {
   workerModule,
 } from '@sd/core'
 import type { DecodeTask, PieceMessage, TaskSource } from './decode-task.js'
-import { chunkRanges, type ReadTuning } from './group-reader.js'
+import { chunkRanges, type ReadTuning, upfrontBytes } from './group-reader.js'
 import { mergeRanges } from './group-task.js'
 import { reopenPart } from './parts.js'
 import {
@@ -63,12 +63,16 @@ export const DECODE_LIMITS = { maxYoungGenerationSizeMb: 2 } as const
  * group is decoded in this thread, and the workers start (on the others) only once its first
  * piece is handed out, so the first batch comes as soon as without workers (and a pass that stops
  * there starts none). Workers read local files and URLs themselves; the bytes of a caller's range
- * reader (or of a URL fetched with a custom `fetch`) are read here and sent. At most twice as
- * many row groups as workers are under way, each at most one row group of pieces ahead of the
- * consumer; a worker sends its pieces 64k rows to a message (see `groupPieces`), so small batches
- * cost no more messages and wake-ups than large ones. The threads are shared by the passes of the process and stay warm between them (see
- * core's `leasePool`): a pass that runs to its end leaves them idle for the next one (they close
- * after 2 s without); leaving the loop early, an error or an abort terminates them at once.
+ * reader (or of a URL fetched with a custom `fetch`) are read here and sent. Read-ahead bounds
+ * the row groups under way as in this thread: at most `workers x (1 + depth)` of them (twice the
+ * workers by default), holding at most `budget` bytes read and not yet decoded (one always
+ * starts; one more may wait, its bytes read, for room), each at most one row group of pieces
+ * ahead of the consumer. A crash of a worker fails the pass with `WORKER_CRASHED` at the file
+ * and row group it was decoding. A worker sends its pieces 64k rows to a message (see
+ * `groupPieces`), so small batches cost no more messages and wake-ups than large ones. The
+ * threads are shared by the passes of the process and stay warm between them (see core's
+ * `leasePool`): a pass that runs to its end leaves them idle for the next one (they close after
+ * 2 s without); leaving the loop early, an error or an abort terminates them at once.
  */
 export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): AsyncGenerator<JobPiece> {
   const keep = keptColumns(spec.o)
@@ -91,6 +95,7 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
       const transfer: ArrayBuffer[] = []
       const source = await taskSource(job, spec, () => reader(job), transfer, count)
       const filter = pieceFilter(spec, job.partIndex)
+      const tuning = source.kind === 'bytes' ? SENT : tuningOf(spec, source.kind === 'url')
       const task: DecodeTask = {
         job: job.index,
         key: `${job.part.entry.name}|${job.part.version}`,
@@ -108,13 +113,17 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
         },
         selection: job.task.selection,
         source,
-        tuning: source.kind === 'bytes' ? SENT : tuningOf(spec, source.kind === 'url'),
+        tuning,
       }
       yield {
         task,
         transfer,
         window,
         what: `decoding row group ${job.task.rowGroup} of ${job.part.entry.name}`,
+        location: { file: job.task.file, rowGroup: job.task.rowGroup },
+        // what the row group holds read and not yet decoded, as in this thread's read-ahead: the
+        // bytes sent whole, or the windows the worker reads first
+        cost: upfrontBytes(job.task, tuning),
       }
     }
   }
@@ -131,7 +140,11 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
       name: 'parquet decode',
       resourceLimits: DECODE_LIMITS,
     })
-    results = lease.pool.map(tasks(), { maxInFlight: spec.workers * 2, signal })
+    results = lease.pool.map(tasks(), {
+      maxInFlight: spec.workers * (1 + spec.depth),
+      budget: spec.budget,
+      signal,
+    })
     started = results.next()
     started.catch(() => undefined)
   }

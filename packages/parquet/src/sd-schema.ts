@@ -1,6 +1,7 @@
 import type { ColumnData, DataType, Field } from '@sd/core'
 import { FixedColumn, nullColumn } from '@sd/core'
 import type { DecodedArray, FileMetaData } from 'hyparquet'
+import { arrowVectorDimensions } from './arrow-schema.js'
 import type { ColumnInfo } from './column-info.js'
 import { vectorFromLists } from './convert.js'
 
@@ -10,18 +11,13 @@ export const SD_SCHEMA_KEY = 'sd.schema'
 /**
  * Restores the sd types Parquet has no word for, from the schema {@link writeParquet} keeps in
  * the footer: a `vector` column (written as LIST<FLOAT>) comes back as one flat `Float32Array`, a
- * `null` column as nulls. Other columns keep the types their Parquet annotations give.
+ * `null` column as nulls. A file without it but with the Arrow schema Arrow writers keep
+ * (parquet-wasm, pyarrow) gets its `FixedSizeList<Float32>` columns back as vectors. Other columns
+ * keep the types their Parquet annotations give (a LIST whose lengths nothing in the footer fixes
+ * is a `json` column).
  */
 export function applySdSchema(columns: ColumnInfo[], metadata: FileMetaData): void {
-  const entry = metadata.key_value_metadata?.find((kv) => kv.key === SD_SCHEMA_KEY)
-  if (!entry?.value) return
-  let fields: Field[]
-  try {
-    fields = JSON.parse(entry.value) as Field[]
-  } catch {
-    return // not ours after all: the Parquet types stand
-  }
-  if (!Array.isArray(fields)) return
+  const fields = storedFields(metadata) ?? arrowFields(metadata)
   for (const info of columns) {
     const stored = fields.find((f) => f && f.name === info.name)
     if (!stored) continue
@@ -68,4 +64,26 @@ export function applySdSchema(columns: ColumnInfo[], metadata: FileMetaData): vo
       }
     }
   }
+}
+
+/** The sd schema {@link writeParquet} keeps in the footer, or undefined (absent, or not ours). */
+function storedFields(metadata: FileMetaData): Field[] | undefined {
+  const entry = metadata.key_value_metadata?.find((kv) => kv.key === SD_SCHEMA_KEY)
+  if (!entry?.value) return undefined
+  try {
+    const fields = JSON.parse(entry.value) as unknown
+    return Array.isArray(fields) ? (fields as Field[]) : undefined
+  } catch {
+    return undefined // not ours after all: the Parquet types stand
+  }
+}
+
+/** The vector columns the footer's Arrow schema declares (FixedSizeList<Float32>). */
+function arrowFields(metadata: FileMetaData): Field[] {
+  return [...arrowVectorDimensions(metadata)].map(([name, dimension]) => ({
+    name,
+    type: 'vector',
+    nullable: true,
+    dimension,
+  }))
 }

@@ -1,8 +1,21 @@
-import { Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow'
+import {
+  Field as ArrowField,
+  type Data,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { fromArrow, toArrow, toArrowTable } from '../arrow.js'
 import { DictionaryColumn } from '../columns/dictionary.js'
+import type { FixedColumn } from '../columns/fixed.js'
 import { Utf8Column } from '../columns/utf8.js'
+import type { VectorColumn } from '../columns/vector.js'
 import { RecordBatch } from '../record-batch.js'
 
 function sample(): RecordBatch {
@@ -89,17 +102,49 @@ describe('Arrow interop', () => {
     expect(out.getChild('i8')?.get(0)).toBeNull()
   })
 
-  it('takes Arrow memory without copying', () => {
-    const table = tableFromArrays({ x: Float64Array.of(1, 2, 3), s: ['a', 'bb', 'ccc'] })
+  it('takes Arrow memory without copying: values, offsets, validity and vector values', () => {
+    const strings = ['a', null, 'bb', 'ccc', null, 'dddd', 'e', 'ff', 'g', 'hh']
+    const s = vectorFromArray(strings, new Utf8())
+    const embType = new FixedSizeList(2, new ArrowField('item', new Float32(), false))
+    const emb = vectorFromArray(
+      strings.map((_, i) => (i === 3 ? null : [i, -i])),
+      embType,
+    )
+    const x = vectorFromArray(
+      strings.map((v, i) => (v === null ? null : i + 0.5)),
+      new Float64(),
+    )
+    const table = new Table({ s, emb, x })
     const batch = fromArrow(table)
-    const arrowX = table.getChild('x')?.data[0] as unknown as { values: Float64Array }
-    expect((batch.column('x') as Float64Array).buffer).toBe(arrowX.values.buffer)
-    const arrowS = table.getChild('s')?.data[0]
-    const s = batch.data('s')
-    expect(s.kind === 'utf8' || s.kind === 'dictionary').toBe(true)
-    if (s.kind === 'utf8')
-      expect(s.bytes.buffer).toBe((arrowS as unknown as { values: Uint8Array }).values.buffer)
-    expect(batch.column('s')).toEqual(['a', 'bb', 'ccc'])
+    const sameMemory = (ours: ArrayBufferView | undefined, theirs: ArrayBufferView | undefined) => {
+      expect(ours).toBeDefined()
+      expect(theirs).toBeDefined()
+      expect(ours?.buffer).toBe(theirs?.buffer)
+      expect(ours?.byteOffset).toBe(theirs?.byteOffset)
+    }
+    const arrowS = s.data[0] as Data<Utf8>
+    const ourS = batch.data('s')
+    expect(ourS.kind).toBe('utf8')
+    const utf8 = ourS as Utf8Column
+    sameMemory(utf8.bytes, arrowS.values)
+    sameMemory(utf8.offsets, arrowS.valueOffsets)
+    sameMemory(utf8.validity, arrowS.nullBitmap)
+    expect(batch.column('s')).toEqual(strings)
+
+    const arrowX = x.data[0] as Data<Float64>
+    const ourX = batch.data('x') as FixedColumn
+    sameMemory(ourX.values, arrowX.values)
+    sameMemory(ourX.validity, arrowX.nullBitmap)
+
+    const arrowEmb = emb.data[0] as Data<FixedSizeList<Float32>>
+    const ourEmb = batch.data('emb')
+    expect(ourEmb.kind).toBe('vector')
+    const vector = ourEmb as VectorColumn
+    expect(vector.dimension).toBe(2)
+    sameMemory(vector.values, arrowEmb.children[0]?.values)
+    sameMemory(vector.validity, arrowEmb.nullBitmap)
+    expect(vector.get(3)).toBeNull()
+    expect([...(vector.get(5) as Float32Array)]).toEqual([5, -5])
   })
 
   it('keeps dictionary columns as indices + dictionary both ways', () => {

@@ -142,7 +142,11 @@ describe('WorkerPool', () => {
       const p = pool(2)
       const tasks: PoolTask<PoolTestTask>[] = [
         { task: { kind: 'square', n: 2 }, what: 'squaring 2' },
-        { task: { kind }, what: 'decoding row group 1 of a.parquet' },
+        {
+          task: { kind },
+          what: 'decoding row group 1 of a.parquet',
+          location: { file: 'a.parquet', rowGroup: 1 },
+        },
         { task: { kind: 'square', n: 3 }, what: 'squaring 3' },
       ]
       const seen: number[] = []
@@ -155,6 +159,7 @@ describe('WorkerPool', () => {
       expect((err as SdError).code).toBe('WORKER_CRASHED')
       expect((err as Error).message).toContain('decoding row group 1 of a.parquet')
       expect((err as Error).message).toContain('test pool')
+      expect((err as SdError).location).toEqual({ file: 'a.parquet', rowGroup: 1 })
       expect(seen).toEqual([2])
       expect(p.closed).toBe(true)
       await p.close()
@@ -182,6 +187,36 @@ describe('WorkerPool', () => {
     await p.close()
     expect(p.running).toBe(0)
     expect(performance.now() - t0).toBeLessThan(4000)
+  })
+
+  it('map keeps the costs of the tasks under way within its budget, and always runs one', async () => {
+    const p = pool(2)
+    let pulled = 0
+    function* tasks(cost: number): Generator<PoolTask<PoolTestTask>> {
+      for (let i = 0; i < 20; i++) {
+        pulled++
+        yield { task: { kind: i === 0 ? 'square' : 'sleep', n: 1, ms: 5000 } as PoolTestTask, cost }
+      }
+    }
+    // tasks taken: those started (8 by count; 2 of cost 10 within 25; the first, always) and,
+    // under a budget, the one that waits for room
+    for (const [budget, expected] of [
+      [Number.POSITIVE_INFINITY, 8],
+      [25, 3],
+      [5, 2],
+    ] as const) {
+      pulled = 0
+      for await (const r of p.map(tasks(10), { maxInFlight: 8, budget })) {
+        expect(r.values.length).toBe(1)
+        break
+      }
+      expect([budget, pulled]).toEqual([budget, expected])
+    }
+    // tasks each over the budget still run, one at a time
+    const one = (ms: number): PoolTask<PoolTestTask> => ({ task: { kind: 'stamps', n: 2 }, cost: 100 + ms })
+    const stamps: number[][] = []
+    for await (const r of p.map([one(0), one(1), one(2)], { budget: 10 })) stamps.push(Array.from(r.values))
+    expect(stamps.map((s) => s[0])).toEqual([0, 1, 0, 1, 0, 1])
   })
 
   it('an aborted signal fails with AbortError and terminates the workers', async () => {

@@ -1,5 +1,5 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads'
-import { abortErrorFrom, SdError, StateError, ValidationError } from '../errors.js'
+import { abortErrorFrom, type ErrorLocation, SdError, StateError, ValidationError } from '../errors.js'
 import { errorFromMessage } from './error-message.js'
 import type { FromWorker, ToWorker } from './protocol.js'
 import { spawnWorker } from './spawn.js'
@@ -30,6 +30,11 @@ export interface TaskOptions {
   transfer?: readonly ArrayBuffer[]
   /** What the task does, for error messages: `'decoding row group 3 of data.parquet'`. */
   what?: string
+  /**
+   * Where the task works (`{ file, rowGroup }`): a crash of its worker while it is under way, or an
+   * error it throws that is not an `SdError`, fails it with an `SdError` at this location.
+   */
+  location?: ErrorLocation
   /** Aborting it fails the task with an `AbortError` and closes the pool. */
   signal?: AbortSignal
   /** Results this task may send ahead of its consumer (default: the pool's `window`). */
@@ -39,6 +44,8 @@ export interface TaskOptions {
 /** A task for {@link WorkerPool.map}: the message and its options. */
 export interface PoolTask<T> extends TaskOptions {
   task: T
+  /** Bytes the task holds while under way, counted against the `budget` of {@link WorkerPool.map}. */
+  cost?: number
 }
 
 interface Slot {
@@ -52,6 +59,7 @@ interface TaskState {
   id: number
   slot: Slot
   what: string
+  location: ErrorLocation | undefined
   items: unknown[]
   done: boolean
   error: SdError | undefined
@@ -182,6 +190,7 @@ export class WorkerPool<T = unknown, R = unknown> {
       id,
       slot,
       what: options.what ?? 'running a task',
+      location: options.location,
       items: [],
       done: false,
       error: undefined,
@@ -267,45 +276,63 @@ export class WorkerPool<T = unknown, R = unknown> {
   /**
    * Runs tasks from `tasks` with at most `maxInFlight` (default twice the pool size) started
    * ahead of the consumer, and yields every result in task order (a streaming task's results
-   * before the next task's). Leaving the loop early cancels the tasks under way.
+   * before the next task's). With a `budget`, the tasks under way (the one being consumed
+   * included) also hold at most that many bytes by their `cost`; the first always starts, whatever
+   * its cost, and a task that does not fit waits, taken from `tasks` but not started, until those
+   * before it finish. Leaving the loop early cancels the tasks under way.
    */
   async *map(
     tasks: Iterable<PoolTask<T>> | AsyncIterable<PoolTask<T>>,
-    options: { maxInFlight?: number; signal?: AbortSignal } = {},
+    options: { maxInFlight?: number; budget?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<R> {
     const maxInFlight = options.maxInFlight ?? this.size * 2
+    const budget = options.budget ?? Number.POSITIVE_INFINITY
     const source =
       Symbol.asyncIterator in tasks
         ? (tasks as AsyncIterable<PoolTask<T>>)[Symbol.asyncIterator]()
         : (tasks as Iterable<PoolTask<T>>)[Symbol.iterator]()
-    const inFlight: ReturnType<WorkerPool<T, R>['stream']>[] = []
+    const inFlight: { stream: ReturnType<WorkerPool<T, R>['stream']>; cost: number }[] = []
+    let held = 0
+    let waiting: PoolTask<T> | undefined
     let exhausted = false
     const fill = async () => {
-      while (!exhausted && inFlight.length < maxInFlight) {
-        const next = await source.next()
-        if (next.done) {
-          exhausted = true
+      while (inFlight.length < maxInFlight) {
+        let next = waiting
+        waiting = undefined
+        if (!next) {
+          if (exhausted) break
+          const pulled = await source.next()
+          if (pulled.done) {
+            exhausted = true
+            break
+          }
+          next = pulled.value
+        }
+        const { task, cost = 0, ...rest } = next
+        if (inFlight.length > 0 && held + cost > budget) {
+          waiting = next
           break
         }
-        const { task, ...rest } = next.value
         const signal = rest.signal ?? options.signal
-        inFlight.push(this.stream(task, signal ? { ...rest, signal } : rest))
+        inFlight.push({ stream: this.stream(task, signal ? { ...rest, signal } : rest), cost })
+        held += cost
       }
     }
     try {
       await fill()
       while (inFlight.length > 0) {
-        const current = inFlight[0] as ReturnType<WorkerPool<T, R>['stream']>
+        const current = inFlight[0] as (typeof inFlight)[number]
         for (;;) {
-          const result = await current.next()
+          const result = await current.stream.next()
           if (result.done) break
           yield result.value
         }
         inFlight.shift()
+        held -= current.cost
         await fill()
       }
     } finally {
-      for (const s of inFlight) await s.return()
+      for (const s of inFlight) await s.stream.return()
       if (!exhausted) await source.return?.()
     }
   }
@@ -401,7 +428,7 @@ export class WorkerPool<T = unknown, R = unknown> {
           errorFromMessage(message.error) ??
           new SdError(
             `The ${this.name} worker failed while ${state.what}: ${message.error.name}: ${message.error.message}`,
-            { code: 'WORKER_CRASHED' },
+            { code: 'WORKER_CRASHED', ...(state.location ? { location: state.location } : {}) },
           )
         break
     }
@@ -410,16 +437,22 @@ export class WorkerPool<T = unknown, R = unknown> {
 
   #crash(slot: Slot, detail: string, cause?: unknown): void {
     if (this.#closed) return
-    let doing: string | undefined
+    // the worker runs its tasks one after another: the first of its tasks it has not finished
+    // (one finished may wait for its consumer) is the one it was on
+    let doing: TaskState | undefined
     for (const state of this.#tasks.values()) {
-      if (state.slot === slot) {
-        doing = state.what
+      if (state.slot === slot && !state.done && !state.error) {
+        doing = state
         break
       }
     }
     const error = new SdError(
-      `Worker ${slot.index} of the ${this.name} pool crashed${doing ? ` while ${doing}` : ''}: ${detail}`,
-      { code: 'WORKER_CRASHED', ...(cause === undefined ? {} : { cause }) },
+      `Worker ${slot.index} of the ${this.name} pool crashed${doing ? ` while ${doing.what}` : ''}: ${detail}`,
+      {
+        code: 'WORKER_CRASHED',
+        ...(cause === undefined ? {} : { cause }),
+        ...(doing?.location ? { location: doing.location } : {}),
+      },
     )
     this.#fail(error)
   }
