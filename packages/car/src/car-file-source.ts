@@ -52,6 +52,18 @@ export interface CarFileOptions extends HttpRangeOptions {
 const AUTO_INDEX_BYTES = 64 << 20
 
 /**
+ * What opening a CAR learned (its layout and index) for the version of the CAR it read, so that
+ * opening it again (each unit of a sharded pass, each pass over a remote CAR) skips the scan.
+ */
+export interface CarFileKnown {
+  readonly version: string
+  readonly byteLength: number
+  readonly layout: CarLayout
+  readonly index: CarIndex
+  readonly fromSidecar: boolean
+}
+
+/**
  * The blocks of a CARv1 or CARv2 file, local or remote (`http(s)://`, `s3://`, or a scheme
  * registered with core such as `hf://`), found through an index (the
  * sidecar, or a scan of the section headers). Every block handed out is hashed against its CID.
@@ -82,8 +94,15 @@ export class CarFileSource implements DagSource {
     this.indexFromSidecar = fromSidecar
   }
 
-  /** Opens a CAR: reads its header, then its index (sidecar or scan). */
-  static async open(source: string, options: CarFileOptions = {}): Promise<CarFileSource> {
+  /**
+   * Opens a CAR: reads its header, then its index (sidecar or scan), or takes both from `known`
+   * when the CAR is still the version they were read from (same size and version tag).
+   */
+  static async open(
+    source: string,
+    options: CarFileOptions = {},
+    known?: CarFileKnown,
+  ): Promise<CarFileSource> {
     const signal = options.signal
     // a remote CAR has no sidecar beside it; a `file:` URL is a local path
     const remote = isRemoteSource(source)
@@ -92,6 +111,9 @@ export class CarFileSource implements DagSource {
     const reader = await openRange(path, open)
     try {
       const maxBlockBytes = options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES
+      if (known && known.version === reader.version && known.byteLength === reader.byteLength) {
+        return new CarFileSource(reader, known.layout, known.index, maxBlockBytes, known.fromSidecar)
+      }
       const layout = await readCarLayout(reader, signal)
       const useSidecar = !remote && options.index !== false
       let index = useSidecar ? await readSidecar(path, reader.version) : undefined
@@ -112,6 +134,18 @@ export class CarFileSource implements DagSource {
   /** Bytes of the CAR file. */
   get byteLength(): number {
     return this.#reader.byteLength
+  }
+
+  /** The layout and index, to open the same CAR again without reading them (see {@link CarFileSource.open}). */
+  get known(): CarFileKnown {
+    const reader = this.#reader
+    return {
+      version: reader.version,
+      byteLength: reader.byteLength,
+      layout: this.layout,
+      index: this.index,
+      fromSidecar: this.indexFromSidecar,
+    }
   }
 
   /** The CAR's range reader (for counting what a read touched). */

@@ -1,4 +1,4 @@
-import { type ErrorLocation, SdError } from '@sd/core'
+import { type ErrorLocation, SdError, schemeOf } from '@sd/core'
 
 /**
  * Codes of the errors @sd/car raises itself (beside core's shared ones such as `MISSING_PEER`,
@@ -23,7 +23,6 @@ export type CarErrorCode =
   | 'CAR_BAD_MANIFEST'
   | 'CAR_NO_MANIFEST'
   | 'CAR_UNEXPECTED_BLOCK'
-  | 'CAR_BAD_RANGE'
   | 'CAR_BAD_RESPONSE'
 
 /** Options of {@link CarError}: a code, where it happened, and the CID it concerns. */
@@ -63,9 +62,9 @@ export class CarError extends SdError {
   }
 }
 
-/** `{ file }` for a path, `{ url }` for an http(s) URL, with `byte` when given. */
+/** `{ file }` for a path, `{ url }` for a URL (`http(s)://`, `s3://`...), with `byte` when given. */
 export function sourceLocation(name: string, byte?: number): ErrorLocation {
-  const where: ErrorLocation = /^https?:\/\//i.test(name) ? { url: name } : { file: name }
+  const where: ErrorLocation = schemeOf(name) === undefined ? { file: name } : { url: name }
   if (byte !== undefined) where.byte = byte
   return where
 }

@@ -1,17 +1,20 @@
 import {
+  countUnitRows,
   type DatasetStats,
+  type DataUnit,
   type Field,
   type ReadContext,
   RecordBatch,
   type Row,
   StreamingDataLoader,
+  skipRows,
   ValidationError,
 } from '@sd/core'
 import type { CarReader } from './car-reader.js'
 import { DAG_PB, RAW } from './cid.js'
 import { CarError } from './errors.js'
 import type { Manifest } from './manifest.js'
-import { openCar } from './open-car.js'
+import { type CarOpenMemo, openCarAgain } from './open-car.js'
 import { type CarLoadOptions, type ResolvedCarOptions, resolveCarOptions } from './options.js'
 import { describeBareFile, type PackedFile, readPackedFile } from './read-packed.js'
 import { type CarReadStats, readStoredBatches } from './read-stored.js'
@@ -36,6 +39,8 @@ export class CarStreamingLoader<R extends Row = Row> extends StreamingDataLoader
   readonly #car: CarLoadOptions
   readonly #resolved: ResolvedCarOptions
   readonly #stats: CarReadStats = { blocksRead: 0, bytesRead: 0 }
+  /** The CAR file's layout and index from its first opening (every pass and unit opens it). */
+  readonly #memo: CarOpenMemo = {}
   #known: Content | undefined
 
   constructor(source: string | CarReader, options: CarLoadOptions = {}) {
@@ -90,39 +95,94 @@ export class CarStreamingLoader<R extends Row = Row> extends StreamingDataLoader
     try {
       const content = await this.#content(car, ctx.signal)
       this.#known ??= content
-      const source =
-        'bare' in content
-          ? readPackedFile(
-              car,
-              content.bare,
-              this.#selected(0),
-              this.#resolved.columns,
-              this.#car,
-              ctx,
-              this.#stats,
-            )
-          : content.manifest.layout === 'batches'
-            ? readStoredBatches(
-                car,
-                content.manifest,
-                this.#selected(content.manifest.batches.length) ?? content.manifest.batches.map((_, i) => i),
-                this.#fields(content.manifest.schema),
-                ctx,
-                this.#stats,
-              )
-            : readPackedFile(
-                car,
-                content.manifest,
-                this.#selected(content.manifest.batches.length),
-                this.#resolved.columns,
-                this.#car,
-                ctx,
-                this.#stats,
-              )
-      yield* source as AsyncGenerator<RecordBatch<R>>
+      const count = 'bare' in content ? 0 : content.manifest.batches.length
+      yield* this.#read(car, content, this.#selected(count), ctx)
     } finally {
       if (owned) await car.close()
     }
+  }
+
+  /**
+   * The units a sharded dataset splits, from the manifest (nothing else is read): a packed file's
+   * batches (Parquet row groups, CSV/NDJSON line ranges) or the stored batches of the batch layout,
+   * those `batches` selects; a bare UnixFS file, or a packed file of no batches, is one unit. Ids
+   * are `<root CID>#<batch>` (or the root CID), the same wherever the CAR is read from.
+   */
+  override async listUnits(signal?: AbortSignal): Promise<DataUnit[]> {
+    const content = await this.#described(signal)
+    if ('bare' in content) return [{ id: content.root }]
+    const { manifest } = content
+    if (manifest.layout === 'file' && manifest.batches.length === 0) {
+      return [{ id: content.root, bytes: manifest.byteLength }]
+    }
+    const exact = manifest.layout === 'batches' || !this.#mayDropRows(manifest.format)
+    const selected = this.#selected(manifest.batches.length) ?? manifest.batches.map((_, i) => i)
+    return selected.map((i) => {
+      const batch = manifest.batches[i] as Manifest['batches'][number]
+      const unit: DataUnit = {
+        id: `${content.root}#${i}`,
+        rows: exact ? batch.rowEnd - batch.rowStart : undefined,
+      }
+      return 'byteStart' in batch ? { ...unit, bytes: batch.byteEnd - batch.byteStart } : unit
+    })
+  }
+
+  /** The rows of one unit from row `offset` on: only the blocks of its batch (and a Parquet footer). */
+  override async *readUnit(unit: DataUnit, offset: number, ctx: ReadContext): AsyncGenerator<RecordBatch<R>> {
+    const content = await this.#described(ctx.signal)
+    const selected = unitBatch(content, unit)
+    const { car, owned } = await this.#open(ctx.signal)
+    try {
+      yield* skipRows(this.#read(car, content, selected, ctx), offset)
+    } finally {
+      if (owned) await car.close()
+    }
+  }
+
+  /** The exact rows of a unit whose count the manifest cannot promise (a reading pass over it). */
+  override countRows(unit: DataUnit, signal?: AbortSignal): Promise<number> {
+    return countUnitRows((u, o, ctx) => this.readUnit(u, o, ctx), unit, this.options.batchSize, signal)
+  }
+
+  /** The batches `selected` of the content (all without a selection), read from `car`. */
+  #read(
+    car: CarReader,
+    content: Content,
+    selected: number[] | undefined,
+    ctx: ReadContext,
+  ): AsyncGenerator<RecordBatch<R>> {
+    const { columns } = this.#resolved
+    if ('bare' in content) {
+      return readPackedFile(
+        car,
+        content.bare,
+        selected,
+        columns,
+        this.#car,
+        ctx,
+        this.#stats,
+      ) as AsyncGenerator<RecordBatch<R>>
+    }
+    const { manifest } = content
+    const source =
+      manifest.layout === 'batches'
+        ? readStoredBatches(
+            car,
+            manifest,
+            selected ?? manifest.batches.map((_, i) => i),
+            this.#fields(manifest.schema),
+            ctx,
+            this.#stats,
+          )
+        : readPackedFile(car, manifest, selected, columns, this.#car, ctx, this.#stats)
+    return source as AsyncGenerator<RecordBatch<R>>
+  }
+
+  /** True when the reader options given for a packed file's format may leave out some of its records. */
+  #mayDropRows(format: string): boolean {
+    const given = format === 'parquet' ? this.#car.parquet : format === 'csv' ? this.#car.csv : this.#car.json
+    if (format === 'parquet') return given?.filters !== undefined
+    return given !== undefined && Object.keys(given).length > 0
   }
 
   /** What the CAR holds, told once (opening it for that when no pass has yet). */
@@ -149,7 +209,8 @@ export class CarStreamingLoader<R extends Row = Row> extends StreamingDataLoader
   async #open(signal: AbortSignal | undefined): Promise<{ car: CarReader; owned: boolean }> {
     if (typeof this.source !== 'string') return { car: this.source, owned: false }
     const { cache: _cache, signal: _signal, ...open } = this.#car as CarLoadOptions & { cache?: unknown }
-    return { car: await openCar(this.source, { ...open, ...(signal ? { signal } : {}) }), owned: true }
+    const options = { ...open, ...(signal ? { signal } : {}) }
+    return { car: await openCarAgain(this.source, options, this.#memo), owned: true }
   }
 
   /** The batches asked for, checked against how many there are. */
@@ -171,4 +232,19 @@ export class CarStreamingLoader<R extends Row = Row> extends StreamingDataLoader
     const all = schema.map((f) => ({ ...f }))
     return columns ? RecordBatch.empty(all).select(columns).schema : all
   }
+}
+
+/** The manifest batch a unit of {@link CarStreamingLoader.listUnits} names (`undefined`: the whole file). */
+function unitBatch(content: Content, unit: DataUnit): number[] | undefined {
+  if (unit.id === content.root) return undefined
+  const match = /^(.*)#(\d+)$/.exec(unit.id)
+  const count = 'bare' in content ? 0 : content.manifest.batches.length
+  const index = match && match[1] === content.root ? Number(match[2]) : -1
+  if (index < 0 || index >= count) {
+    throw new ValidationError(
+      `Expected a unit of the CAR with root ${content.root} (<root>#<batch>, ${count} batches), got "${unit.id}"`,
+      { code: 'STATE_MISMATCH' },
+    )
+  }
+  return [index]
 }

@@ -1,5 +1,5 @@
 import { isHttpUrl } from '@sd/core'
-import { type CarFileOptions, CarFileSource } from './car-file-source.js'
+import { type CarFileKnown, type CarFileOptions, CarFileSource } from './car-file-source.js'
 import { type CarReader, SourceCarReader } from './car-reader.js'
 import { type GatewayOptions, GatewaySource } from './gateway-client.js'
 import { parseGatewayUrl } from './gateway-url.js'
@@ -26,9 +26,29 @@ export interface OpenCarOptions extends CarFileOptions, GatewayOptions {}
  * await car.close()
  * ```
  */
-export async function openCar(source: string, options: OpenCarOptions = {}): Promise<CarReader> {
+export function openCar(source: string, options: OpenCarOptions = {}): Promise<CarReader> {
+  return openCarAgain(source, options, undefined)
+}
+
+/** What earlier openings of one CAR file learned (filled in by {@link openCarAgain}). */
+export interface CarOpenMemo {
+  file?: CarFileKnown
+}
+
+/**
+ * {@link openCar}, reusing the layout and index `memo` holds from an earlier opening of the same
+ * CAR file (when the file is still that version), and keeping them there for the next one: a
+ * loader opens its CAR for every pass and every unit, and a remote CAR is scanned only once.
+ */
+export async function openCarAgain(
+  source: string,
+  options: OpenCarOptions,
+  memo: CarOpenMemo | undefined,
+): Promise<CarReader> {
   if (isIpfsUrl(source)) return new SourceCarReader(source, (await openIpfsDag(source, options)).source)
   const gateway = isHttpUrl(source) ? parseGatewayUrl(source) : undefined
   if (gateway) return new SourceCarReader(source, await GatewaySource.open(gateway, options))
-  return new SourceCarReader(source, await CarFileSource.open(source, options))
+  const file = await CarFileSource.open(source, options, memo?.file)
+  if (memo) memo.file = file.known
+  return new SourceCarReader(source, file)
 }

@@ -48,10 +48,18 @@ describe('packFile', () => {
       const seen = new Set<string>()
       const iterator = await CarBlockIterator.fromBytes(readFileSync(car))
       expect((await iterator.getRoots()).map(String)).toEqual([result.root.toString()])
-      for await (const { cid } of iterator) {
+      let largest = 0
+      for await (const { cid, bytes } of iterator) {
         expect(seen.has(cid.toString())).toBe(false)
         seen.add(cid.toString())
+        // no block past 1 MiB and a node's framing (the IPFS network's limit is 2 MiB)
+        expect(bytes.length).toBeLessThanOrEqual(MiB + 64 * 1024)
+        largest = Math.max(largest, bytes.length)
       }
+      // the profile's chunks are there whole: 1 MiB raw leaves, or 256 KiB (in a dag-pb node for v0)
+      const chunk = profile === 'unixfs-v1-2025' ? MiB : 256 * 1024
+      expect(largest).toBeGreaterThanOrEqual(chunk)
+      expect(largest).toBeLessThanOrEqual(chunk + 64)
       // the importer's blocks, plus the manifest (one block: a binary file has no batch pages)
       expect(seen.size).toBe(theirs.blocks.size + 1)
       for (const cid of theirs.blocks.keys()) expect(seen.has(cid)).toBe(true)

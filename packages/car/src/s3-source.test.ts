@@ -79,6 +79,25 @@ describe('CARs in an S3-compatible object store', () => {
     expect(seen.some((r) => r.range !== undefined)).toBe(true)
   })
 
+  it('a sharded pass opens the s3:// CAR per unit without scanning it again', async () => {
+    const s3 = server.s3Options()
+    const since = (await server.seen()).length
+    const ranks = await Promise.all(
+      [0, 1].map((rank) =>
+        loadCar('s3://data/cars/packed.car', { s3, batchSize: 2500, columns: ['id'] })
+          .shard({ rank, worldSize: 2 })
+          .toArray(),
+      ),
+    )
+    const ids = ranks.flat().map((r) => Number(r.id))
+    expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: 20000 }, (_, i) => i))
+    const seen = (await server.seen(since)).filter((r) => r.path === '/data/cars/packed.car')
+    // the header and the index are read once per loader, not once per unit
+    const fromStart = seen.filter((r) => r.method === 'GET' && /^bytes=0-/.test(r.range ?? ''))
+    expect(fromStart).toHaveLength(2)
+    expect(seen.filter((r) => r.method === 'HEAD').length).toBeGreaterThan(2)
+  })
+
   it('a wrong secret is an AuthError naming the bucket and key', async () => {
     const s3 = { ...server.s3Options(), secretAccessKey: 'not-the-secret' }
     const err = await loadCar('s3://data/cars/packed.car', { s3 })

@@ -9,7 +9,9 @@ import { type GeneratedCsv, generateCsv, random } from './test-support/generate.
  * The byte-level engine against csv-parse, the oracle: generated files (quotes, line breaks in
  * fields, delimiters, Unicode, empty fields, ragged rows, CR/LF/CRLF, a BOM, comments, faults)
  * must give the same batches, rows, types, counts and errors (code, message, location) from both,
- * fed in different chunkings. 10,000 cases in the normal run, 50,000 with `SD_SLOW=1`;
+ * fed in different chunkings. A quarter of the cases set `maxRecordBytes` near the length of their
+ * records (which hold multi-byte UTF-8 and many fields), so the limit is hit on bytes, not characters,
+ * from both engines at the same record. 10,000 cases in the normal run, 50,000 with `SD_SLOW=1`;
  * `SD_CSV_SEED` replays a seed.
  */
 const CASES = process.env.SD_SLOW === '1' ? 50_000 : 10_000
@@ -37,10 +39,16 @@ function describeError(err: unknown) {
   return { name: e?.name, code: e?.code, message: e?.message, location: e?.location }
 }
 
-async function outcome(g: GeneratedCsv, engine: CsvEngine, sizes: number[]): Promise<Outcome> {
+async function outcome(
+  g: GeneratedCsv,
+  engine: CsvEngine,
+  sizes: number[],
+  maxRecordBytes: number | undefined,
+): Promise<Outcome> {
   const skipped: unknown[] = []
   const ds = loadCsv(Readable.from(chunked(g.bytes, sizes)), {
     ...g.options,
+    ...(maxRecordBytes === undefined ? {} : { maxRecordBytes }),
     engine,
     onSkip: (e) => skipped.push(describeError(e)),
   })
@@ -58,22 +66,31 @@ async function outcome(g: GeneratedCsv, engine: CsvEngine, sizes: number[]): Pro
 describe('the byte-level engine and csv-parse agree', () => {
   it(`on ${CASES} generated files (seed ${SEED})`, { timeout: 600_000 }, async () => {
     const rand = random(SEED)
+    // a stream of its own, so the files are those of the seed with or without limits
+    const limits = random(SEED + 1)
     let errors = 0
     let skips = 0
+    let tooLarge = 0
+    let withinLimit = 0
     for (let i = 0; i < CASES; i++) {
       const g = generateCsv(rand)
-      const fast = await outcome(g, 'fast', g.chunks)
+      const max = limits() < 0.25 ? 1 + Math.floor(limits() * 80) : undefined
+      const fast = await outcome(g, 'fast', g.chunks, max)
       // csv-parse gets the whole file in one chunk, the fast engine small ones
-      const oracle = await outcome(g, 'csv-parse', [g.bytes.length || 1])
+      const oracle = await outcome(g, 'csv-parse', [g.bytes.length || 1], max)
       if (fast.error) errors++
       if (fast.counters.skippedRecords > 0) skips++
+      if ((fast.error as { code?: string } | undefined)?.code === 'RECORD_TOO_LARGE') tooLarge++
+      else if (max !== undefined && fast.batches.length > 0) withinLimit++
       expect(
         fast,
-        `case ${i}: ${JSON.stringify(Buffer.from(g.bytes).toString('latin1'))} ${JSON.stringify(g.options)}`,
+        `case ${i}: ${JSON.stringify(Buffer.from(g.bytes).toString('latin1'))} ${JSON.stringify({ ...g.options, maxRecordBytes: max })}`,
       ).toEqual(oracle)
     }
     // the cases reach the faults they are meant to
     expect(errors).toBeGreaterThan(CASES / 20)
     expect(skips).toBeGreaterThan(CASES / 40)
+    expect(tooLarge).toBeGreaterThan(CASES / 20)
+    expect(withinLimit).toBeGreaterThan(CASES / 50)
   })
 })

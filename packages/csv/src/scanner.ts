@@ -160,16 +160,21 @@ export class CsvScanner {
     }
   }
 
+  /** Where the last {@link CsvScanner.#skipLine} found the line's end (or stopped, for more bytes). */
+  #lineEnd = 0
+
   /** Offset after the line starting at `p` and its delimiter (the end at EOF), or -1. */
   #skipLine(buf: Uint8Array, p: number, end: number, final: boolean): number {
     for (let i = p; i < end; i++) {
       const c = buf[i] as number
       if (c === CR || c === LF) {
         const n = this.#delimiterAt(buf, i, end, final)
+        this.#lineEnd = i
         if (n < 0) return -1
         if (n > 0) return i + n
       }
     }
+    this.#lineEnd = end
     return final ? end : -1
   }
 
@@ -198,8 +203,8 @@ export class CsvScanner {
         while (!closed) {
           if (p >= end) {
             if (!final) return this.#needMore(start, end, base)
-            // the record's first fault is the one reported
-            return this.#malformed(malformed || BAD_UNCLOSED, start, base, end, true)
+            // the record's first fault is the one reported (its last byte is where it fails)
+            return this.#malformed(malformed || BAD_UNCLOSED, start, base, end, end - 1, true)
           }
           const c = buf[p] as number
           if (c === esc && !escapeIsQuote) {
@@ -237,12 +242,12 @@ export class CsvScanner {
               if (nc === delim) ok = true
               else if (nc === CR || nc === LF) {
                 const n = this.#delimiterAt(buf, after, end, final)
-                if (n < 0) return this.#needMore(start, end, base)
+                if (n < 0) return this.#needMore(start, after, base)
                 ok = n > 0
               }
               if (!ok && d.comment !== undefined && nc === d.comment[0]) {
                 const m = matchAt(buf, after, end, d.comment)
-                if (m < 0 && !final) return this.#needMore(start, end, base)
+                if (m < 0 && !final) return this.#needMore(start, after, base)
                 ok = m > 0
               }
             }
@@ -251,7 +256,7 @@ export class CsvScanner {
               break
             }
             // text after a closing quote: csv-parse keeps the quote as text and stays quoted
-            if (!d.skipMalformed) return this.#malformed(BAD_CLOSING_QUOTE, start, base, end)
+            if (!d.skipMalformed) return this.#malformed(BAD_CLOSING_QUOTE, start, base, end, p)
             if (malformed === 0) malformed = BAD_CLOSING_QUOTE
             prevCR = false
             p++
@@ -297,9 +302,10 @@ export class CsvScanner {
           // the first field, empty: the rest of the line is a comment, the record is ['']
           view.push(fs, fe, inScratch)
           const after = this.#skipLine(buf, p, end, final)
-          if (after < 0) return this.#needMore(start, end, base)
-          // the comment's text and its line break are counted from p
-          return this.#complete(view, start, base, p, after, line, prevCR, malformed)
+          if (after < 0) return this.#needMore(start, this.#lineEnd, base)
+          // the comment's text and its line break are counted from p; the comment counts in the
+          // record's size (as in csv-parse, whose record ends at the line's end)
+          return this.#complete(view, start, base, p, after, line, prevCR, malformed, this.#lineEnd)
         }
         // otherwise the text after the quote continues the field, unquoted
         if (inScratch === 0) {
@@ -309,11 +315,11 @@ export class CsvScanner {
           inScratch = 1
         }
         const r = this.#unquotedTail(buf, p, end, final, view, fs)
-        if (r === -1) return this.#needMore(start, end, base)
+        if (r === -1) return this.#needMore(start, this.#tailStop, base)
         line += this.#tailLines
         prevCR = this.#tailPrevCR
         if (this.#tailBad !== 0) {
-          if (!d.skipMalformed) return this.#malformed(BAD_OPENING_QUOTE, start, base, end)
+          if (!d.skipMalformed) return this.#malformed(BAD_OPENING_QUOTE, start, base, end, this.#tailBadAt)
           if (malformed === 0) malformed = BAD_OPENING_QUOTE
         }
         p = r
@@ -343,7 +349,7 @@ export class CsvScanner {
         }
         if (c === CR || c === LF) {
           const n = this.#delimiterAt(buf, p, end, final)
-          if (n < 0) return this.#needMore(start, end, base)
+          if (n < 0) return this.#needMore(start, p, base)
           if (n > 0) {
             view.push(fs, p, 0)
             return this.#complete(view, start, base, p, p + n, line, prevCR, malformed)
@@ -356,7 +362,7 @@ export class CsvScanner {
         }
         if (c === quote) {
           // a quote inside an unquoted field: csv-parse keeps it as text
-          if (!d.skipMalformed) return this.#malformed(BAD_OPENING_QUOTE, start, base, end)
+          if (!d.skipMalformed) return this.#malformed(BAD_OPENING_QUOTE, start, base, end, p)
           if (malformed === 0) malformed = BAD_OPENING_QUOTE
         }
         prevCR = false
@@ -369,6 +375,10 @@ export class CsvScanner {
   #tailLines = 0
   #tailPrevCR = false
   #tailBad = 0
+  /** Where the tail's first quote is (its fault). */
+  #tailBadAt = 0
+  /** Where the tail stopped for more bytes (the bytes before are the record's). */
+  #tailStop = 0
   #tailEnd = 0
   #tailDelimiter = 0
 
@@ -393,6 +403,7 @@ export class CsvScanner {
     const seg = p
     for (;;) {
       if (p >= end) {
+        this.#tailStop = p
         if (!final) return -1
         this.#tailEnd = EOF_END
         break
@@ -404,6 +415,7 @@ export class CsvScanner {
       }
       if (c === CR || c === LF) {
         const n = this.#delimiterAt(buf, p, end, final)
+        this.#tailStop = p
         if (n < 0) return -1
         if (n > 0) {
           this.#tailEnd = RECORD_END
@@ -416,7 +428,15 @@ export class CsvScanner {
         p++
         continue
       }
-      if (c === d.quote && this.#tailBad === 0) this.#tailBad = BAD_OPENING_QUOTE
+      if (c === d.quote && this.#tailBad === 0) {
+        this.#tailBad = BAD_OPENING_QUOTE
+        this.#tailBadAt = p
+        // the fault ends the record's reading unless it is skipped
+        if (!d.skipMalformed) {
+          this.#tailEnd = FAULT_END
+          break
+        }
+      }
       prevCR = false
       p++
     }
@@ -427,8 +447,12 @@ export class CsvScanner {
     return p
   }
 
-  #needMore(start: number, end: number, base: number): number {
-    if (end - start > this.d.maxRecordBytes) {
+  /**
+   * The record from `start` needs more bytes; those before `known` are surely its own. Past
+   * `maxRecordBytes` of them the record is too large, whatever follows (a fault or its end).
+   */
+  #needMore(start: number, known: number, base: number): number {
+    if (known - start > this.d.maxRecordBytes) {
       this.bad = BAD_TOO_LARGE
       this.badStart = base + start
       this.badLine = this.line
@@ -450,8 +474,9 @@ export class CsvScanner {
     line: number,
     prevCR: boolean,
     malformed: number,
+    sizeEnd = contentEnd,
   ): number {
-    if (contentEnd - start > this.d.maxRecordBytes) {
+    if (sizeEnd - start > this.d.maxRecordBytes) {
       this.bad = BAD_TOO_LARGE
       this.badStart = base + start
       this.badLine = this.line
@@ -480,8 +505,12 @@ export class CsvScanner {
     return RECORD
   }
 
-  #malformed(kind: number, start: number, base: number, end: number, atEnd = false): number {
-    this.bad = kind
+  /**
+   * A fault of the record from `start`, found at byte `at` (the record's bytes run at least to it):
+   * when that byte lies past `maxRecordBytes` the record is too large before it is malformed.
+   */
+  #malformed(kind: number, start: number, base: number, end: number, at: number, atEnd = false): number {
+    this.bad = at - start >= this.d.maxRecordBytes ? BAD_TOO_LARGE : kind
     this.badStart = base + start
     this.badLine = this.line
     if (atEnd) {
@@ -496,6 +525,8 @@ export class CsvScanner {
 const FIELD_END = 1
 const RECORD_END = 2
 const EOF_END = 3
+/** The tail met a quote, a fault that ends the reading (not skipping). */
+const FAULT_END = 4
 
 /** 1 when `pattern` is at `buf[p]`, 0 when not, -1 when `end` cuts the comparison short. */
 function matchAt(buf: Uint8Array, p: number, end: number, pattern: Uint8Array): number {
