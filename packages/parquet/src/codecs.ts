@@ -35,17 +35,28 @@ export function loadCodecs(): Promise<void> {
   return zstdReady
 }
 
-/** ZSTD: the WASM build (2-3x faster), or the JS decoder for a frame it will not take. */
+/** How the WASM build reports an error of libzstd itself (a frame it found corrupt). */
+const ZSTD_ERROR = /^Failed to compress with code/
+
+/**
+ * ZSTD: the WASM build of libzstd (2-3x faster), or the JS decoder for a frame it will not take.
+ * A frame libzstd finds corrupt is an error: the JS decoder checks less and would turn damaged
+ * bytes into values (ZSTD frames in Parquet carry no checksum).
+ */
 function zstd(input: Uint8Array, size: number): Uint8Array {
   // the WASM decoder allocates what the frame claims, and its memory never shrinks: only a frame
   // that claims the page's own size goes there
   if (zstdLoaded && zstdContentSize(input) === size) {
+    let out: Uint8Array | undefined
     try {
-      const out = zstdWasm(input)
-      if (out.length === size) return out
-    } catch {
-      // a frame without its content size, or corrupt: the JS decoder says which
+      out = zstdWasm(input)
+    } catch (err) {
+      if (err instanceof Error && ZSTD_ERROR.test(err.message)) {
+        throw new Error(`ZSTD frame is corrupt (libzstd error ${err.message.replace(ZSTD_ERROR, '').trim()})`)
+      }
+      // the WASM module failed (its memory): the JS decoder takes the frame
     }
+    if (out !== undefined) return out // its length is checked against the page's by the caller
   }
   return zstdJs(input, size)
 }
@@ -132,5 +143,13 @@ function snappyLength(input: Uint8Array, size: number): number {
   return claimed
 }
 
-/** The same decompressors in the shape hyparquet takes (for the nested columns it assembles). */
-export const decompressors: Compressors = compressors
+/**
+ * The same decompressors ({@link decompress}, checks included) in the shape hyparquet takes, for
+ * the nested columns it assembles.
+ */
+export const decompressors: Compressors = Object.fromEntries(
+  CODECS.filter((codec) => codec !== 'UNCOMPRESSED').map((codec) => [
+    codec,
+    (input: Uint8Array, size: number) => decompress(codec, input, size),
+  ]),
+) as Compressors

@@ -1,6 +1,8 @@
 import { gunzipSync } from 'node:zlib'
+import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm'
 import { decompressLz4, decompressLz4Raw, decompressZstd } from 'hyparquet-compressors'
 import { describe, expect, it } from 'vitest'
+import { decompress, loadCodecs } from './codecs.js'
 import { compressorFor, lz4Block, lz4Hadoop } from './compressors.js'
 
 function samples(): Uint8Array[] {
@@ -39,5 +41,44 @@ describe('write compressors', () => {
       expect(new Uint8Array(gunzipSync(gzip(input)))).toEqual(input)
       expect(decompressZstd(zstd(input))).toEqual(input)
     }
+  })
+})
+
+describe('ZSTD pages', () => {
+  it('a frame libzstd finds corrupt is an error, never values from the lenient JS decoder', async () => {
+    await loadCodecs()
+    await zstdInit()
+    const text = new TextEncoder().encode(
+      Array.from({ length: 400 }, (_, i) => `row ${i}: ${(i * 7919) % 1000} ${'ab'.repeat(i % 9)};`).join(''),
+    )
+    const frame = zstdCompress(text, 3)
+    let refused = 0
+    for (let at = 0; at < frame.length; at++) {
+      for (const value of [0, 0xff, (frame[at] as number) ^ 0x08]) {
+        const bad = frame.slice()
+        bad[at] = value
+        let libzstd: Uint8Array | undefined
+        try {
+          libzstd = zstdDecompress(bad)
+        } catch {
+          libzstd = undefined
+        }
+        let ours: Uint8Array | undefined
+        try {
+          ours = decompress('ZSTD', bad, text.length)
+        } catch {
+          ours = undefined
+        }
+        // whatever we return, libzstd returns too; what libzstd refuses, we refuse
+        if (ours !== undefined)
+          expect([at, value, libzstd?.length === ours.length]).toEqual([at, value, true])
+        if (ours !== undefined)
+          expect(Buffer.from(ours).equals(Buffer.from(libzstd as Uint8Array))).toBe(true)
+        if (libzstd === undefined) refused++
+      }
+    }
+    // the damage was seen: most single-byte changes of a frame break it
+    expect(refused).toBeGreaterThan(frame.length)
+    expect(decompress('ZSTD', frame, text.length)).toEqual(text)
   })
 })
