@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander'
 import { exitCodeOf, formatError } from './errors.js'
+import { registerSchemes } from './formats.js'
 import { createProgram } from './program.js'
 
 /** Runs one command by name with its parsed arguments. */
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
   quiet(program)
   try {
+    await registerSchemes(argv)
     await program.parseAsync(argv, { from: 'user' })
     return 0
   } catch (err) {

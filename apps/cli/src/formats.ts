@@ -16,7 +16,7 @@ const EXTENSIONS: readonly [RegExp, Format][] = [
   [/\.(npy|f32|fvecs32|vec)$/i, 'vectors'],
 ]
 
-/** A source named on the command line: a path, a URL or `hf:org/name`. */
+/** A source named on the command line: a path, a URL (`hf://` and `ipfs://` too) or `hf:org/name`. */
 export interface Location {
   /** As typed. */
   raw: string
@@ -24,14 +24,24 @@ export interface Location {
   format: Format
 }
 
-/** `hf:org/name` names a Hugging Face dataset. */
+/** `hf:org/name` names a Hugging Face dataset (an `hf://datasets/...` URL names a file or folder in one). */
 export function isHfName(raw: string): boolean {
-  return /^hf:/i.test(raw)
+  return /^hf:(?!\/\/)/i.test(raw)
 }
 
-/** An http(s) URL. */
+/** A URL: `http(s)://`, or a scheme registered with `@sd/core` (`s3://`, `hf://`, `ipfs://`). */
 export function isUrl(raw: string): boolean {
-  return /^https?:\/\//i.test(raw)
+  return /^[a-z][a-z\d+.-]*:\/\//i.test(raw)
+}
+
+/**
+ * Registers the `hf://` and `ipfs://` schemes with `@sd/core` (from `@sd/hf/register` and
+ * `@sd/car/register`) when a command line names such a URL, so every loader reads them; other
+ * command lines do not load those modules.
+ */
+export async function registerSchemes(argv: readonly string[]): Promise<void> {
+  if (argv.some((a) => /^hf:\/\//i.test(a))) await import('@sd/hf/register')
+  if (argv.some((a) => /^ipfs:\/\//i.test(a))) await import('@sd/car/register')
 }
 
 /**

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { answerRange, serve } from '@sd/core/testing'
+import { createMemoryMappedVectors } from '@sd/mmap-vectors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { duckdb, EVENTS_SQL, tempDir } from './test-support/fixtures.js'
 import { sd, sdJson } from './test-support/run.js'
@@ -130,6 +131,53 @@ describe.concurrent('sd inspect', () => {
     } finally {
       await server.close()
     }
+  })
+
+  it('reports a .npy file: its dimension, count and where its data starts', async () => {
+    const npy = tmp.path('vectors.npy')
+    const values = Float32Array.from({ length: 37 * 12 }, (_, i) => Math.sin(i))
+    createMemoryMappedVectors(npy, { dimension: 12, initialVectors: values }).close()
+    const bytes = readFileSync(npy)
+    // the .npy header: magic, version, a little-endian header length, the header
+    const dataOffset = 10 + bytes.readUInt16LE(8)
+    const report = await sdJson(['inspect', npy])
+    expect(report).toEqual({
+      format: 'vectors',
+      source: npy,
+      sizeBytes: bytes.length,
+      fileFormat: 'npy',
+      dimension: 12,
+      count: 37,
+      dataOffset,
+      dtype: 'float32',
+    })
+    expect(bytes.length - dataOffset).toBe(values.byteLength)
+    const text = await sd(['inspect', npy])
+    expect(text.stdout).toMatch(/^format +vectors \(npy, float32\)\n.*\ndimension +12\ncount +37\n/m)
+  })
+
+  it('reports a raw float32 file given its --dimension', async () => {
+    const raw = tmp.path('vectors.f32')
+    writeFileSync(
+      raw,
+      Float32Array.from({ length: 50 * 8 }, (_, i) => i / 7),
+    )
+    const report = await sdJson(['inspect', raw, '--dimension', '8'])
+    expect(report).toEqual({
+      format: 'vectors',
+      source: raw,
+      sizeBytes: statSync(raw).size,
+      fileFormat: 'raw',
+      dimension: 8,
+      count: 50,
+      dataOffset: 0,
+      dtype: 'float32',
+    })
+    // 400 values are 57 whole vectors of 7 and one value over: counted as whole rows, with a warning
+    const odd = await sd(['inspect', raw, '--dimension', '7', '--json'])
+    expect(odd.status, odd.stderr).toBe(0)
+    expect(JSON.parse(odd.stdout)).toMatchObject({ dimension: 7, count: 57 })
+    expect(odd.stderr).toContain('4 bytes after the last whole 7-dimensional vector are ignored')
   })
 
   it('says NOT_FOUND in one line, exit status 1, for a missing file', async () => {

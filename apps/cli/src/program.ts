@@ -78,7 +78,7 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
         )
         .argument(
           '<in>',
-          'input: a path, an http(s) URL, a gateway URL http://host/ipfs/<cid>, or hf:org/name',
+          'input: a path, an http(s) URL, a gateway URL http://host/ipfs/<cid>, an hf://datasets/org/name/<path> or ipfs://<cid>[/<path>] URL, or hf:org/name',
         )
         .argument('<out>', 'output path; its extension names the format unless --to does'),
     ),
@@ -142,7 +142,10 @@ export function createProgram(run: (name: string, args: unknown[]) => Promise<vo
       program
         .command('head')
         .description('Print the first rows as an aligned table, or as JSON / NDJSON.')
-        .argument('<source>', 'a path, an http(s) URL, a CAR or gateway URL, or hf:org/name')
+        .argument(
+          '<source>',
+          'a path, an http(s), hf://datasets/... or ipfs:// URL, a CAR or gateway URL, or hf:org/name',
+        )
         .option('-n, --rows <n>', 'how many rows', positiveInt, 10),
       'a JSON array of row objects',
       'nothing on stderr but errors (the rows still print)',

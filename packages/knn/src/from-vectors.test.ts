@@ -5,37 +5,63 @@ import { SdError } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KnnIndex } from './knn-index.js'
 import type { Metric } from './metric.js'
+import { writeNpy } from './npy.js'
+import { mulberry32 } from './random.js'
 import { NpyFileSource, readNpy } from './test-support/npy.js'
-import { hasNumpy, numpyRandom, numpyTopK } from './test-support/numpy.js'
-import { jsTopK } from './test-support/reference.js'
+import { hasNumpy, numpyTopK, type ReferenceCase } from './test-support/numpy.js'
+import { type Hit, jsTopK } from './test-support/reference.js'
 
 const n = 5000
 const d = 20
 
-describe.skipIf(!hasNumpy())('KnnIndex.fromVectors over a .npy written by NumPy, read by position', () => {
+/** `count x d` values in [-1, 1) from a seeded generator, written as a `.npy`; the rows as read back. */
+async function randomNpy(path: string, count: number, seed: number): Promise<Float32Array> {
+  const rand = mulberry32(seed)
+  const values = Float32Array.from({ length: count * d }, () => rand() * 2 - 1)
+  await writeNpy(path, count, d, [values])
+  return readNpy(path).rows
+}
+
+describe('KnnIndex.fromVectors over a .npy read by position', () => {
   let dir: string
   let rowsPath: string
   let queriesPath: string
-  beforeAll(() => {
+  let rows: Float32Array
+  let queries: Float32Array
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sd-knn-source-'))
     rowsPath = join(dir, 'rows.npy')
     queriesPath = join(dir, 'queries.npy')
-    numpyRandom(rowsPath, n, d, 21)
-    numpyRandom(queriesPath, 6, d, 22)
+    rows = await randomNpy(rowsPath, n, 21)
+    queries = await randomNpy(queriesPath, 6, 22)
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+  /** The plain-JS answer; NumPy (float64, from the same files), where present, must give the same rows. */
+  function reference(cases: ReferenceCase[]): Hit[][][] {
+    const want = cases.map((c) => {
+      const allowed = c.allowed ? new Set(c.allowed) : undefined
+      return jsTopK(c.metric, rows, queries, d, c.k, allowed ? (r) => allowed.has(r) : undefined)
+    })
+    if (hasNumpy()) {
+      const numpy = numpyTopK(rowsPath, queriesPath, cases)
+      expect(numpy.map((c) => c.map((q) => q.map((h) => h.index)))).toEqual(
+        want.map((c) => c.map((q) => q.map((h) => h.index))),
+      )
+    }
+    return want
+  }
+
   it.each(['cosine', 'euclidean', 'dot'] as Metric[])(
-    '%s: equals NumPy, streams the file, honours filters and remove',
+    '%s: equals the reference, streams the file, honours filters and remove',
     async (metric) => {
       const source = new NpyFileSource(rowsPath)
-      const queries = readNpy(queriesPath).rows
       const metadata = Array.from({ length: n }, (_, i) => ({ shard: i % 50, block: Math.floor(i / 1000) }))
       const index = KnnIndex.fromVectors(source, { metric, metadata })
       expect(index.length).toBe(n)
       const k = 8
       const onePercent = Array.from({ length: n }, (_, i) => i).filter((i) => i % 50 === 7)
-      const [all, filtered] = numpyTopK(rowsPath, queriesPath, [
+      const [all, filtered] = reference([
         { metric, k },
         { metric, k, allowed: onePercent },
       ])
@@ -86,7 +112,6 @@ describe.skipIf(!hasNumpy())('KnnIndex.fromVectors over a .npy written by NumPy,
       readRows: async (start: number, end: number, out: Float32Array) => inner.readRows(start, end, out),
     }
     const index = KnnIndex.fromVectors(asyncSource, { metric: 'euclidean' })
-    const rows = readNpy(rowsPath).rows
     const q = rows.slice(123 * d, 124 * d)
     const hits = await index.search(q, 3)
     expect(hits.map((h) => h.index)).toEqual(

@@ -64,6 +64,9 @@ export async function* batchesAsync(
     return
   }
   const { size, end, prefetch, signal } = plan
+  // a queue of its own rather than core's readAhead, which takes every item up front (an index
+  // per batch: memory growing with the file for small batches) and releases unconsumed handles
+  // synchronously, while a read under way must finish before the file may close
   const queue: Promise<Float32Array>[] = []
   let next = plan.start
   try {
