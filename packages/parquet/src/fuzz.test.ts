@@ -4,7 +4,7 @@
  * data or a typed SdError (never a crash, a hang or an untyped error); when DuckDB reads the same
  * mutated file, our data equals its answer; no metadata mutation DuckDB refuses is accepted here;
  * page data damage stays in the column it hit (see `pageDataProblems` for what holds there).
- * A quick set runs in every test run; `SD_FUZZ_LONG=1` runs the long one, `SD_FUZZ_SEED` replays.
+ * A quick set runs in every test run; `SD_SLOW=1` or `SD_FUZZ_LONG=1` runs the long one, `SD_FUZZ_SEED` replays.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,7 +14,7 @@ import { loadParquet } from './load.js'
 import { exec, lit, query, tempDir } from './test-support/fixtures.js'
 import { dataPages, mutate, type Region, random, regions } from './test-support/mutate.js'
 
-const LONG = process.env.SD_FUZZ_LONG === '1'
+const LONG = process.env.SD_SLOW === '1' || process.env.SD_FUZZ_LONG === '1'
 const SEED = Number(process.env.SD_FUZZ_SEED ?? 20_261_201)
 const CASES = LONG ? 1500 : 25
 const TIME_BOUND_MS = 10_000
