@@ -1,4 +1,4 @@
-import type { ColumnData, ErrorLocation } from '@sd/core'
+import { type ColumnData, type ErrorLocation, UnsupportedError } from '@sd/core'
 import type { ColumnData as ChunkData, DecodedArray, FileMetaData } from 'hyparquet'
 import { parquetRead } from 'hyparquet'
 import { asyncBuffer, type ByteSource } from './byte-source.js'
@@ -92,9 +92,11 @@ export async function readNestedColumn(
       // DuckDB writes a null fixed-size ARRAY as one null per element, each after the first
       // marked as continuing the null row's list: a reader assembling lists by the levels makes
       // each a row of its own
-      throw pageError(
-        new Error(`the levels of ${leaf} make ${end - groupStart} rows where the row group has ${rows}`),
-        location,
+      throw new UnsupportedError(
+        `Cannot read ${leaf}: its levels make ${end - groupStart} rows where the row group has ${rows} ` +
+          '(a null list written as several entries, as DuckDB writes a null fixed-size ARRAY; ' +
+          'cast the column to a variable-length list, or fill its nulls, when writing it)',
+        { code: 'PARQUET_UNSUPPORTED', location },
       )
     }
   }
