@@ -1,11 +1,10 @@
-import type { Field, HttpOptions, LoaderOptions, RangeReader, S3Options } from '@sd/core'
+import type { Field, HttpOptions, LoaderOptions, RangeReader, RemoteOptions, S3Options } from '@sd/core'
 import {
   invalidOption,
   nameList,
   oneOf,
-  pickHttpOptions,
-  resolveHttpOptions,
   resolveInt64,
+  resolveRemoteOptions,
   resolveWorkers,
   validateFilter,
 } from '@sd/core'
@@ -52,7 +51,7 @@ export type ParquetSource = string | URL | RangeReader | readonly (string | URL 
  * core's HTTP options for URL sources (`fetch`, `headers`, `retries`, `backoffMs`, `timeoutMs`,
  * `idleTimeoutMs`, `minBytesPerSecond`, `maxRedirects`), and what to read.
  */
-export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
+export interface ParquetLoaderOptions extends LoaderOptions, RemoteOptions {
   /** Columns to read, in this order. Chunks of other columns are never read. Default: all. */
   columns?: readonly string[]
   /**
@@ -89,11 +88,6 @@ export interface ParquetLoaderOptions extends LoaderOptions, HttpOptions {
    * packed in a CAR is read this way, one batch of its manifest at a time). Default: all.
    */
   rowGroups?: readonly number[]
-  /**
-   * Credentials, region and endpoint for `s3://` sources (objects, or prefixes ending in `/`);
-   * each defaults to its AWS environment variable.
-   */
-  s3?: S3Options
 }
 
 /** One row group of a file: its rows and the bytes its column chunks span. */
@@ -231,13 +225,6 @@ export function resolveParquetOptions(options: ParquetLoaderOptions): ResolvedPa
     autoWorkers: workersOption === 'auto',
     chunkBytes,
     rowGroups: rowGroups ? new Set(rowGroups) : undefined,
-    http: checkedHttpOptions(options),
-    s3: options.s3,
+    ...resolveRemoteOptions(options),
   }
-}
-
-/** The HTTP options of `options`, validated now rather than at the first request. */
-function checkedHttpOptions(options: ParquetLoaderOptions): HttpOptions {
-  resolveHttpOptions(options)
-  return pickHttpOptions(options)
 }
