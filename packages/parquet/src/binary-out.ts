@@ -64,14 +64,17 @@ export class BinaryOut {
   }
 
   /**
-   * The staged buffer, with room for at least `n` bytes after `stagedLength`: grown to exactly
-   * that (its bytes in use copied) when it has less.
+   * The staged buffer, with room for at least `n` bytes after `stagedLength`: grown (its bytes in
+   * use copied) when it has less, to that size the first time and by at least a quarter after.
    */
   reserve(n: number): Uint8Array {
     const used = this.stagedLength
     let staged = this.staged
     if (!staged || staged.length < used + n) {
-      const grown = uninitialized(used + n)
+      // a reservation that ran out grows by a quarter at least, so a batch whose values run
+      // longer than guessed is copied a bounded number of times, not once a page
+      const size = staged && used > 0 ? Math.max(used + n, Math.ceil(staged.length * 1.25)) : used + n
+      const grown = uninitialized(size)
       if (staged && used > 0) grown.set(staged.subarray(0, used))
       staged = grown
       this.staged = grown
