@@ -57,6 +57,7 @@ export class ParquetStreamingLoader<R extends Row = Row> extends StreamingDataLo
   readonly #parquet: ResolvedParquetOptions
   readonly #scan: ParquetScanStats = {
     rowGroupsRead: 0,
+    rowGroupsInWorkers: 0,
     rowGroupsSkipped: 0,
     bytesRead: 0,
     bytesSkipped: 0,

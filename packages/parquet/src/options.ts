@@ -73,9 +73,11 @@ export interface ParquetLoaderOptions extends LoaderOptions, RemoteOptions {
    * Threads that decode row groups: a number (`0`, the default, decodes in the calling thread), or
    * `'auto'`: one per available core (`os.availableParallelism()`), used when a pass has more than
    * one row group and at least 8 MiB of compressed data after the first (smaller passes decode in
-   * the calling thread: starting threads would cost more than it saves). Threads pay off in a
-   * long-lived process on a machine with cores to spare; a single read in a fresh process on two
-   * cores is faster in the calling thread (the threads' start and compiler warm-up cost more).
+   * the calling thread: starting threads would cost more than it saves). With `'auto'` the
+   * calling thread decodes while the threads start and hands them the rest once they have
+   * loaded. Threads pay off in a long-lived process on a machine with cores to spare; a single
+   * read in a fresh process on two cores is faster in the calling thread (the threads' start and
+   * compiler warm-up cost more).
    */
   workers?: 'auto' | number
   /**
@@ -139,6 +141,11 @@ export interface ParquetMetadata {
 export interface ParquetScanStats {
   /** Row groups decoded. */
   rowGroupsRead: number
+  /**
+   * Row groups of them decoded in worker threads (the others in the calling thread: with
+   * `workers: 'auto'`, those decoded while the threads start).
+   */
+  rowGroupsInWorkers: number
   /** Row groups skipped because their statistics (or partition values) exclude `filters`. */
   rowGroupsSkipped: number
   /** Source bytes read (files or network; remote bytes served by the range cache included). */

@@ -90,8 +90,10 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
     }
     return r
   }
+  /** Jobs decoded in this thread, before the workers take the rest. */
+  let here = 1
   async function* tasks() {
-    for (const job of jobs.slice(1)) {
+    for (const job of jobs.slice(here)) {
       const transfer: ArrayBuffer[] = []
       const source = await taskSource(job, spec, () => reader(job), transfer, count)
       const filter = pieceFilter(spec, job.partIndex)
@@ -128,10 +130,10 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
     }
   }
   let lease: ReturnType<typeof leasePool<DecodeTask, Reply>> | undefined
-  let results: AsyncGenerator<Reply, void, undefined> | undefined
-  let started: Promise<IteratorResult<Reply, void>> | undefined
-  // the workers start on the other row groups once this thread has handed out the first batch
-  // (threads starting on a busy machine would delay it); until then this thread decodes alone
+  // the threads start once this thread has handed out the first batch (threads starting on a busy
+  // machine would delay it); with `workers: 'auto'` this thread goes on decoding, row group by row
+  // group, until every thread has loaded its module, and the threads take the rest (a pass never
+  // waits for them); with a number of workers they take every row group after the first
   const start = () => {
     if (lease || jobs.length < 2) return
     lease = leasePool<DecodeTask, Reply>({
@@ -140,28 +142,32 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
       name: 'parquet decode',
       resourceLimits: DECODE_LIMITS,
     })
+    lease.pool.start()
+  }
+  let results: AsyncGenerator<Reply, void, undefined> | undefined
+  let outcome: 'done' | 'stopped' = 'stopped'
+  try {
+    // (only the first row group when the threads take the rest whatever: none is read ahead here)
+    for await (const piece of scanHere(spec, spec.autoWorkers ? jobs : jobs.slice(0, 1))) {
+      yield piece
+      start()
+      if (!piece.last) continue
+      here = piece.job.index + 1
+      if (!spec.autoWorkers || lease?.pool.warm) break
+    }
+    if (!lease || here >= jobs.length) {
+      outcome = 'done'
+      return
+    }
     results = lease.pool.map(tasks(), {
       maxInFlight: spec.workers * (1 + spec.depth),
       budget: spec.budget,
       signal,
     })
-    started = results.next()
-    started.catch(() => undefined)
-  }
-  let outcome: 'done' | 'stopped' = 'stopped'
-  try {
-    for await (const piece of scanHere(spec, jobs.slice(0, 1))) {
-      yield piece
-      start()
-    }
-    start()
-    if (!results || !started) {
-      outcome = 'done'
-      return
-    }
-    for (let r = await started; !r.done; r = await results.next()) {
+    for (let r = await results.next(); !r.done; r = await results.next()) {
       for (const m of r.value.message) {
         count(m.bytes)
+        if (m.last) spec.stats.rowGroupsInWorkers++
         const columns = new Map<string, ColumnData>(keep.map((name, i) => [name, reviveColumn(m.columns[i])]))
         yield { job: jobs[m.job] as Job, piece: { columns, rows: m.rows, kept: m.kept }, last: m.last }
       }

@@ -32,6 +32,19 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('WorkerPool', () => {
+  it('is warm once every thread has loaded its module, not before it starts', async () => {
+    const p = pool(2)
+    expect(p.warm).toBe(false)
+    p.start()
+    expect(p.warm).toBe(false)
+    const deadline = Date.now() + 20_000
+    while (!p.warm && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    expect(p.warm).toBe(true)
+    expect(p.running).toBe(2)
+    // a warm pool runs tasks as before
+    expect(Array.from((await p.run({ kind: 'square', n: 3 })).values)).toEqual([0, 1, 4])
+  })
+
   it('map gives results in task order, whatever order workers finish in', async () => {
     const p = pool(2)
     const tasks: PoolTask<PoolTestTask>[] = [40, 5, 30, 1, 20, 2].map((delayMs, i) => ({

@@ -52,6 +52,8 @@ interface Slot {
   index: number
   worker: Worker | undefined
   ready: Promise<Worker>
+  /** The worker's module has loaded (it sent `ready`). */
+  loaded: boolean
   active: number
 }
 
@@ -133,6 +135,14 @@ export class WorkerPool<T = unknown, R = unknown> {
   /** Worker threads alive now (0 before the first task and after `close()`). */
   get running(): number {
     return this.#slots.filter((s) => s.worker !== undefined).length
+  }
+
+  /**
+   * True once every worker thread has started and loaded its module (the first tasks of a new
+   * pool wait for that: a caller with work of its own may do it meanwhile).
+   */
+  get warm(): boolean {
+    return this.#slots.length > 0 && this.#slots.every((s) => s.loaded)
   }
 
   /** True once closed (by `close()`, a crash or an abort). */
@@ -364,7 +374,13 @@ export class WorkerPool<T = unknown, R = unknown> {
 
   #start(): void {
     for (let index = 0; index < this.size; index++) {
-      const slot: Slot = { index, worker: undefined, ready: Promise.resolve(undefined as never), active: 0 }
+      const slot: Slot = {
+        index,
+        worker: undefined,
+        ready: Promise.resolve(undefined as never),
+        loaded: false,
+        active: 0,
+      }
       slot.ready = spawnWorker(this.#options.module, {
         workerData: this.#options.workerData,
         name: `${this.name} ${index}`,
@@ -385,7 +401,10 @@ export class WorkerPool<T = unknown, R = unknown> {
             WorkerPool.#live--
           })
           if (slot.active === 0) worker.unref()
-          worker.on('message', (message: FromWorker) => this.#onMessage(message))
+          worker.on('message', (message: FromWorker) => {
+            if (message.type === 'ready') slot.loaded = true
+            else this.#onMessage(message)
+          })
           worker.on('error', (err) => this.#crash(slot, err.message, err))
           worker.on('messageerror', (err) =>
             this.#crash(slot, `a message could not be read (${err.message})`, err),
@@ -413,7 +432,7 @@ export class WorkerPool<T = unknown, R = unknown> {
     }
   }
 
-  #onMessage(message: FromWorker): void {
+  #onMessage(message: Exclude<FromWorker, { type: 'ready' }>): void {
     const state = this.#tasks.get(message.id)
     if (!state) return
     switch (message.type) {

@@ -22,6 +22,8 @@ export type ToWorker =
 
 /** What a worker sends the pool. */
 export type FromWorker =
+  /** The worker's module has loaded and it takes tasks (sent once, first). */
+  | { type: 'ready' }
   | { type: 'item'; id: number; value: unknown }
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; error: ErrorMessage }

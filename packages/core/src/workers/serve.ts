@@ -131,4 +131,6 @@ export function serveWorker<T, R>(handler: WorkerHandler<T, R>, port: MessagePor
       }
     }
   })
+  // the module that calls this has loaded: tell the pool this thread is warm
+  post({ type: 'ready' })
 }
