@@ -107,7 +107,10 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
         rowGroup: job.task.rowGroup,
         columns: job.task.columns.map((c) => c.name),
         keep,
-        sizes: job.sizes,
+        // unfiltered, a row group is decoded as one piece, one buffer per column to transfer, and
+        // cut into the batches' pieces here as views (a buffer per column per piece cost a
+        // transfer each, and a copy of the dictionary each)
+        sizes: filter === undefined ? [rowsOf(job)] : job.sizes,
         filter: filter && {
           filters: filter.filters,
           strict: filter.strict,
@@ -168,8 +171,10 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
       for (const m of r.value.message) {
         count(m.bytes)
         if (m.last) spec.stats.rowGroupsInWorkers++
+        const job = jobs[m.job] as Job
         const columns = new Map<string, ColumnData>(keep.map((name, i) => [name, reviveColumn(m.columns[i])]))
-        yield { job: jobs[m.job] as Job, piece: { columns, rows: m.rows, kept: m.kept }, last: m.last }
+        if (pieceFilter(spec, job.partIndex) === undefined) yield* cut(job, columns)
+        else yield { job, piece: { columns, rows: m.rows, kept: m.kept }, last: m.last }
       }
     }
     outcome = 'done'
@@ -178,6 +183,29 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
     // a pass that ran to its end leaves the threads warm for the next; any other end stops them
     await lease?.release(outcome)
     for (const r of readers.values()) await (await r.catch(() => undefined))?.close()
+  }
+}
+
+/** Rows a job decodes (the sum of its pieces). */
+function rowsOf(job: Job): number {
+  let rows = 0
+  for (const n of job.sizes) rows += n
+  return rows
+}
+
+/** A row group decoded whole, cut into the job's pieces: views of its columns. */
+function* cut(job: Job, columns: ReadonlyMap<string, ColumnData>): Generator<JobPiece> {
+  if (job.sizes.length === 1) {
+    const rows = job.sizes[0] as number
+    yield { job, piece: { columns: new Map(columns), rows, kept: rows }, last: true }
+    return
+  }
+  let at = 0
+  for (const [p, n] of job.sizes.entries()) {
+    const part = new Map<string, ColumnData>()
+    for (const [name, data] of columns) part.set(name, data.slice(at, at + n))
+    at += n
+    yield { job, piece: { columns: part, rows: n, kept: n }, last: p === job.sizes.length - 1 }
   }
 }
 
