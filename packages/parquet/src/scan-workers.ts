@@ -68,7 +68,8 @@ export const DECODE_LIMITS = { maxYoungGenerationSizeMb: 2 } as const
  * workers by default), holding at most `budget` bytes read and not yet decoded (one always
  * starts; one more may wait, its bytes read, for room), each at most one row group of pieces
  * ahead of the consumer. A crash of a worker fails the pass with `WORKER_CRASHED` at the file
- * and row group it was decoding. A worker sends its pieces 64k rows to a message (see
+ * and row group it was decoding. Unfiltered, a worker decodes a row group as one piece, cut into
+ * the batches here as views; filtered, in pieces of a batch, 64k rows to a message (see
  * `groupPieces`), so small batches cost no more messages and wake-ups than large ones. The
  * threads are shared by the passes of the process and stay warm between them (see core's
  * `leasePool`): a pass that runs to its end leaves them idle for the next one (they close after
