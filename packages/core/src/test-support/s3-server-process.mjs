@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hash } from '@smithy/hash-node'
 import { SignatureV4 } from '@smithy/signature-v4'
+import { objectReads } from './s3-object-reads.mjs'
 
 const S3rver = createRequire(import.meta.url)('s3rver')
 const config = JSON.parse(process.argv[2] ?? '{}')
@@ -123,33 +124,40 @@ const front = createServer((req, res) => {
     status: 0,
   }
   seen.push(entry)
-  check(req).then(
-    (refusal) => {
-      if (refusal) {
-        req.resume()
-        refuse(res, refusal, entry)
-        return
-      }
-      const headers = { ...req.headers }
-      // s3rver does not check V4 signatures and knows only its own key id: the front vouched
-      delete headers.authorization
-      delete headers['x-amz-security-token']
-      const upstream = httpRequest(
-        { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers },
-        (answer) => {
-          entry.status = answer.statusCode ?? 0
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        },
-      )
-      upstream.on('error', () => res.destroy())
-      req.pipe(upstream)
-    },
-    (err) => refuse(res, [500, 'InternalError', String(err)], entry),
-  )
+  check(req)
+    .then(
+      async (refusal) => {
+        if (refusal) {
+          req.resume()
+          refuse(res, refusal, entry)
+          return
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') reads.forget()
+        else if (await reads.serve(req, res, entry)) return
+        const headers = { ...req.headers }
+        // s3rver does not check V4 signatures and knows only its own key id: the front vouched
+        delete headers.authorization
+        delete headers['x-amz-security-token']
+        const upstream = httpRequest(
+          { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers },
+          (answer) => {
+            entry.status = answer.statusCode ?? 0
+            res.writeHead(answer.statusCode ?? 502, answer.headers)
+            answer.pipe(res)
+          },
+        )
+        upstream.on('error', () => res.destroy())
+        req.pipe(upstream)
+      },
+      (err) => refuse(res, [500, 'InternalError', String(err)], entry),
+    )
+    .catch((err) =>
+      res.headersSent ? res.destroy() : refuse(res, [500, 'InternalError', String(err)], entry),
+    )
 })
 front.keepAliveTimeout = 30_000
 await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve))
+const reads = objectReads(backend.store, `127.0.0.1:${front.address().port}`)
 process.stdout.write(`${JSON.stringify({ endpoint: `http://127.0.0.1:${front.address().port}` })}\n`)
 
 let stopping = false
