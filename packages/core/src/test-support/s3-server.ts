@@ -48,6 +48,8 @@ export interface S3TestOptions {
 export interface S3Server {
   /** `http://127.0.0.1:port`: the endpoint to give as `AWS_ENDPOINT_URL` or `s3.endpoint`. */
   endpoint: string
+  /** The server process's id (for benchmarks that account its CPU time). */
+  pid: number | undefined
   region: string
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   /** The options to hand to sd's S3 sources. */
@@ -86,6 +88,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   const client = new AwsClient({ ...credentials, service: 's3', region, retries: 0 })
   return {
     endpoint,
+    pid: child.pid,
     region,
     credentials,
     s3Options: () => ({ endpoint, region, ...credentials }),
