@@ -1,7 +1,8 @@
 /**
  * The process behind `startS3Server` (s3-server.ts): s3rver on 127.0.0.1 behind a front that
  * checks every request's AWS Signature V4, recomputed with @smithy/signature-v4 (independent of
- * the signer under test), since s3rver checks only the access key id. Runs under
+ * the signer under test), since s3rver checks only the access key id. Plain GetObject requests are
+ * then answered from the bytes s3rver stored (`s3-object-reads.mjs`), the rest proxied to s3rver. Runs under
  * `--openssl-legacy-provider`: s3rver encrypts ListObjectsV2 continuation tokens with DES, which
  * Node 20's OpenSSL 3 keeps in its legacy provider.
  *

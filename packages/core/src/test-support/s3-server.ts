@@ -2,7 +2,9 @@
  * An S3-compatible server on 127.0.0.1 for tests and benchmarks, in its own process
  * (`s3-server-process.mjs`): s3rver speaks the S3 HTTP API (objects, ranges, ListObjectsV2) behind
  * a front that checks every request's AWS Signature V4 with @smithy/signature-v4, an
- * implementation independent of the signer under test. Requests with a wrong signature, an unknown
+ * implementation independent of the signer under test; plain GetObject requests are answered by the
+ * front itself from the bytes s3rver stored (`s3-object-reads.mjs`), everything else by s3rver.
+ * Requests with a wrong signature, an unknown
  * key id, a missing session token or a credential scope for another region are refused as S3
  * refuses them (403 `SignatureDoesNotMatch`, 403 `InvalidAccessKeyId`, 403 `InvalidToken`, 400
  * `AuthorizationHeaderMalformed`), with S3's XML error document.
