@@ -50,6 +50,7 @@ const lines = createInterface({ input: process.stdin })
 await new Promise<void>((resolve) => lines.once('line', () => resolve()))
 lines.close()
 const start = performance.timeOrigin + performance.now()
+const cpuStart = process.cpuUsage()
 let rows = 0
 let sink = 0
 for await (const batch of ds) {
@@ -57,4 +58,6 @@ for await (const batch of ds) {
   sink += consume(batch)
 }
 const end = performance.timeOrigin + performance.now()
-process.stdout.write(`${JSON.stringify({ rows, start, end, sink })}\n`)
+const used = process.cpuUsage(cpuStart)
+const cpuMs = (used.user + used.system) / 1000
+process.stdout.write(`${JSON.stringify({ rows, start, end, sink, cpuMs })}\n`)

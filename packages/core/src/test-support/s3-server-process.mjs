@@ -1,7 +1,8 @@
 /**
  * The process behind `startS3Server` (s3-server.ts): s3rver on 127.0.0.1 behind a front that
  * checks every request's AWS Signature V4, recomputed with @smithy/signature-v4 (independent of
- * the signer under test), since s3rver checks only the access key id. Runs under
+ * the signer under test), since s3rver checks only the access key id. Plain GetObject requests are
+ * then answered from the bytes s3rver stored (`s3-object-reads.mjs`), the rest proxied to s3rver. Runs under
  * `--openssl-legacy-provider`: s3rver encrypts ListObjectsV2 continuation tokens with DES, which
  * Node 20's OpenSSL 3 keeps in its legacy provider.
  *
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hash } from '@smithy/hash-node'
 import { SignatureV4 } from '@smithy/signature-v4'
+import { objectReads } from './s3-object-reads.mjs'
 
 const S3rver = createRequire(import.meta.url)('s3rver')
 const config = JSON.parse(process.argv[2] ?? '{}')
@@ -123,33 +125,40 @@ const front = createServer((req, res) => {
     status: 0,
   }
   seen.push(entry)
-  check(req).then(
-    (refusal) => {
-      if (refusal) {
-        req.resume()
-        refuse(res, refusal, entry)
-        return
-      }
-      const headers = { ...req.headers }
-      // s3rver does not check V4 signatures and knows only its own key id: the front vouched
-      delete headers.authorization
-      delete headers['x-amz-security-token']
-      const upstream = httpRequest(
-        { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers },
-        (answer) => {
-          entry.status = answer.statusCode ?? 0
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        },
-      )
-      upstream.on('error', () => res.destroy())
-      req.pipe(upstream)
-    },
-    (err) => refuse(res, [500, 'InternalError', String(err)], entry),
-  )
+  check(req)
+    .then(
+      async (refusal) => {
+        if (refusal) {
+          req.resume()
+          refuse(res, refusal, entry)
+          return
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') reads.forget()
+        else if (await reads.serve(req, res, entry)) return
+        const headers = { ...req.headers }
+        // s3rver does not check V4 signatures and knows only its own key id: the front vouched
+        delete headers.authorization
+        delete headers['x-amz-security-token']
+        const upstream = httpRequest(
+          { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers },
+          (answer) => {
+            entry.status = answer.statusCode ?? 0
+            res.writeHead(answer.statusCode ?? 502, answer.headers)
+            answer.pipe(res)
+          },
+        )
+        upstream.on('error', () => res.destroy())
+        req.pipe(upstream)
+      },
+      (err) => refuse(res, [500, 'InternalError', String(err)], entry),
+    )
+    .catch((err) =>
+      res.headersSent ? res.destroy() : refuse(res, [500, 'InternalError', String(err)], entry),
+    )
 })
 front.keepAliveTimeout = 30_000
 await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve))
+const reads = objectReads(backend.store, `127.0.0.1:${front.address().port}`)
 process.stdout.write(`${JSON.stringify({ endpoint: `http://127.0.0.1:${front.address().port}` })}\n`)
 
 let stopping = false

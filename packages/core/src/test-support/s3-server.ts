@@ -2,7 +2,9 @@
  * An S3-compatible server on 127.0.0.1 for tests and benchmarks, in its own process
  * (`s3-server-process.mjs`): s3rver speaks the S3 HTTP API (objects, ranges, ListObjectsV2) behind
  * a front that checks every request's AWS Signature V4 with @smithy/signature-v4, an
- * implementation independent of the signer under test. Requests with a wrong signature, an unknown
+ * implementation independent of the signer under test; plain GetObject requests are answered by the
+ * front itself from the bytes s3rver stored (`s3-object-reads.mjs`), everything else by s3rver.
+ * Requests with a wrong signature, an unknown
  * key id, a missing session token or a credential scope for another region are refused as S3
  * refuses them (403 `SignatureDoesNotMatch`, 403 `InvalidAccessKeyId`, 403 `InvalidToken`, 400
  * `AuthorizationHeaderMalformed`), with S3's XML error document.
@@ -48,6 +50,8 @@ export interface S3TestOptions {
 export interface S3Server {
   /** `http://127.0.0.1:port`: the endpoint to give as `AWS_ENDPOINT_URL` or `s3.endpoint`. */
   endpoint: string
+  /** The server process's id (for benchmarks that account its CPU time). */
+  pid: number | undefined
   region: string
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   /** The options to hand to sd's S3 sources. */
@@ -86,6 +90,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   const client = new AwsClient({ ...credentials, service: 's3', region, retries: 0 })
   return {
     endpoint,
+    pid: child.pid,
     region,
     credentials,
     s3Options: () => ({ endpoint, region, ...credentials }),
