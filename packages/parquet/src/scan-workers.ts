@@ -134,30 +134,30 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
     }
   }
   let lease: ReturnType<typeof leasePool<DecodeTask, Reply>> | undefined
-  // the threads start once this thread has handed out the first batch (threads starting on a busy
-  // machine would delay it); with `workers: 'auto'` this thread goes on decoding, row group by row
-  // group, until every thread has loaded its module, and the threads take the rest (a pass never
-  // waits for them); with a number of workers they take every row group after the first
-  const start = () => {
-    if (lease || jobs.length < 2) return
-    lease = leasePool<DecodeTask, Reply>({
-      module: workerModule(import.meta.url, 'decode-worker'),
-      size: spec.workers,
-      name: 'parquet decode',
-      resourceLimits: DECODE_LIMITS,
-    })
-    lease.pool.start()
-  }
   let results: AsyncGenerator<Reply, void, undefined> | undefined
   let outcome: 'done' | 'stopped' = 'stopped'
   try {
-    // (only the first row group when the threads take the rest whatever: none is read ahead here)
-    for await (const piece of scanHere(spec, spec.autoWorkers ? jobs : jobs.slice(0, 1))) {
+    // leased now, its threads started once this thread has handed out the first batch (threads
+    // starting on a busy machine would delay it). Threads already warm (an earlier pass's), or a
+    // number of workers, take every row group after the first, and none is read ahead here; with
+    // `workers: 'auto'` and threads to start, this thread goes on decoding, row group by row
+    // group, until every thread has loaded its module, and the threads take the rest (a pass
+    // never waits for them)
+    if (jobs.length >= 2) {
+      lease = leasePool<DecodeTask, Reply>({
+        module: workerModule(import.meta.url, 'decode-worker'),
+        size: spec.workers,
+        name: 'parquet decode',
+        resourceLimits: DECODE_LIMITS,
+      })
+    }
+    const firstOnly = !spec.autoWorkers || lease?.pool.warm === true
+    for await (const piece of scanHere(spec, firstOnly ? jobs.slice(0, 1) : jobs)) {
       yield piece
-      start()
+      lease?.pool.start()
       if (!piece.last) continue
       here = piece.job.index + 1
-      if (!spec.autoWorkers || lease?.pool.warm) break
+      if (firstOnly || lease?.pool.warm) break
     }
     if (!lease || here >= jobs.length) {
       outcome = 'done'
