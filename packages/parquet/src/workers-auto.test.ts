@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { RecordBatch, WorkerPool } from '@sd/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadParquet, type ParquetStreamingLoader } from './load.js'
+import { loadParquet } from './load.js'
 import { exec, lit, tempDir } from './test-support/fixtures.js'
 import { closeParquetWorkers } from './workers.js'
 
@@ -30,7 +30,7 @@ afterAll(async () => {
   await cleanup()
 })
 
-async function read(workers: 'auto' | 0): Promise<{ batch: RecordBatch; loader: ParquetStreamingLoader }> {
+async function read(workers: 'auto' | 0): Promise<{ batch: RecordBatch; loader: ReturnType<typeof loadParquet> }> {
   const loader = loadParquet(path, { workers, batchSize: 65_536, cacheEnabled: false })
   const batches: RecordBatch[] = []
   for await (const b of loader) batches.push(b)
