@@ -30,7 +30,9 @@ afterAll(async () => {
   await cleanup()
 })
 
-async function read(workers: 'auto' | 0): Promise<{ batch: RecordBatch; loader: ReturnType<typeof loadParquet> }> {
+async function read(
+  workers: 'auto' | 0,
+): Promise<{ batch: RecordBatch; loader: ReturnType<typeof loadParquet> }> {
   const loader = loadParquet(path, { workers, batchSize: 65_536, cacheEnabled: false })
   const batches: RecordBatch[] = []
   for await (const b of loader) batches.push(b)
