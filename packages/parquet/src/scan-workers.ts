@@ -8,7 +8,7 @@ import {
   workerModule,
 } from '@sd/core'
 import type { DecodeTask, PieceMessage, TaskSource } from './decode-task.js'
-import { chunkRanges, type ReadTuning, upfrontBytes } from './group-reader.js'
+import { chunkRanges, type ReadTuning, taskRows, upfrontBytes } from './group-reader.js'
 import { mergeRanges } from './group-task.js'
 import { reopenPart } from './parts.js'
 import {
@@ -111,7 +111,7 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
         // unfiltered, a row group is decoded as one piece, one buffer per column to transfer, and
         // cut into the batches' pieces here as views (a buffer per column per piece cost a
         // transfer each, and a copy of the dictionary each)
-        sizes: filter === undefined ? [rowsOf(job)] : job.sizes,
+        sizes: filter === undefined ? [taskRows(job.task)] : job.sizes,
         filter: filter && {
           filters: filter.filters,
           strict: filter.strict,
@@ -174,7 +174,7 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
         if (m.last) spec.stats.rowGroupsInWorkers++
         const job = jobs[m.job] as Job
         const columns = new Map<string, ColumnData>(keep.map((name, i) => [name, reviveColumn(m.columns[i])]))
-        if (pieceFilter(spec, job.partIndex) === undefined) yield* cut(job, columns)
+        if (spec.parquet.filters === undefined) yield* cut(job, columns)
         else yield { job, piece: { columns, rows: m.rows, kept: m.kept }, last: m.last }
       }
     }
@@ -187,18 +187,11 @@ export async function* scanInWorkers(spec: ScanSpec, jobs: readonly Job[]): Asyn
   }
 }
 
-/** Rows a job decodes (the sum of its pieces). */
-function rowsOf(job: Job): number {
-  let rows = 0
-  for (const n of job.sizes) rows += n
-  return rows
-}
-
 /** A row group decoded whole, cut into the job's pieces: views of its columns. */
-function* cut(job: Job, columns: ReadonlyMap<string, ColumnData>): Generator<JobPiece> {
+function* cut(job: Job, columns: Map<string, ColumnData>): Generator<JobPiece> {
   if (job.sizes.length === 1) {
     const rows = job.sizes[0] as number
-    yield { job, piece: { columns: new Map(columns), rows, kept: rows }, last: true }
+    yield { job, piece: { columns, rows, kept: rows }, last: true }
     return
   }
   let at = 0
