@@ -6,9 +6,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AbortError, FormatError, type RangeReader, type RecordBatch, WorkerPool } from '@sd/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { loadParquet } from './load.js'
 import { exec, fileServer, lit, query, tempDir } from './test-support/fixtures.js'
+import { expectSameRows } from './test-support/rows.js'
 import { closeParquetWorkers } from './workers.js'
 
 let dir: string
@@ -42,6 +43,8 @@ beforeAll(async () => {
   await writeFile(file('broken.parquet'), bytes)
 })
 afterAll(() => cleanup())
+// warm threads a test left close before the next, which counts threads from zero
+afterEach(() => closeParquetWorkers())
 
 async function batches(
   source: Parameters<typeof loadParquet>[0],
@@ -63,16 +66,15 @@ async function same(
   for (const [i, batch] of threads.entries()) {
     const other = here[i] as RecordBatch
     expect(batch.schema).toEqual(other.schema)
-    expect(batch.rows()).toEqual(other.rows())
+    expectSameRows(batch.rows(), other.rows())
     for (const name of batch.columnNames) {
       expect([name, batch.data(name).kind]).toEqual([name, other.data(name).kind])
       expect([name, batch.data(name).nullCount]).toEqual([name, other.data(name).nullCount])
     }
   }
-  // a pass that ran to its end leaves the threads warm for the next, then they close
+  // a pass that ran to its end leaves the threads warm for the next (starting threads that load
+  // the sources costs a second each: the passes of a test share them)
   expect(WorkerPool.liveThreads).toBeLessThanOrEqual(2)
-  await closeParquetWorkers()
-  expect(WorkerPool.liveThreads).toBe(0)
   return threads
 }
 
@@ -82,6 +84,9 @@ describe('workers', () => {
       const out = await same(file('a.parquet'), { batchSize })
       expect(out.reduce((n, b) => n + b.numRows, 0)).toBe(ROWS)
     }
+    expect(WorkerPool.liveThreads).toBe(2)
+    await closeParquetWorkers()
+    expect(WorkerPool.liveThreads).toBe(0)
   })
 
   it('with filters, projection and Hive partitions', async () => {
