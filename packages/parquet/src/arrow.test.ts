@@ -13,6 +13,7 @@ import { tableToIPC } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadParquet } from './load.js'
 import { tempDir } from './test-support/fixtures.js'
+import { expectSameRows } from './test-support/rows.js'
 
 // parquet-wasm's Node build is CommonJS
 const parquetWasm = createRequire(import.meta.url)('parquet-wasm/node') as typeof import('parquet-wasm/node')
@@ -89,9 +90,10 @@ describe('Arrow IPC -> parquet-wasm -> loadParquet', () => {
       const want = original.data(field.name)
       expect([field.name, back.field(field.name).type]).toEqual([field.name, field.type])
       for (let i = 0; i < 5000; i++)
-        expect([field.name, i, got.isNull(i)]).toEqual([field.name, i, want.isNull(i)])
+        if (got.isNull(i) !== want.isNull(i))
+          expect([field.name, i, got.isNull(i)]).toEqual([field.name, i, want.isNull(i)])
     }
-    expect(back.rows()).toEqual(original.rows())
+    expectSameRows(back.rows(), original.rows())
     // typed columns stay typed
     expect(back.column('i32')).toBeInstanceOf(Int32Array)
     expect(back.column('i64')).toBeInstanceOf(BigInt64Array)

@@ -6,6 +6,7 @@ import { WRITE_CODECS } from './compressors.js'
 import { loadParquet } from './load.js'
 import { ParquetStreamingLoader } from './loader.js'
 import { lit, query, tempDir } from './test-support/fixtures.js'
+import { expectSameRows } from './test-support/rows.js'
 import { writeParquet } from './write.js'
 
 let dir: string
@@ -79,7 +80,7 @@ describe('writeParquet', () => {
     const expected = batch(0, 2500)
     for (const field of SCHEMA)
       expect([field.name, back.column(field.name)]).toEqual([field.name, expected.column(field.name)])
-    expect(back.rows()).toEqual(expected.rows())
+    expectSameRows(back.rows(), expected.rows())
   })
 
   it.each(WRITE_CODECS.filter((c) => c !== 'LZ4'))(
