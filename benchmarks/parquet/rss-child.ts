@@ -1,8 +1,10 @@
 /**
  * Memory of one read in a fresh process; prints `{ peakRssMb, seconds, records, ... }`:
  *
- *   rss-child.ts read <file> <workers> <batchSize>   a whole pass, cache off: peak RSS, and the RSS
- *                                                      before the read (Node, tsx, the modules)
+ *   rss-child.ts read <file> <workers> <batchSize> [times]
+ *                                                    a whole pass, cache off: peak RSS, and the RSS
+ *                                                    before the read (Node, tsx, the modules); with
+ *                                                    `times`, one pass over the file listed that often
  *   rss-child.ts batch <file>                         one decoded batch of the whole file held: RSS
  *                                                      above the baseline, after a full GC
  */
@@ -10,7 +12,7 @@ import { memoryUsage } from 'node:process'
 import { closeParquetWorkers, loadParquet } from '@sd/parquet'
 import { peakRssMb } from '../lib/rss.ts'
 
-const [mode, file, workersArg, batchArg] = process.argv.slice(2)
+const [mode, file, workersArg, batchArg, timesArg] = process.argv.slice(2)
 if (!mode || !file) throw new Error('usage: rss-child.ts read|batch <file> [workers] [batchSize]')
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined)
 const mib = (bytes: number) => bytes / 1024 / 1024
@@ -25,7 +27,8 @@ const start = performance.now()
 if (mode === 'read') {
   const workers = workersArg === 'auto' ? 'auto' : Number(workersArg ?? 0)
   let records = 0
-  for await (const batch of loadParquet(file, {
+  const files = Array.from({ length: Number(timesArg ?? 1) }, () => file)
+  for await (const batch of loadParquet(files, {
     batchSize: Number(batchArg ?? 10_000),
     workers,
     cacheEnabled: false,
