@@ -19,6 +19,11 @@ const settle = async () => {
   for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
+/** Waits, up to as long as `settle`, for the thread count to come back to `count`. */
+const settleTo = async (count: number) => {
+  for (let i = 0; i < 50 && threads() !== count; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
 /**
  * A CSV of about `bytes` bytes: numbers, booleans, strings with quotes and delimiters, and quoted
  * fields holding line breaks, some of them long, so that a range boundary falls inside one.
@@ -167,7 +172,7 @@ describe('parsing in worker threads', () => {
       if (b.numRows > 0 && during > before) break
     }
     expect(during).toBeGreaterThanOrEqual(before + 2)
-    await settle()
+    await settleTo(before)
     expect(threads()).toBe(before)
 
     const controller = new AbortController()
@@ -178,7 +183,7 @@ describe('parsing in worker threads', () => {
       }
     })().catch((e: unknown) => e)
     expect(aborted).toMatchObject({ code: 'ABORTED' })
-    await settle()
+    await settleTo(before)
     expect(threads()).toBe(before)
 
     const lines = text.split('\n')
@@ -189,7 +194,7 @@ describe('parsing in worker threads', () => {
     await expect(loadCsv(bad, { workers: 2, cacheEnabled: false }).count()).rejects.toMatchObject({
       code: 'CSV_RAGGED_ROW',
     })
-    await settle()
+    await settleTo(before)
     expect(threads()).toBe(before)
   })
 })
