@@ -13,7 +13,6 @@ export {
   testBytes,
 } from './http-server.js'
 export { putFolder } from './s3-folder.js'
-export { rowsDifference } from './same-rows.js'
 export {
   type S3SeenRequest,
   type S3Server,
@@ -22,3 +21,4 @@ export {
   startS3Server,
   withS3Environment,
 } from './s3-server.js'
+export { rowsDifference } from './same-rows.js'
