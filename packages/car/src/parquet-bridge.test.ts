@@ -61,13 +61,15 @@ describe('streamParquetToCar and streamCarToParquet', () => {
     }
     expect((await ours.next()).done).toBe(true)
     expect(rows).toBe(ROWS)
-    // and written back to Parquet, DuckDB finds no row that differs
+    // and written back to Parquet, DuckDB finds no row that differs, row by row in order (a
+    // positional join: a missing row pairs with nulls and differs; 0.7 s here where EXCEPT ALL both
+    // ways, which hashes every row twice, took 2.5 s)
     const out = join(dir, 'batches-back.parquet')
     const back = await streamCarToParquet(car, out, { batchSize: 100_000 })
     expect(back).toMatchObject({ layout: 'batches', numRows: ROWS })
     const [[differ, count]] = (await duckdb(
-      `SELECT (SELECT count(*) FROM ((SELECT * FROM '${source}' EXCEPT ALL SELECT * FROM '${out}')
-        UNION ALL (SELECT * FROM '${out}' EXCEPT ALL SELECT * FROM '${source}')))::INTEGER,
+      `SELECT (SELECT count(*) FROM '${source}' a POSITIONAL JOIN '${out}' b
+        WHERE (a.id, a.x, a.k, a.s, a.b) IS DISTINCT FROM (b.id, b.x, b.k, b.s, b.b))::INTEGER,
         (SELECT count(*) FROM '${out}')::INTEGER`,
     )) as [[number, number]]
     expect([differ, count]).toEqual([0, ROWS])

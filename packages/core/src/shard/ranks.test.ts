@@ -8,8 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeIntFiles } from '../test-support/int-files.js'
+import { devBundle } from '../workers/spawn.js'
 import type { ShardOptions, ShuffleOptions } from './planned.js'
 import type { DatasetState } from './state.js'
 
@@ -17,13 +19,15 @@ const TOTAL = 1_000_000
 const FILES = 23
 const UNIT_ROWS = 16_384
 const BATCH = 1000
-const script = new URL('../test-support/rank-process.ts', import.meta.url).pathname
 let dir: string
+/** The rank script bundled once: a process then starts in ~0.2 s, against ~1-2 s under `--import tsx`. */
+let script: string
 let work = 0
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sd-ranks-'))
   await writeIntFiles(dir, TOTAL, FILES)
+  script = fileURLToPath(await devBundle(new URL('../test-support/rank-process.ts', import.meta.url)))
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
@@ -56,7 +60,7 @@ async function runRank(options: {
     await writeFile(resume, JSON.stringify(options.resume))
   }
   const args = { dir, out, unitRows: UNIT_ROWS, batchSize: BATCH, ...options, resume }
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(args)], {
+  const child = spawn(process.execPath, [script, JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const reports: Report[] = []

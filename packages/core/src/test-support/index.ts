@@ -1,7 +1,7 @@
 /**
- * Test servers for sd's packages (not published): an S3-compatible server that checks
- * signatures, and scriptable HTTP servers. Reached as `@sd/core/testing` through the source
- * condition only.
+ * Test helpers for sd's packages (not published): an S3-compatible server that checks
+ * signatures, scriptable HTTP servers, and a fast comparison of two reads' rows. Reached as
+ * `@sd/core/testing` through the source condition only.
  */
 export {
   answerRange,
@@ -21,3 +21,4 @@ export {
   startS3Server,
   withS3Environment,
 } from './s3-server.js'
+export { rowsDifference } from './same-rows.js'

@@ -1,5 +1,5 @@
 /**
- * One rank of a sharded pass, as its own process (run by the multi-process tests with
+ * One rank of a sharded pass, as its own process (run by the multi-process tests, bundled, or with
  * `node --import tsx`): reads its share of a folder of int32 files, appends every id it receives to
  * `out` (int32), and after each batch prints `{"rows", "batches", "state"}` as a JSON line. With
  * `pauseAfter` it stops after that many batches and waits to be killed.
