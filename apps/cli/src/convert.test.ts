@@ -60,12 +60,26 @@ describe('sd convert', () => {
     })
   })
 
-  it('goes CSV -> Parquet -> NDJSON with the rows DuckDB reads from the CSV', async () => {
+  it('goes CSV -> Parquet (the codec and row groups asked for) -> NDJSON with the rows DuckDB reads from the CSV', async () => {
     const pq = tmp.path('from-csv.parquet')
     const ndjson = tmp.path('from-parquet.ndjson')
-    const first = await sd(['convert', csv, pq, '--batch-size', '3000'])
+    const first = await sd([
+      'convert',
+      csv,
+      pq,
+      '--batch-size',
+      '3000',
+      '--codec',
+      'zstd',
+      '--row-group-size',
+      '2500',
+    ])
     expect(first.status, first.stderr).toBe(0)
     expect(first.stdout).toMatch(/from-csv\.parquet: 12,000 rows, .* \(rewrite\)/)
+    const meta = await duckdb(
+      `SELECT count(DISTINCT row_group_id)::INTEGER, list(DISTINCT compression) FROM parquet_metadata('${pq}')`,
+    )
+    expect(meta).toEqual([[Math.ceil(ROWS / 2500), ['ZSTD']]])
     expect((await sdJson<{ rows: number }>(['convert', pq, ndjson])).rows).toBe(ROWS)
     const rows = await sameRows(
       `read_csv('${csv}', header = true)`,
@@ -100,17 +114,6 @@ describe('sd convert', () => {
       `(SELECT * FROM '${parquet}' WHERE id < 100 OR (name = 'name-3' AND flag))`,
       'id, name, big',
     )
-  })
-
-  it('writes Parquet with the codec and row groups asked for', async () => {
-    const out = tmp.path('zstd.parquet')
-    const run = await sd(['convert', csv, out, '--codec', 'zstd', '--row-group-size', '2500', '-q'])
-    expect(run.status, run.stderr).toBe(0)
-    expect(run.stdout).toBe('')
-    const meta = await duckdb(
-      `SELECT count(DISTINCT row_group_id)::INTEGER, list(DISTINCT compression) FROM parquet_metadata('${out}')`,
-    )
-    expect(meta).toEqual([[Math.ceil(ROWS / 2500), ['ZSTD']]])
   })
 
   it('turns NDJSON into a JSON array document by the extension', async () => {
