@@ -26,7 +26,6 @@ describe('parseCommand', () => {
     if (cmd.kind !== 'run') throw new Error(`expected a run, got ${cmd.kind}`)
     expect(cmd.harness.rows).toBeLessThan(1_000_000)
     expect(cmd.harness.runs).toBe(1)
-    expect(cmd.harness.warmup).toBe(0)
     expect(cmd.harness.passRows).toBeUndefined()
   })
 

@@ -28,7 +28,7 @@ Comparisons
   vector-access    memory map vs positional reads vs whole file, sequential vs random
 
 Options
-  --quick               small data, no warm-up, one measured run, two at a time (a smoke test: about
+  --quick               small data, one measured run, two at a time (a smoke test: about
                         2 minutes of CPU, mostly the Node + tsx start of each configuration's process)
   --rows <n>            rows of the sample Parquet/CSV/NDJSON files (default 1,000,000; quick 50,000)
   --vectors <n>         vectors in the sample vector file (default 100,000; quick 20,000)
@@ -38,7 +38,7 @@ Options
   --batch-sizes <list>  default 1000,10000,50000
   --prefetch <list>     prefetch depths (default 0,1,2,4,8)
   --runs <n>            measured runs per configuration (default 3; quick 1)
-  --warmup <n>          unmeasured warm-up runs per configuration (default 1; quick 0)
+  --warmup <n>          unmeasured warm-up runs per configuration (default 1)
   --parallel <n>        configurations measured at the same time (default 1; quick 2 on 2+ cores: rougher figures)
   --work-ms <ms>        simulated consumer time per 10,000 records in the batch-prefetch grid (default 5; 0 = none)
   --pass-rows <n>       records each batch-prefetch pass reads (default 200,000; 0 = the whole file, as in quick)
@@ -118,8 +118,7 @@ export function parseCommand(argv: string[], cwd = process.cwd()): Command {
     batchSizes: numbers('batch-sizes', v['batch-sizes'], 1) ?? [1000, 10_000, 50_000],
     prefetchDepths: numbers('prefetch', v.prefetch, 0) ?? [0, 1, 2, 4, 8],
     runs: integer('runs', v.runs, 1) ?? (quick ? 1 : 3),
-    // a smoke test's figures are rough anyway: a warm-up would only repeat each pass
-    warmup: integer('warmup', v.warmup, 0) ?? (quick ? 0 : 1),
+    warmup: integer('warmup', v.warmup, 0) ?? 1,
     workMsPer10k: workMs(v['work-ms']),
     repeatPasses: integer('repeat-passes', v['repeat-passes'], 1) ?? 2,
     cacheSizeMb: integer('cache-mb', v['cache-mb'], 1) ?? 1024,

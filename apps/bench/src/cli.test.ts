@@ -111,7 +111,6 @@ describe('sd-bench --quick, end to end', () => {
     expect(result.options).toMatchObject({
       quick: true,
       runs: 1,
-      warmup: 0,
       batchSizes: [1000, 10_000, 50_000],
       prefetchDepths: [0, 1, 2, 4, 8],
     })
