@@ -28,7 +28,8 @@ Comparisons
   vector-access    memory map vs positional reads vs whole file, sequential vs random
 
 Options
-  --quick               small data, one measured run, two at a time (well under a minute; a smoke test)
+  --quick               small data, one measured run, two at a time (a smoke test: about
+                        2 minutes of CPU, mostly the Node + tsx start of each configuration's process)
   --rows <n>            rows of the sample Parquet/CSV/NDJSON files (default 1,000,000; quick 50,000)
   --vectors <n>         vectors in the sample vector file (default 100,000; quick 20,000)
   --dimension <n>       floats per vector (default 128; needed for raw .f32 files you pass)

@@ -110,6 +110,7 @@ describe('sd-bench --quick, end to end', () => {
   it('records the defaults the issue names and the data it generated', () => {
     expect(result.options).toMatchObject({
       quick: true,
+      runs: 1,
       batchSizes: [1000, 10_000, 50_000],
       prefetchDepths: [0, 1, 2, 4, 8],
     })

@@ -9,7 +9,7 @@ afterAll(() => tmp.remove())
 const csv = tmp.path('events.csv')
 
 beforeAll(async () => {
-  await duckdb(EVENTS_SQL(20_000), `COPY events TO '${csv}' (HEADER)`)
+  await duckdb(EVENTS_SQL(2000), `COPY events TO '${csv}' (HEADER)`)
 })
 
 const COMMANDS = ['convert', 'inspect', 'head', 'verify', 'serve', 'knn build', 'knn search']
@@ -53,7 +53,7 @@ describe.concurrent('the sd command line', () => {
     expect(run.status, run.stderr).toBe(0)
     const lines = run.stderr.trimEnd().split('\n')
     expect(lines.at(-1)).toMatch(
-      /^\S+events\.csv → \S+progress\.parquet: [\d.]+ \S?B of [\d.]+ \S?B \(100%\), 20,000 rows, [\d.]+ \S?B\/s, [\d,]+ rows\/s, done in [\d.]+ s$/,
+      /^\S+events\.csv → \S+progress\.parquet: [\d.]+ \S?B of [\d.]+ \S?B \(100%\), 2,000 rows, [\d.]+ \S?B\/s, [\d,]+ rows\/s, done in [\d.]+ s$/,
     )
     expect(run.stderr).not.toContain('\u001b[')
     const quiet = await sd(['convert', csv, out, '--quiet'], { env })

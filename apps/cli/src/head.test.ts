@@ -11,7 +11,7 @@ const csv = tmp.path('events.csv')
 
 beforeAll(async () => {
   await duckdb(
-    EVENTS_SQL(50_000),
+    EVENTS_SQL(5000),
     `COPY events TO '${parquet}' (FORMAT parquet)`,
     `COPY events TO '${csv}' (HEADER)`,
   )
