@@ -139,10 +139,8 @@ describe('sd convert', () => {
     const values = Array.from({ length: 1500 }, (_, i) => String(i))
     values.push('3000000000')
     writeFileSync(narrow, `v\n${values.join('\n')}\n`)
-    // the error line is all of stderr: no progress line, even on a machine slow enough for one to show
-    const failed = await sd(['convert', narrow, tmp.path('narrow.parquet'), '--batch-size', '1000'], {
-      env: { SD_PROGRESS_DELAY_MS: '600000' },
-    })
+    // the error line is all of stderr
+    const failed = await sd(['convert', narrow, tmp.path('narrow.parquet'), '--batch-size', '1000'])
     expect(failed.status).toBe(1)
     expect(failed.stderr).toMatch(/^sd: TYPE_MISMATCH: Expected a int32 value [^\n]*line 1502[^\n]*\n$/)
     const typed = await sdJson<{ rows: number }>([

@@ -21,11 +21,15 @@ export function sd(
   return finished(child, options.timeoutMs ?? 60_000)
 }
 
-/** Starts `sd` and returns the child (for `sd serve`). */
+/**
+ * Starts `sd` and returns the child (for `sd serve`). Progress shows only for a run longer than
+ * `SD_PROGRESS_DELAY_MS`: a test sets it (0) where it checks progress; elsewhere it is 10 minutes,
+ * so a run slowed by a busy machine prints what a quick one prints.
+ */
 export function start(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, SD_PROGRESS_DELAY_MS: '600000', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }
