@@ -9,11 +9,11 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { DictionaryColumn, type Field, RecordBatch, Utf8Column } from '@sd/core'
 import { toArrowTable } from '@sd/core/arrow'
+import { rowsDifference } from '@sd/core/testing'
 import { tableToIPC } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadParquet } from './load.js'
 import { tempDir } from './test-support/fixtures.js'
-import { expectSameRows } from './test-support/rows.js'
 
 // parquet-wasm's Node build is CommonJS
 const parquetWasm = createRequire(import.meta.url)('parquet-wasm/node') as typeof import('parquet-wasm/node')
@@ -93,7 +93,7 @@ describe('Arrow IPC -> parquet-wasm -> loadParquet', () => {
         if (got.isNull(i) !== want.isNull(i))
           expect([field.name, i, got.isNull(i)]).toEqual([field.name, i, want.isNull(i)])
     }
-    expectSameRows(back.rows(), original.rows())
+    expect(rowsDifference([back], [original])).toBeUndefined()
     // typed columns stay typed
     expect(back.column('i32')).toBeInstanceOf(Int32Array)
     expect(back.column('i64')).toBeInstanceOf(BigInt64Array)

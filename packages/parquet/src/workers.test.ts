@@ -6,10 +6,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AbortError, FormatError, type RangeReader, type RecordBatch, WorkerPool } from '@sd/core'
+import { rowsDifference } from '@sd/core/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { loadParquet } from './load.js'
 import { exec, fileServer, lit, query, tempDir } from './test-support/fixtures.js'
-import { expectSameRows } from './test-support/rows.js'
 import { closeParquetWorkers } from './workers.js'
 
 let dir: string
@@ -66,7 +66,7 @@ async function same(
   for (const [i, batch] of threads.entries()) {
     const other = here[i] as RecordBatch
     expect(batch.schema).toEqual(other.schema)
-    expectSameRows(batch.rows(), other.rows())
+    expect(rowsDifference([batch], [other])).toBeUndefined()
     for (const name of batch.columnNames) {
       expect([name, batch.data(name).kind]).toEqual([name, other.data(name).kind])
       expect([name, batch.data(name).nullCount]).toEqual([name, other.data(name).nullCount])
